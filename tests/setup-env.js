@@ -1,0 +1,4 @@
+// What serverless.yml sets for the functions, so tests see the same settings.
+process.env.DEFAULT_MODEL ??= 'churn';
+// Tests that assert on logs set their own level; the rest run quietly.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
