@@ -1,0 +1,57 @@
+/**
+ * Every error our code throws on purpose carries an HTTP status and a stable
+ * machine-readable code; lib/http/error-response.ts turns them into the one
+ * JSON error body of the API. Anything else is an internal error (500).
+ */
+
+export interface ErrorDetail {
+  /** JSON pointer into the request body, e.g. "/instances/3/tenure". */
+  path: string;
+  problem: string;
+}
+
+export abstract class ServiceError extends Error {
+  abstract readonly statusCode: number;
+  abstract readonly code: string;
+
+  constructor(
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class InvalidJson extends ServiceError {
+  readonly statusCode = 400;
+  readonly code = 'invalid_json';
+}
+
+export class ValidationFailed extends ServiceError {
+  readonly statusCode = 400;
+  readonly code = 'validation_failed';
+}
+
+export class PayloadTooLarge extends ServiceError {
+  readonly statusCode = 413;
+  readonly code = 'payload_too_large';
+}
+
+export class UnsupportedMediaType extends ServiceError {
+  readonly statusCode = 415;
+  readonly code = 'unsupported_media_type';
+}
+
+export class ModelUnavailable extends ServiceError {
+  readonly statusCode = 503;
+  readonly code = 'model_unavailable';
+}
+
+/** Raised while loading a model; the message is safe to show (no paths). */
+export class ModelLoadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelLoadError';
+  }
+}
