@@ -1,0 +1,37 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import httpCors from '@middy/http-cors';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpSecurityHeaders from '@middy/http-security-headers';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { logger } from '../logger';
+import { errorResponse } from './error-response';
+import { jsonBody, type JsonEvent } from './json-body';
+
+type Handler<TEvent> = (event: TEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+/**
+ * The middleware chain every HTTP route shares. Order matters: middy runs
+ * `after`/`onError` in reverse, so errorResponse shapes the error first and
+ * the CORS and security headers are added to error responses too.
+ */
+function chain<TEvent>(handler: Handler<TEvent>) {
+  return middy<TEvent, APIGatewayProxyResult>(handler)
+    .use(httpHeaderNormalizer())
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    // Any origin, as API Gateway's preflight (cors: true) allows: callers
+    // authenticate with an API key, not cookies, so no credentials are shared.
+    .use(httpCors({ origin: '*' }))
+    .use(httpSecurityHeaders())
+    .use(errorResponse());
+}
+
+/** A route with no request body (GET). */
+export function httpRoute(handler: Handler<APIGatewayProxyEvent>) {
+  return chain(handler);
+}
+
+/** A route whose body is JSON: the handler gets it parsed, not yet validated. */
+export function jsonRoute(handler: Handler<JsonEvent>) {
+  return chain(handler).use(jsonBody());
+}

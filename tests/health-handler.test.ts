@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { latestModelDir } from '../lib/model-repository';
+import { invoke, type HttpHandler } from './helpers/lambda';
+import { modelsDir, parityFixture } from './helpers/models';
+
+function freshHandlers(): { health: HttpHandler; predict: HttpHandler } {
+  let handlers!: { health: HttpHandler; predict: HttpHandler };
+  // A fresh module registry is a fresh container: new cold start, new load.
+  jest.isolateModules(() => {
+    handlers = {
+      health: (require('../handlers/health') as { handler: HttpHandler }).handler,
+      predict: (require('../handlers/predict') as { handler: HttpHandler }).handler,
+    };
+  });
+  return handlers;
+}
+
+const get = { method: 'GET', path: '/health' };
+
+describe('GET /health', () => {
+  afterEach(() => {
+    delete process.env.MODELS_DIR;
+  });
+
+  it('reports the loaded model, its sha256 and load time, and the cold start once', async () => {
+    const { health } = freshHandlers();
+    const first = await invoke(health, get);
+    expect(first.status).toBe(200);
+    const manifest = JSON.parse(readFileSync(path.join(latestModelDir('churn', modelsDir), 'model.json'), 'utf8'));
+    expect(first.json).toEqual({
+      status: 'ok',
+      model: {
+        name: 'churn',
+        version: manifest.version,
+        sha256: manifest.sha256,
+        loaded_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        load_ms: expect.any(Number),
+      },
+      cold_start: true,
+    });
+    const second = await invoke(health, get);
+    expect(second.json.cold_start).toBe(false);
+  });
+
+  describe('with a damaged model', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(path.join(tmpdir(), 'models-'));
+      cpSync(modelsDir, dir, { recursive: true });
+      process.env.MODELS_DIR = dir;
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('answers 503 with the sha256 mismatch, and predict refuses to score', async () => {
+      const onnx = path.join(latestModelDir('churn', dir), 'model.onnx');
+      const bytes = readFileSync(onnx);
+      const last = bytes.length - 1;
+      bytes.writeUInt8(bytes.readUInt8(last) ^ 0xff, last);
+      writeFileSync(onnx, bytes);
+      const { health, predict } = freshHandlers();
+
+      const reply = await invoke(health, get);
+      expect(reply.status).toBe(503);
+      const error = reply.json.error as { code: string; message: string };
+      expect(error.code).toBe('model_unavailable');
+      expect(error.message).toContain('sha256 mismatch');
+      expect(error.message).toContain(createHash('sha256').update(bytes).digest('hex'));
+      expect(error.message).not.toContain(dir);
+
+      const scored = await invoke(predict, { json: parityFixture().cases[0]!.input });
+      expect(scored.status).toBe(503);
+      expect(scored.json).not.toHaveProperty('churn_probability');
+    });
+
+    it('answers 503 when the model file is missing', async () => {
+      rmSync(path.join(latestModelDir('churn', dir), 'model.onnx'));
+      const reply = await invoke(freshHandlers().health, get);
+      expect(reply.status).toBe(503);
+      expect((reply.json.error as { message: string }).message).toBe('model unavailable: model.onnx is missing');
+    });
+
+    it('answers 503 when the manifest names an input the graph does not have', async () => {
+      const manifestPath = path.join(latestModelDir('churn', dir), 'model.json');
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+      manifest.onnx.input.name = 'customer';
+      writeFileSync(manifestPath, JSON.stringify(manifest));
+      const reply = await invoke(freshHandlers().health, get);
+      expect(reply.status).toBe(503);
+      expect((reply.json.error as { message: string }).message).toContain('no input named "customer"');
+    });
+  });
+});

@@ -1,0 +1,146 @@
+import { handler as predictHandler } from '../handlers/predict';
+import { invoke, type HttpHandler } from './helpers/lambda';
+import { parityFixture } from './helpers/models';
+
+const predict = predictHandler as unknown as HttpHandler;
+const fixture = parityFixture();
+const customer = fixture.cases[0]!;
+const others = fixture.cases.slice(1, 21);
+
+function expectError(reply: Awaited<ReturnType<typeof invoke>>, status: number, code: string) {
+  expect(reply.status).toBe(status);
+  expect(reply.headers['content-type']).toMatch(/^application\/json/);
+  const error = reply.json.error as Record<string, unknown>;
+  expect(error).toEqual({ code, message: expect.any(String), details: expect.any(Array), request_id: reply.requestId });
+  return error as { code: string; message: string; details: { path: string; problem: string }[] };
+}
+
+describe('POST /predict', () => {
+  it('scores one customer: churn_probability, churn at the 0.5 threshold, and the model', async () => {
+    const reply = await invoke(predict, { json: customer.input });
+    expect(reply.status).toBe(200);
+    expect(reply.headers['content-type']).toMatch(/^application\/json/);
+    expect(Object.keys(reply.json).sort()).toEqual(['churn', 'churn_probability', 'model']);
+    const p = reply.json.churn_probability as number;
+    expect(Math.abs(p - customer.churn_probability)).toBeLessThan(1e-5);
+    expect(reply.json.churn).toBe(p >= 0.5);
+    expect(reply.json.model).toEqual({ name: 'churn', version: fixture.version });
+  });
+
+  it('scores a batch in order: {"instances": [...]} → {"predictions": [...]}', async () => {
+    const reply = await invoke(predict, { json: { instances: others.map((c) => c.input) } });
+    expect(reply.status).toBe(200);
+    const predictions = reply.json.predictions as { churn_probability: number; churn: boolean }[];
+    expect(predictions).toHaveLength(others.length);
+    predictions.forEach((p, i) => {
+      expect(Math.abs(p.churn_probability - others[i]!.churn_probability)).toBeLessThan(1e-5);
+      expect(p.churn).toBe(p.churn_probability >= 0.5);
+    });
+    expect(reply.json.model).toEqual({ name: 'churn', version: fixture.version });
+  });
+
+  it('gives both churn answers across the fixture (the threshold is applied, not constant)', async () => {
+    const reply = await invoke(predict, { json: { instances: fixture.cases.slice(0, 200).map((c) => c.input) } });
+    const decisions = new Set((reply.json.predictions as { churn: boolean }[]).map((p) => p.churn));
+    expect(decisions).toEqual(new Set([true, false]));
+  });
+
+  it('reads a body with no Content-Type as JSON', async () => {
+    const reply = await invoke(predict, { json: customer.input, headers: {} });
+    expect(reply.status).toBe(200);
+  });
+
+  it('accepts a base64-encoded body, as API Gateway sends binary media types', async () => {
+    const body = Buffer.from(JSON.stringify(customer.input)).toString('base64');
+    const reply = await invoke(predict, { body, isBase64Encoded: true });
+    expect(reply.status).toBe(200);
+    expect(Math.abs((reply.json.churn_probability as number) - customer.churn_probability)).toBeLessThan(1e-5);
+  });
+
+  it('scores an unseen categorical value with no column set and warns about it', async () => {
+    const reply = await invoke(predict, { json: { ...customer.input, contract: 'weekly' } });
+    expect(reply.status).toBe(200);
+    expect(reply.json.warnings).toEqual([{ path: '/contract', problem: expect.stringContaining('unknown value "weekly"') }]);
+  });
+
+  it('answers malformed JSON with 400 invalid_json', async () => {
+    const error = expectError(await invoke(predict, { body: '{"tenure": ' }), 400, 'invalid_json');
+    expect(error.message).toBe('request body is not valid JSON');
+  });
+
+  it('answers an empty body with 400 invalid_json', async () => {
+    expectError(await invoke(predict, { body: null }), 400, 'invalid_json');
+  });
+
+  it('answers a non-JSON Content-Type with 415', async () => {
+    expectError(await invoke(predict, { body: 'tenure=1', headers: { 'content-type': 'text/plain' } }), 415, 'unsupported_media_type');
+  });
+
+  it('accepts mixed-case Content-Type headers with a charset', async () => {
+    const reply = await invoke(predict, { json: customer.input, headers: { 'CONTENT-TYPE': 'Application/JSON; charset=utf-8' } });
+    expect(reply.status).toBe(200);
+  });
+
+  it('names a missing field', async () => {
+    const { tenure: _dropped, ...rest } = customer.input;
+    const error = expectError(await invoke(predict, { json: rest }), 400, 'validation_failed');
+    expect(error.details).toEqual([{ path: '/tenure', problem: 'is required' }]);
+  });
+
+  it('names wrongly typed fields, with their batch position', async () => {
+    const bad = { ...customer.input, tenure: 'long', seniorcitizen: 'no', contract: 7 };
+    const error = expectError(await invoke(predict, { json: { instances: [customer.input, bad] } }), 400, 'validation_failed');
+    expect(error.details).toEqual(
+      expect.arrayContaining([
+        { path: '/instances/1/tenure', problem: 'must be integer' },
+        { path: '/instances/1/seniorcitizen', problem: 'must be integer' },
+        { path: '/instances/1/contract', problem: 'must be string' },
+      ]),
+    );
+  });
+
+  it('rejects numbers outside the manifest bounds', async () => {
+    const error = expectError(await invoke(predict, { json: { ...customer.input, seniorcitizen: 2, tenure: -1 } }), 400, 'validation_failed');
+    expect(error.details.map((d) => d.path).sort()).toEqual(['/seniorcitizen', '/tenure']);
+  });
+
+  it('rejects a body that is not an object', async () => {
+    for (const json of [[customer.input], 'customer', 42, null]) {
+      expectError(await invoke(predict, { json }), 400, 'validation_failed');
+    }
+  });
+
+  it('rejects an empty batch and a batch that is not an array', async () => {
+    expectError(await invoke(predict, { json: { instances: [] } }), 400, 'validation_failed');
+    expectError(await invoke(predict, { json: { instances: customer.input } }), 400, 'validation_failed');
+  });
+
+  it('refuses a batch over MAX_BATCH with 413 before validating records', async () => {
+    const instances = Array.from({ length: 1001 }, () => ({}));
+    const error = expectError(await invoke(predict, { json: { instances } }), 413, 'payload_too_large');
+    expect(error.details).toEqual([]);
+  });
+
+  it('refuses a body over the byte limit with 413', async () => {
+    const body = JSON.stringify({ ...customer.input, padding: 'x'.repeat(1_100_000) });
+    expectError(await invoke(predict, { body }), 413, 'payload_too_large');
+  });
+
+  it('adds CORS and security headers to answers and to errors', async () => {
+    for (const reply of [await invoke(predict, { json: customer.input }), await invoke(predict, { body: '{' })]) {
+      expect(reply.headers['Access-Control-Allow-Origin']).toBe('*');
+      expect(reply.headers['X-Content-Type-Options']).toBe('nosniff');
+    }
+  });
+});
+
+describe('POST /predict with a malformed event', () => {
+  it('answers a body that is not a string (a direct invocation) with 400, not 500', async () => {
+    const { apiEvent, lambdaContext } = await import('./helpers/lambda');
+    const event = apiEvent({ body: null });
+    (event as unknown as { body: unknown }).body = { tenure: 1 };
+    const result = await predict(event, lambdaContext());
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body).error.code).toBe('invalid_json');
+  });
+});
