@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export const artifactsRoot = path.resolve(__dirname, '..', '..', '.artifacts');
+
+export interface Resource {
+  Type: string;
+  Properties: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- CloudFormation properties are free-form JSON
+  DependsOn?: string | string[];
+}
+
+export interface Template {
+  Resources: Record<string, Resource>;
+}
+
+/** serverless.yml as the CLI resolved it for a stage (variables, params, defaults). */
+export interface ResolvedService {
+  provider: {
+    runtime: string;
+    architecture: string;
+    memorySize: number;
+    timeout: number;
+    logRetentionInDays: number;
+    apiGateway: {
+      apiKeys: Record<string, { name: string; value?: string | null }[]>[];
+      usagePlan: Record<string, { throttle: { rateLimit: number; burstLimit: number }; quota: { limit: number; period: string } }>[];
+    };
+  };
+  functions: Record<string, { name: string; reservedConcurrency?: number }>;
+}
+
+export function template(stage: string): Template {
+  return JSON.parse(readFileSync(path.join(artifactsRoot, stage, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+}
+
+export function resolvedService(stage: string): ResolvedService {
+  const state = JSON.parse(readFileSync(path.join(artifactsRoot, stage, 'serverless-state.json'), 'utf8')) as { service: ResolvedService };
+  return state.service;
+}
+
+export function resourcesOfType(t: Template, type: string): [string, Resource][] {
+  return Object.entries(t.Resources).filter(([, r]) => r.Type === type);
+}

@@ -1,0 +1,1 @@
+export declare const stages: { stage: string; args?: string[] }[];
