@@ -1,1 +1,1 @@
-export declare const stages: { stage: string; args?: string[] }[];
+export declare const stages: { name: string; stage: string; architecture: 'x86_64' | 'arm64'; args?: string[] }[];

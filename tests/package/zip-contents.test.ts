@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { stages } from './stages';
+import { zipEntries, zippedBytes } from './zip';
+
+const MB = 1024 * 1024;
+/** Budgets well under Lambda's limits (250 MB unzipped, 50 MB zipped upload). */
+const UNZIPPED_BUDGET = 50 * MB;
+const ZIPPED_BUDGET = 25 * MB;
+const ortArch = { x86_64: 'x64', arm64: 'arm64' } as const;
+
+interface LockEntry {
+  dev?: boolean;
+}
+const lock = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, LockEntry>;
+};
+
+/** The top-level package a zip path belongs to, e.g. "@scope/name" or "name". */
+function packageOf(file: string): string | undefined {
+  const m = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
+  return m?.[1];
+}
+
+describe.each(stages)('the packaged zip of $name', ({ name, architecture }) => {
+  const entries = zipEntries(name);
+  const files = entries.map((e) => e.name);
+  const unzipped = entries.reduce((sum, e) => sum + e.bytes, 0);
+  const zipped = zippedBytes(name);
+
+  it('stays within the size budget', () => {
+    process.stdout.write(`${name}: ${(zipped / MB).toFixed(1)} MiB zipped, ${(unzipped / MB).toFixed(1)} MiB unzipped, ${files.length} files\n`);
+    expect(unzipped).toBeLessThanOrEqual(UNZIPPED_BUDGET);
+    expect(zipped).toBeLessThanOrEqual(ZIPPED_BUDGET);
+  });
+
+  it('carries the bundled handlers and the model files', () => {
+    expect(files).toEqual(expect.arrayContaining(['handlers/predict.js', 'handlers/health.js']));
+    expect(files).toEqual(expect.arrayContaining(['models/churn/1.0.0/model.onnx', 'models/churn/1.0.0/model.json']));
+  });
+
+  it(`carries exactly one onnxruntime binding, for linux and ${architecture}`, () => {
+    const bindings = files.filter((f) => f.endsWith('.node'));
+    expect(bindings).toEqual([`node_modules/onnxruntime-node/bin/napi-v6/linux/${ortArch[architecture]}/onnxruntime_binding.node`]);
+    const libraries = files.filter((f) => /\/libonnxruntime\.so/.test(f));
+    expect(libraries).toEqual([`node_modules/onnxruntime-node/bin/napi-v6/linux/${ortArch[architecture]}/libonnxruntime.so.1`]);
+  });
+
+  it('carries no dev dependency, and only packages the lock file installs for production', () => {
+    const packages = [...new Set(files.map(packageOf).filter((p): p is string => p !== undefined))];
+    expect(packages.length).toBeGreaterThan(0);
+    for (const pkg of packages) {
+      const entry = lock.packages[`node_modules/${pkg}`];
+      expect({ pkg, locked: entry !== undefined, dev: entry?.dev ?? false }).toEqual({ pkg, locked: true, dev: false });
+    }
+  });
+
+  it('carries no tests, TypeScript sources, typings, source maps or training files', () => {
+    const unwanted = files.filter(
+      (f) =>
+        /\.(ts|tsx|map|py|pyc)$/.test(f) ||
+        /(^|\/)(tests?|__tests__|__pycache__)\//.test(f) ||
+        /\.(test|spec)\.[cm]?js$/.test(f) ||
+        /(^|\/)parity\.json$/.test(f) ||
+        /^(lib|handlers\/.*\.ts|bench|scripts|examples)\b/.test(f),
+    );
+    expect(unwanted).toEqual([]);
+  });
+});
