@@ -1,0 +1,116 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { parityFixture } from '../helpers/models';
+import { resourcesOfType, template } from './artifacts';
+import { zipPath } from './zip';
+
+interface Result {
+  statusCode: number;
+  body: string;
+}
+interface RunOutput {
+  results: Result[];
+  writes: { taskRoot: string; models: string; tmp: string };
+}
+
+const eventsDir = path.resolve(__dirname, '..', 'events');
+const readEvent = (file: string) => JSON.parse(readFileSync(path.join(eventsDir, file), 'utf8')) as APIGatewayProxyEvent;
+const fixture = parityFixture();
+const isRoot = process.getuid?.() === 0;
+
+/** chmod -R: directories r-x, files r--, so the package cannot be changed by its own process. */
+function makeReadOnly(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) makeReadOnly(full);
+    else chmodSync(full, 0o444);
+  }
+  chmodSync(dir, 0o555);
+}
+
+describe('the packaged zip, unzipped and run in plain Node as Lambda would', () => {
+  let work: string;
+  let output: RunOutput;
+  const predictTemplate = readEvent('predict.json');
+  const healthEvent = readEvent('health.json');
+  const withBody = (body: unknown): APIGatewayProxyEvent => ({ ...predictTemplate, body: JSON.stringify(body) });
+
+  // Calls, in order: health (cold), the committed events, every parity customer
+  // in batches of at most 1000, then the first 20 one by one.
+  const batches = [fixture.cases.slice(0, 1000), fixture.cases.slice(1000)];
+  const singles = fixture.cases.slice(0, 20);
+  const calls = [
+    { fn: 'health', event: healthEvent },
+    { fn: 'predict', event: predictTemplate },
+    ...batches.map((batch) => ({ fn: 'predict', event: withBody({ instances: batch.map((c) => c.input) }) })),
+    ...singles.map((c) => ({ fn: 'predict', event: withBody(c.input) })),
+    { fn: 'health', event: healthEvent },
+  ];
+
+  beforeAll(() => {
+    work = mkdtempSync(path.join(tmpdir(), 'zip-run-'));
+    const task = path.join(work, 'task');
+    execFileSync('unzip', ['-q', zipPath('dev'), '-d', task]);
+    makeReadOnly(task);
+    copyFileSync(path.join(__dirname, 'zip-runner.js'), path.join(work, 'runner.js'));
+    writeFileSync(path.join(work, 'calls.json'), JSON.stringify(calls));
+    chmodSync(work, 0o755);
+    chmodSync(path.join(work, 'runner.js'), 0o444);
+    chmodSync(path.join(work, 'calls.json'), 0o444);
+
+    // The function's own environment, as the compiled template sets it.
+    const fn = resourcesOfType(template('dev'), 'AWS::Lambda::Function').find(([id]) => id === 'PredictLambdaFunction');
+    const functionEnv = fn![1].Properties.Environment.Variables as Record<string, string>;
+    const env = { ...functionEnv, PATH: process.env.PATH ?? '/usr/bin:/bin', LAMBDA_TASK_ROOT: task, NODE_ENV: 'production', HOME: '/tmp' };
+    const node = [process.execPath, path.join(work, 'runner.js'), path.join(work, 'calls.json')];
+    // Root may write anywhere, so as root the package runs as `nobody`.
+    const [command, ...args] = isRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...node] : node;
+    const stdout = execFileSync(command!, args, { cwd: tmpdir(), env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
+    const line = stdout.split('\n').find((l) => l.startsWith('ZIP-RUNNER-RESULT '));
+    output = JSON.parse(line!.slice('ZIP-RUNNER-RESULT '.length)) as RunOutput;
+  });
+
+  afterAll(() => {
+    if (work) {
+      execFileSync('chmod', ['-R', 'u+w', work]);
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it('answers every call with 200', () => {
+    expect(output.results.map((r) => r.statusCode)).toEqual(calls.map(() => 200));
+  });
+
+  it('reports a cold start on the first health call and a loaded model', () => {
+    const first = JSON.parse(output.results[0]!.body);
+    const last = JSON.parse(output.results.at(-1)!.body);
+    expect(first).toMatchObject({ status: 'ok', cold_start: true, model: { name: 'churn', version: fixture.version } });
+    expect(last.cold_start).toBe(false);
+  });
+
+  it('scores every parity customer within 1e-5 of scikit-learn, batched and one by one', () => {
+    const batchResults = output.results.slice(2, 2 + batches.length);
+    const scored = batchResults.flatMap((r) => JSON.parse(r.body).predictions as { churn_probability: number }[]);
+    expect(scored).toHaveLength(fixture.cases.length);
+    scored.forEach((p, i) => expect(Math.abs(p.churn_probability - fixture.cases[i]!.churn_probability)).toBeLessThan(1e-5));
+
+    const singleResults = output.results.slice(2 + batches.length, 2 + batches.length + singles.length);
+    singleResults.forEach((r, i) => {
+      expect(Math.abs(JSON.parse(r.body).churn_probability - singles[i]!.churn_probability)).toBeLessThan(1e-5);
+    });
+  });
+
+  it('answers the committed predict event with a prediction', () => {
+    const body = JSON.parse(output.results[1]!.body);
+    expect(body).toEqual({ churn_probability: expect.any(Number), churn: body.churn_probability >= 0.5, model: { name: 'churn', version: fixture.version } });
+  });
+
+  it(`cannot write outside /tmp (run ${isRoot ? 'as nobody' : 'as this user'} over a read-only copy)`, () => {
+    expect(['EACCES', 'EROFS', 'EPERM']).toContain(output.writes.taskRoot);
+    expect(['EACCES', 'EROFS', 'EPERM']).toContain(output.writes.models);
+    expect(output.writes.tmp).toBe('ok');
+  });
+});
