@@ -1,0 +1,28 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadModel } from '../../lib/model';
+import { latestModelDir } from '../../lib/model-repository';
+import { modelsDir, repoRoot } from '../helpers/models';
+
+const cli = require.resolve('serverless/bin/serverless.js', { paths: [repoRoot] });
+
+describe('serverless invoke local -f predict --path tests/events/predict.json', () => {
+  it('answers 200 with the same prediction the library makes', async () => {
+    const stdout = execFileSync('timeout', ['120', process.execPath, cli, 'invoke', 'local', '-f', 'predict', '--stage', 'local', '--path', 'tests/events/predict.json'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+    });
+    // The CLI prints the handler's return value as pretty JSON after its own lines.
+    const result = JSON.parse(stdout.slice(stdout.indexOf('{\n'))) as { statusCode: number; body: string };
+    expect(result.statusCode).toBe(200);
+
+    const event = JSON.parse(readFileSync(path.join(repoRoot, 'tests/events/predict.json'), 'utf8')) as { body: string };
+    const model = await loadModel(latestModelDir('churn', modelsDir));
+    const [expected] = (await model.predict([JSON.parse(event.body)])).predictions;
+    const body = JSON.parse(result.body) as { churn_probability: number; churn: boolean };
+    expect(Math.abs(body.churn_probability - expected!.probability)).toBeLessThan(1e-6);
+    expect(body.churn).toBe(expected!.positive);
+  });
+});
