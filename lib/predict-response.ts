@@ -1,11 +1,8 @@
+import type { ErrorDetail } from './errors';
+import { pointer } from './json-pointer';
 import type { Manifest } from './manifest';
 import type { BatchResult } from './model';
-import type { PredictRequest } from './predict-request';
-
-export interface Warning {
-  path: string;
-  problem: string;
-}
+import { MAX_WARNINGS, type PredictRequest } from './predict-request';
 
 /**
  * Probabilities come out of the graph as float32, which holds about seven
@@ -24,12 +21,15 @@ function shortValue(value: string): string {
 export function predictionBody(manifest: Manifest, request: PredictRequest, result: BatchResult): Record<string, unknown> {
   const { probability, label } = manifest.output;
   const items = result.predictions.map((p) => ({ [probability]: roundProbability(p.probability), [label]: p.positive }));
-  const warnings: Warning[] = result.unknownCategories.map((u) => ({
-    path: request.single ? `/${u.feature}` : `/instances/${u.index}/${u.feature}`,
-    problem: `unknown value "${shortValue(u.value)}": not seen in training, so no ${u.feature} column is set`,
-  }));
+  const warnings: ErrorDetail[] = [
+    ...request.warnings,
+    ...result.unknownCategories.map((u) => ({
+      path: request.single ? pointer(u.feature) : pointer('instances', u.index, u.feature),
+      problem: `unknown value "${shortValue(u.value)}": not seen in training, so no ${u.feature} column is set`,
+    })),
+  ];
   const model = { name: manifest.name, version: manifest.version };
   const body: Record<string, unknown> = request.single ? { ...items[0], model } : { predictions: items, model };
-  if (warnings.length > 0) body.warnings = warnings;
+  if (warnings.length > 0) body.warnings = warnings.slice(0, MAX_WARNINGS);
   return body;
 }

@@ -144,3 +144,60 @@ describe('POST /predict with a malformed event', () => {
     expect(JSON.parse(result.body).error.code).toBe('invalid_json');
   });
 });
+
+describe('POST /predict input policy', () => {
+  it('accepts numeric strings, as the raw Telco CSV has them, and scores them as numbers', async () => {
+    const asText = { ...customer.input, tenure: String(customer.input.tenure), totalcharges: String(customer.input.totalcharges), monthlycharges: String(customer.input.monthlycharges) };
+    const reply = await invoke(predict, { json: asText });
+    expect(reply.status).toBe(200);
+    expect(Math.abs((reply.json.churn_probability as number) - customer.churn_probability)).toBeLessThan(1e-5);
+    expect(reply.json).not.toHaveProperty('warnings');
+  });
+
+  it.each([['" "'], ['"abc"'], ['"0x1A"'], ['"Infinity"'], ['"1,234.5"'], ['""'], ['true'], ['null'], ['[]'], ['{}']])(
+    'rejects %s for a numeric field',
+    async (raw) => {
+      const body = JSON.stringify({ ...customer.input, totalcharges: '__X__' }).replace('"__X__"', raw);
+      const error = expectError(await invoke(predict, { body }), 400, 'validation_failed');
+      expect(error.details).toEqual([{ path: '/totalcharges', problem: expect.stringMatching(/^must be/) }]);
+    },
+  );
+
+  it('rejects a non-integer for an integer field, even as text', async () => {
+    for (const tenure of [1.5, '1.5']) {
+      const error = expectError(await invoke(predict, { json: { ...customer.input, tenure } }), 400, 'validation_failed');
+      expect(error.details).toEqual([{ path: '/tenure', problem: 'must be integer' }]);
+    }
+  });
+
+  it('rejects non-finite numbers such as 1e999', async () => {
+    const body = JSON.stringify({ ...customer.input, monthlycharges: '__X__' }).replace('"__X__"', '1e999');
+    const error = expectError(await invoke(predict, { body }), 400, 'validation_failed');
+    expect(error.details.map((d) => d.path)).toEqual(['/monthlycharges']);
+  });
+
+  it('ignores fields the model does not use and says so in warnings', async () => {
+    const reply = await invoke(predict, { json: { ...customer.input, customerid: '7590-vhveg', 'a/b~c': 1 } });
+    expect(reply.status).toBe(200);
+    expect(reply.json.warnings).toEqual([
+      { path: '/customerid', problem: 'unknown field, ignored' },
+      { path: '/a~1b~0c', problem: 'unknown field, ignored' },
+    ]);
+  });
+
+  it('reports unknown fields and values with their batch position', async () => {
+    const reply = await invoke(predict, { json: { instances: [customer.input, { ...customer.input, note: 'x', contract: 'weekly' }], trace: 1 } });
+    expect(reply.status).toBe(200);
+    expect(reply.json.warnings).toEqual([
+      { path: '/trace', problem: 'unknown field, ignored' },
+      { path: '/instances/1/note', problem: 'unknown field, ignored' },
+      { path: '/instances/1/contract', problem: expect.stringContaining('unknown value "weekly"') },
+    ]);
+  });
+
+  it('lists at most 20 problems for a badly broken batch', async () => {
+    const error = expectError(await invoke(predict, { json: { instances: Array.from({ length: 50 }, () => ({})) } }), 400, 'validation_failed');
+    expect(error.details).toHaveLength(20);
+    expect(error.message).toContain('first 20 shown');
+  });
+});
