@@ -4,7 +4,7 @@ import path from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { createEncoder, type Encoder, type FeatureRecord, type UnknownCategory } from './encoding';
 import { ModelLoadError } from './errors';
-import { parseManifest, type Manifest } from './manifest';
+import { parseManifest, type Manifest, type TensorSpec } from './manifest';
 
 export interface Prediction {
   probability: number;
@@ -54,14 +54,31 @@ function readModelFile(dir: string, name: string): Buffer {
   }
 }
 
+function describeShape(shape: readonly (number | string | null)[]): string {
+  return `[${shape.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`;
+}
+
+/** The graph's own signature must be the one the manifest describes. */
+function checkTensor(kind: 'input' | 'output', metadata: readonly InferenceSession.ValueMetadata[], spec: TensorSpec): void {
+  const found = metadata.find((m) => m.name === spec.name);
+  if (!found) {
+    throw new ModelLoadError(`the ONNX graph has no ${kind} named "${spec.name}" (it has: ${metadata.map((m) => m.name).join(', ')})`);
+  }
+  if (!found.isTensor || found.type !== spec.type) {
+    throw new ModelLoadError(`${kind} "${spec.name}" is not a ${spec.type} tensor in the ONNX graph`);
+  }
+  // A null in the manifest is a free (batch) dimension; numbers must agree.
+  const agrees =
+    found.shape.length === spec.shape.length &&
+    spec.shape.every((dim, i) => dim === null || found.shape[i] === dim);
+  if (!agrees) {
+    throw new ModelLoadError(`${kind} "${spec.name}" has shape ${describeShape(found.shape)}; the manifest says ${describeShape(spec.shape)}`);
+  }
+}
+
 function checkSessionMatches(session: InferenceSession, manifest: Manifest): void {
-  const { input, output } = manifest.onnx;
-  if (!session.inputNames.includes(input.name)) {
-    throw new ModelLoadError(`the ONNX graph has no input named "${input.name}" (it has: ${session.inputNames.join(', ')})`);
-  }
-  if (!session.outputNames.includes(output.name)) {
-    throw new ModelLoadError(`the ONNX graph has no output named "${output.name}" (it has: ${session.outputNames.join(', ')})`);
-  }
+  checkTensor('input', session.inputMetadata, manifest.onnx.input);
+  checkTensor('output', session.outputMetadata, manifest.onnx.output);
 }
 
 /**

@@ -6,16 +6,32 @@ import { latestModelDir } from '../lib/model-repository';
 import { invoke, type HttpHandler } from './helpers/lambda';
 import { modelsDir, parityFixture } from './helpers/models';
 
-function freshHandlers(): { health: HttpHandler; predict: HttpHandler } {
-  let handlers!: { health: HttpHandler; predict: HttpHandler };
-  // A fresh module registry is a fresh container: new cold start, new load.
+interface Container {
+  health: HttpHandler;
+  predict: HttpHandler;
+  /** Call-through spies on this container's own onnxruntime. */
+  sessionsCreated: jest.SpyInstance;
+  runs: jest.SpyInstance;
+}
+
+/** A fresh module registry is a fresh container: new cold start, new load. */
+function freshContainer(): Container {
+  let container!: Container;
   jest.isolateModules(() => {
-    handlers = {
+    const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
+    const sessionsCreated = jest.spyOn(ort.InferenceSession, 'create');
+    // The typings expose a factory; at run time it is the class whose
+    // prototype every session's run() comes from.
+    const sessionClass = ort.InferenceSession as unknown as { prototype: { run: (...args: unknown[]) => Promise<unknown> } };
+    const runs = jest.spyOn(sessionClass.prototype, 'run');
+    container = {
       health: (require('../handlers/health') as { handler: HttpHandler }).handler,
       predict: (require('../handlers/predict') as { handler: HttpHandler }).handler,
+      sessionsCreated,
+      runs,
     };
   });
-  return handlers;
+  return container;
 }
 
 const get = { method: 'GET', path: '/health' };
@@ -26,7 +42,7 @@ describe('GET /health', () => {
   });
 
   it('reports the loaded model, its sha256 and load time, and the cold start once', async () => {
-    const { health } = freshHandlers();
+    const { health } = freshContainer();
     const first = await invoke(health, get);
     expect(first.status).toBe(200);
     const manifest = JSON.parse(readFileSync(path.join(latestModelDir('churn', modelsDir), 'model.json'), 'utf8'));
@@ -45,6 +61,13 @@ describe('GET /health', () => {
     expect(second.json.cold_start).toBe(false);
   });
 
+  it('has spies that do see a healthy container create its session and run it', async () => {
+    const { predict, sessionsCreated, runs } = freshContainer();
+    expect((await invoke(predict, { json: parityFixture().cases[0]!.input })).status).toBe(200);
+    expect(sessionsCreated).toHaveBeenCalledTimes(1);
+    expect(runs).toHaveBeenCalledTimes(1);
+  });
+
   describe('with a damaged model', () => {
     let dir: string;
     beforeEach(() => {
@@ -60,7 +83,7 @@ describe('GET /health', () => {
       const last = bytes.length - 1;
       bytes.writeUInt8(bytes.readUInt8(last) ^ 0xff, last);
       writeFileSync(onnx, bytes);
-      const { health, predict } = freshHandlers();
+      const { health, predict, sessionsCreated, runs } = freshContainer();
 
       const reply = await invoke(health, get);
       expect(reply.status).toBe(503);
@@ -73,13 +96,19 @@ describe('GET /health', () => {
       const scored = await invoke(predict, { json: parityFixture().cases[0]!.input });
       expect(scored.status).toBe(503);
       expect(scored.json).not.toHaveProperty('churn_probability');
+      // The altered bytes never reached onnxruntime: no session, no run.
+      expect(sessionsCreated).not.toHaveBeenCalled();
+      expect(runs).not.toHaveBeenCalled();
     });
 
     it('answers 503 when the model file is missing', async () => {
       rmSync(path.join(latestModelDir('churn', dir), 'model.onnx'));
-      const reply = await invoke(freshHandlers().health, get);
+      const { health, predict, runs } = freshContainer();
+      const reply = await invoke(health, get);
       expect(reply.status).toBe(503);
       expect((reply.json.error as { message: string }).message).toBe('model unavailable: model.onnx is missing');
+      expect((await invoke(predict, { json: parityFixture().cases[0]!.input })).status).toBe(503);
+      expect(runs).not.toHaveBeenCalled();
     });
 
     it('answers 503 when the manifest names an input the graph does not have', async () => {
@@ -87,9 +116,27 @@ describe('GET /health', () => {
       const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
       manifest.onnx.input.name = 'customer';
       writeFileSync(manifestPath, JSON.stringify(manifest));
-      const reply = await invoke(freshHandlers().health, get);
+      const { health, predict, runs } = freshContainer();
+      const reply = await invoke(health, get);
       expect(reply.status).toBe(503);
       expect((reply.json.error as { message: string }).message).toContain('no input named "customer"');
+      expect((await invoke(predict, { json: parityFixture().cases[0]!.input })).status).toBe(503);
+      expect(runs).not.toHaveBeenCalled();
+    });
+
+    it('answers 503 when the manifest declares a different input width than the graph takes', async () => {
+      const manifestPath = path.join(latestModelDir('churn', dir), 'model.json');
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+      manifest.features.push({ name: 'extra', type: 'numeric' });
+      manifest.columns.push('extra');
+      manifest.onnx.input.shape = [null, manifest.columns.length];
+      writeFileSync(manifestPath, JSON.stringify(manifest));
+      const { health, predict, runs } = freshContainer();
+      const reply = await invoke(health, get);
+      expect(reply.status).toBe(503);
+      expect((reply.json.error as { message: string }).message).toBe('model unavailable: input "features" has shape [N, 45]; the manifest says [null, 46]');
+      expect((await invoke(predict, { json: { ...parityFixture().cases[0]!.input, extra: 1 } })).status).toBe(503);
+      expect(runs).not.toHaveBeenCalled();
     });
   });
 });
