@@ -1,33 +1,25 @@
-import { ModelLoadError, ModelUnavailable } from './errors';
-import { loadModel, type Model } from './model';
-import { latestModelDir } from './model-repository';
+import { ModelUnavailable } from './errors';
+import type { Model } from './model';
+import { getModel, modelState } from './model-registry';
 
-type ModelState = { ready: true; model: Model } | { ready: false; reason: string };
-
-async function loadDefaultModel(): Promise<ModelState> {
-  try {
-    const name = process.env.DEFAULT_MODEL;
-    if (!name) throw new ModelLoadError('DEFAULT_MODEL is not set');
-    return { ready: true, model: await loadModel(latestModelDir(name)) };
-  } catch (error) {
-    // Only our own reasons are shown to clients; anything else is unexpected.
-    const reason = error instanceof ModelLoadError ? error.message : 'the model could not be loaded';
-    return { ready: false, reason };
-  }
+/** DEFAULT_MODEL (serverless.yml) names the model behind POST /predict. */
+export function defaultModelName(): string {
+  const name = process.env.DEFAULT_MODEL;
+  if (!name) throw new ModelUnavailable('model unavailable: DEFAULT_MODEL is not set');
+  return name;
 }
 
 /**
  * Started when this module is first imported, i.e. during Lambda's init phase
  * (onnxruntime-node creates the session synchronously on the next tick, so it
- * is ready before the first event arrives). Every warm invocation reuses it.
- * A failed load stays failed for the container's life: the files in a
- * deployed zip do not change, so retrying would only fail again, slower.
+ * is ready before the first event arrives). Other models load on first use.
  */
-const state: Promise<ModelState> = loadDefaultModel();
+try {
+  void modelState(defaultModelName()).catch(() => undefined);
+} catch {
+  // No DEFAULT_MODEL or no such model: every call will say so (404/503).
+}
 
-/** The default model, or ModelUnavailable (503) with the reason it failed. */
-export async function defaultModel(): Promise<Model> {
-  const current = await state;
-  if (!current.ready) throw new ModelUnavailable(`model unavailable: ${current.reason}`);
-  return current.model;
+export function defaultModel(): Promise<Model> {
+  return getModel(defaultModelName());
 }

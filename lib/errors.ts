@@ -43,6 +43,11 @@ export class UnsupportedMediaType extends ServiceError {
   readonly code = 'unsupported_media_type';
 }
 
+export class ModelNotFound extends ServiceError {
+  readonly statusCode = 404;
+  readonly code = 'model_not_found';
+}
+
 export class ModelUnavailable extends ServiceError {
   readonly statusCode = 503;
   readonly code = 'model_unavailable';

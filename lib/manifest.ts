@@ -3,8 +3,10 @@ import { ModelLoadError } from './errors';
 
 /**
  * The manifest (model.json) describes a model folder: what the ONNX graph
- * takes and returns, and how a JSON record becomes its input tensor.
- * models/churn/train.py writes it; this module is the only reader.
+ * takes and returns, and how a JSON record becomes its input tensor. Each
+ * model's train.py writes it; this module is the only reader. Two tasks:
+ * binary classification of tabular records (one-hot + numeric columns) and
+ * text classification (a string tensor, classes in `labels` order).
  */
 
 export interface NumericFeature {
@@ -26,57 +28,76 @@ export type Feature = NumericFeature | CategoricalFeature;
 
 export interface TensorSpec {
   name: string;
-  type: 'float32';
+  type: 'float32' | 'string';
+  /** null is a free (batch) dimension. */
   shape: (number | null)[];
 }
 
-export interface Manifest {
+interface ManifestBase {
   name: string;
   version: string;
   description: string;
   created: string;
-  task: 'binary-classification';
   file: string;
   sha256: string;
   onnx: { input: TensorSpec; output: TensorSpec };
+  training: Record<string, unknown>;
+}
+
+export interface BinaryClassificationManifest extends ManifestBase {
+  task: 'binary-classification';
   /** In column order; see columnNames(). */
   features: Feature[];
   /** DictVectorizer's feature names, one per input column. */
   columns: string[];
   output: { label: string; probability: string; threshold: number };
-  training: Record<string, unknown>;
 }
+
+export interface TextClassificationManifest extends ManifestBase {
+  task: 'text-classification';
+  /** The request field holding the text; the graph expects it lower-cased. */
+  text: { field: string; lowercase: boolean; maxLength: number };
+  /** Class names in the column order of the output tensor. */
+  labels: string[];
+  output: { label: string; probabilities: string };
+}
+
+export type Manifest = BinaryClassificationManifest | TextClassificationManifest;
 
 /** What a version may look like; it is also a folder name under models/<name>/. */
 export const VERSION_PATTERN = '^[0-9A-Za-z][0-9A-Za-z._-]*$';
+/** What a model name may look like; it is also a folder and a URL segment. */
+export const NAME_PATTERN = '^[a-z0-9][a-z0-9_-]*$';
 
-const tensorSpec = {
+const tensorSpec = (type: TensorSpec['type']) => ({
   type: 'object',
   required: ['name', 'type', 'shape'],
   properties: {
     name: { type: 'string', minLength: 1 },
-    type: { const: 'float32' },
-    shape: { type: 'array', items: { type: ['integer', 'null'] } },
+    type: { const: type },
+    shape: { type: 'array', minItems: 1, items: { type: ['integer', 'null'] } },
   },
-};
+});
 
-const manifestSchema = {
+const common = {
+  name: { type: 'string', pattern: NAME_PATTERN },
+  version: { type: 'string', pattern: VERSION_PATTERN },
+  description: { type: 'string' },
+  created: { type: 'string' },
+  // A bare file name: the manifest must not point outside its own folder.
+  file: { type: 'string', pattern: '^[A-Za-z0-9_.-]+\\.onnx$' },
+  sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+  training: { type: 'object' },
+};
+const commonRequired = ['name', 'version', 'created', 'task', 'file', 'sha256', 'onnx', 'output'];
+
+const binarySchema = {
   type: 'object',
-  required: ['name', 'version', 'created', 'task', 'file', 'sha256', 'onnx', 'features', 'columns', 'output'],
+  required: [...commonRequired, 'features', 'columns'],
   properties: {
-    name: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$' },
-    version: { type: 'string', pattern: VERSION_PATTERN },
-    description: { type: 'string' },
-    created: { type: 'string' },
+    ...common,
     task: { const: 'binary-classification' },
-    // A bare file name: the manifest must not point outside its own folder.
-    file: { type: 'string', pattern: '^[A-Za-z0-9_.-]+\\.onnx$' },
-    sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-    onnx: {
-      type: 'object',
-      required: ['input', 'output'],
-      properties: { input: tensorSpec, output: tensorSpec },
-    },
+    onnx: { type: 'object', required: ['input', 'output'], properties: { input: tensorSpec('float32'), output: tensorSpec('float32') } },
     features: {
       type: 'array',
       minItems: 1,
@@ -105,15 +126,63 @@ const manifestSchema = {
         threshold: { type: 'number', minimum: 0, maximum: 1 },
       },
     },
-    training: { type: 'object' },
   },
-} as const;
+};
 
-const validateManifest = new Ajv({ allErrors: true, strict: false }).compile<Manifest>(manifestSchema);
+const textSchema = {
+  type: 'object',
+  required: [...commonRequired, 'text', 'labels'],
+  properties: {
+    ...common,
+    task: { const: 'text-classification' },
+    onnx: { type: 'object', required: ['input', 'output'], properties: { input: tensorSpec('string'), output: tensorSpec('float32') } },
+    text: {
+      type: 'object',
+      required: ['field', 'lowercase', 'maxLength'],
+      properties: { field: { type: 'string', minLength: 1 }, lowercase: { type: 'boolean' }, maxLength: { type: 'integer', minimum: 1 } },
+    },
+    labels: { type: 'array', minItems: 2, items: { type: 'string', minLength: 1 }, uniqueItems: true },
+    output: {
+      type: 'object',
+      required: ['label', 'probabilities'],
+      properties: { label: { type: 'string', minLength: 1 }, probabilities: { type: 'string', minLength: 1 } },
+    },
+  },
+};
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validateBinary = ajv.compile<BinaryClassificationManifest>(binarySchema);
+const validateText = ajv.compile<TextClassificationManifest>(textSchema);
 
 /** The one-hot column names the features expand to, DictVectorizer style. */
 export function columnNames(features: readonly Feature[]): string[] {
   return features.flatMap((f) => (f.type === 'numeric' ? [f.name] : f.values.map((v) => `${f.name}=${v}`)));
+}
+
+function invalid(reason: string): ModelLoadError {
+  return new ModelLoadError(`model.json is invalid: ${reason}`);
+}
+
+function shapeText(shape: readonly (number | null)[]): string {
+  return `[${shape.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`;
+}
+
+function checkBinary(manifest: BinaryClassificationManifest): void {
+  const columns = columnNames(manifest.features);
+  if (columns.join('\n') !== manifest.columns.join('\n')) throw invalid('features do not expand to the listed columns');
+  const { input, output } = manifest.onnx;
+  if (input.shape.length !== 2 || input.shape[1] !== columns.length) {
+    throw invalid(`input shape ${shapeText(input.shape)} does not match ${columns.length} columns`);
+  }
+  if (output.shape.length !== 2 || output.shape[1] !== 1) throw invalid(`output shape ${shapeText(output.shape)} is not [null, 1]`);
+}
+
+function checkText(manifest: TextClassificationManifest): void {
+  const { input, output } = manifest.onnx;
+  if (input.shape.length !== 1) throw invalid(`input shape ${shapeText(input.shape)} is not [null]`);
+  if (output.shape.length !== 2 || output.shape[1] !== manifest.labels.length) {
+    throw invalid(`output shape ${shapeText(output.shape)} does not match ${manifest.labels.length} labels`);
+  }
 }
 
 /** Parses model.json and checks it is internally consistent. */
@@ -124,20 +193,14 @@ export function parseManifest(text: string): Manifest {
   } catch {
     throw new ModelLoadError('model.json is not valid JSON');
   }
-  if (!validateManifest(raw)) {
-    const first = validateManifest.errors?.[0];
-    throw new ModelLoadError(`model.json is invalid: ${first?.instancePath || '/'} ${first?.message ?? ''}`.trim());
+  const task = (raw as { task?: unknown } | null)?.task;
+  const validate = task === 'text-classification' ? validateText : validateBinary;
+  if (!validate(raw)) {
+    const first = validate.errors?.[0];
+    throw invalid(`${first?.instancePath || '/'} ${first?.message ?? ''}`.trim());
   }
-  const manifest = raw;
-  const columns = columnNames(manifest.features);
-  if (columns.join('\n') !== manifest.columns.join('\n')) {
-    throw new ModelLoadError('model.json is invalid: features do not expand to the listed columns');
-  }
-  const width = manifest.onnx.input.shape[1];
-  if (manifest.onnx.input.shape.length !== 2 || width !== columns.length) {
-    throw new ModelLoadError(
-      `model.json is invalid: input shape [${manifest.onnx.input.shape.join(', ')}] does not match ${columns.length} columns`,
-    );
-  }
+  const manifest = raw as Manifest;
+  if (manifest.task === 'binary-classification') checkBinary(manifest);
+  else checkText(manifest);
   return manifest;
 }

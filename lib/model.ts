@@ -1,21 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { createEncoder, type Encoder, type FeatureRecord, type UnknownCategory } from './encoding';
+import { InferenceSession } from 'onnxruntime-node';
 import { ModelLoadError } from './errors';
-import { parseManifest, type Manifest, type TensorSpec } from './manifest';
-
-export interface Prediction {
-  probability: number;
-  /** probability >= the manifest's threshold. */
-  positive: boolean;
-}
-
-export interface BatchResult {
-  predictions: Prediction[];
-  unknownCategories: UnknownCategory[];
-}
+import type { Manifest, TensorSpec } from './manifest';
+import { readManifest, readModelFile } from './model-files';
+import { createTask } from './tasks';
+import type { FeatureRecord, RecordNote, Task } from './tasks/task';
 
 export interface ModelInfo {
   name: string;
@@ -26,33 +15,33 @@ export interface ModelInfo {
   loadMs: number;
 }
 
-/** A model ready to score: manifest, encoder and one live ONNX session. */
+export interface Scored {
+  /** One answer per record, shaped as the manifest names things. */
+  answers: Record<string, unknown>[];
+  notes: RecordNote[];
+}
+
+/** A model ready to score: manifest, task and one live ONNX session. */
 export interface Model {
   readonly manifest: Manifest;
   readonly info: ModelInfo;
-  predict(records: readonly FeatureRecord[]): Promise<BatchResult>;
+  readonly task: Task;
+  /** Encodes the whole batch into one tensor and runs the session once. */
+  predict(records: readonly FeatureRecord[]): Promise<Scored>;
+  /** Runs the graph on tensors the caller built (the Open Inference Protocol route). */
+  run(feeds: InferenceSession.FeedsType): Promise<InferenceSession.OnnxValueMapType>;
+  /** Frees the native session; the model cannot be used afterwards. */
+  release(): Promise<void>;
 }
 
 // One thread: a Lambda with 1-2 vCPUs gains nothing from ORT's thread pool on
-// a model this small, and spinning it up costs init time (TOOLCHAIN.md: 21 µs
+// models this small, and spinning it up costs init time (TOOLCHAIN.md: 21 µs
 // vs 24 µs per single-row run).
 const sessionOptions: InferenceSession.SessionOptions = {
   intraOpNumThreads: 1,
   interOpNumThreads: 1,
   graphOptimizationLevel: 'all',
 };
-
-// Synchronous on purpose: loading runs once, during Lambda's init phase, and
-// with no await before InferenceSession.create the session is built before the
-// runtime asks for the first event.
-function readModelFile(dir: string, name: string): Buffer {
-  try {
-    return readFileSync(path.join(dir, name));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ModelLoadError(code === 'ENOENT' ? `${name} is missing` : `${name} cannot be read (${code ?? 'error'})`);
-  }
-}
 
 function describeShape(shape: readonly (number | string | null)[]): string {
   return `[${shape.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`;
@@ -68,27 +57,21 @@ function checkTensor(kind: 'input' | 'output', metadata: readonly InferenceSessi
     throw new ModelLoadError(`${kind} "${spec.name}" is not a ${spec.type} tensor in the ONNX graph`);
   }
   // A null in the manifest is a free (batch) dimension; numbers must agree.
-  const agrees =
-    found.shape.length === spec.shape.length &&
-    spec.shape.every((dim, i) => dim === null || found.shape[i] === dim);
+  const agrees = found.shape.length === spec.shape.length && spec.shape.every((dim, i) => dim === null || found.shape[i] === dim);
   if (!agrees) {
     throw new ModelLoadError(`${kind} "${spec.name}" has shape ${describeShape(found.shape)}; the manifest says ${describeShape(spec.shape)}`);
   }
 }
 
-function checkSessionMatches(session: InferenceSession, manifest: Manifest): void {
-  checkTensor('input', session.inputMetadata, manifest.onnx.input);
-  checkTensor('output', session.outputMetadata, manifest.onnx.output);
-}
-
 /**
  * Loads one model folder: reads and checks the manifest, verifies the ONNX
- * file's sha256 before onnxruntime ever sees it, creates the session.
- * Throws ModelLoadError with a reason that is safe to return to a client.
+ * file's sha256 before onnxruntime ever sees it, creates the session and
+ * checks its signature against the manifest. Throws ModelLoadError with a
+ * reason that is safe to return to a client (no paths).
  */
 export async function loadModel(dir: string): Promise<Model> {
   const started = performance.now();
-  const manifest = parseManifest(readModelFile(dir, 'model.json').toString('utf8'));
+  const manifest = readManifest(dir);
   const bytes = readModelFile(dir, manifest.file);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   if (sha256 !== manifest.sha256) {
@@ -101,9 +84,10 @@ export async function loadModel(dir: string): Promise<Model> {
   } catch {
     throw new ModelLoadError(`onnxruntime could not load ${manifest.file}`);
   }
-  checkSessionMatches(session, manifest);
+  checkTensor('input', session.inputMetadata, manifest.onnx.input);
+  checkTensor('output', session.outputMetadata, manifest.onnx.output);
 
-  const encoder = createEncoder(manifest.features);
+  const task = createTask(manifest);
   const info: ModelInfo = {
     name: manifest.name,
     version: manifest.version,
@@ -114,26 +98,14 @@ export async function loadModel(dir: string): Promise<Model> {
   return {
     manifest,
     info,
-    predict: (records) => score(session, manifest, encoder, records),
+    task,
+    async predict(records) {
+      if (records.length === 0) return { answers: [], notes: [] };
+      const { feeds, notes } = task.encode(records);
+      const outputs = await session.run(feeds);
+      return { answers: task.answers(outputs, records.length), notes };
+    },
+    run: (feeds) => session.run(feeds),
+    release: () => session.release(),
   };
-}
-
-/** Encodes the whole batch into one tensor and runs the session once. */
-async function score(
-  session: InferenceSession,
-  manifest: Manifest,
-  encoder: Encoder,
-  records: readonly FeatureRecord[],
-): Promise<BatchResult> {
-  if (records.length === 0) return { predictions: [], unknownCategories: [] };
-  const { data, unknownCategories } = encoder.encode(records);
-  const input = new Tensor('float32', data, [records.length, encoder.width]);
-  const outputs = await session.run({ [manifest.onnx.input.name]: input });
-  const probabilities = outputs[manifest.onnx.output.name]?.data;
-  if (!(probabilities instanceof Float32Array) || probabilities.length !== records.length) {
-    throw new Error(`unexpected output from ${manifest.name} ${manifest.version}`);
-  }
-  const { threshold } = manifest.output;
-  const predictions = Array.from(probabilities, (p) => ({ probability: p, positive: p >= threshold }));
-  return { predictions, unknownCategories };
 }

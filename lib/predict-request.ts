@@ -1,8 +1,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import type { FeatureRecord } from './encoding';
 import { PayloadTooLarge, ValidationFailed, type ErrorDetail } from './errors';
 import { pointer } from './json-pointer';
-import type { Feature, Manifest } from './manifest';
+import type { FeatureRecord, Task } from './tasks/task';
 
 export interface PredictRequest {
   /** A bare record was sent (answer with one prediction), not {"instances": [...]}. */
@@ -20,33 +19,25 @@ export function maxBatch(): number {
 
 /** At most this many problems are listed; a broken batch could yield thousands. */
 const MAX_DETAILS = 20;
+/** Most warnings one answer carries; a record with 100k unknown keys gets the first ones. */
+export const MAX_WARNINGS = 100;
 
-function featureSchema(feature: Feature): object {
-  if (feature.type === 'categorical') return { type: 'string', maxLength: 256 };
-  const schema: Record<string, unknown> = { type: feature.integer ? 'integer' : 'number' };
-  if (feature.minimum !== undefined) schema.minimum = feature.minimum;
-  if (feature.maximum !== undefined) schema.maximum = feature.maximum;
-  return schema;
-}
-
-/** The JSON schema of one record, derived from the manifest, never written per model. */
-export function recordSchema(manifest: Manifest): object {
-  return {
-    type: 'object',
-    required: manifest.features.map((f) => f.name),
-    properties: Object.fromEntries(manifest.features.map((f) => [f.name, featureSchema(f)])),
-  };
-}
+/**
+ * A decimal number written as text, as the raw Telco CSV has them ("29.85").
+ * Deliberately narrower than Number(): no blanks (Number(" ") is 0), no hex,
+ * no "Infinity", no thousands separators.
+ */
+const NUMERIC_TEXT = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 // strictNumbers rejects NaN/Infinity (JSON.parse turns 1e999 into Infinity).
 const ajv = new Ajv({ allErrors: true, strict: true, strictNumbers: true });
-const validators = new WeakMap<Manifest, ValidateFunction>();
+const validators = new WeakMap<Task, ValidateFunction>();
 
-function validatorFor(manifest: Manifest): ValidateFunction {
-  let validate = validators.get(manifest);
+function validatorFor(task: Task): ValidateFunction {
+  let validate = validators.get(task);
   if (!validate) {
-    validate = ajv.compile(recordSchema(manifest));
-    validators.set(manifest, validate);
+    validate = ajv.compile(task.recordSchema);
+    validators.set(task, validate);
   }
   return validate;
 }
@@ -68,53 +59,31 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * A decimal number written as text, as the raw Telco CSV has them ("29.85").
- * Deliberately narrower than Number(): no blanks (Number(" ") is 0), no hex,
- * no "Infinity", no thousands separators.
- */
-const NUMERIC_TEXT = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-/** Most warnings one answer carries; a record with 100k unknown keys gets the first ones. */
-export const MAX_WARNINGS = 100;
-
-/**
  * One record as the model reads it: numeric text converted to numbers (the
  * schema then checks the result), fields the model does not know dropped and
  * reported.
  */
-function prepareRecord(manifest: Manifest, record: unknown, at: (string | number)[], warnings: ErrorDetail[]): unknown {
+function prepareRecord(task: Task, record: unknown, at: (string | number)[], warnings: ErrorDetail[]): unknown {
   if (!isPlainObject(record)) return record;
-  const known = knownFeatures(manifest);
   const prepared: Record<string, unknown> = {};
   for (const key of Object.keys(record)) {
-    const feature = known.get(key);
-    if (feature === undefined) {
+    const kind = task.fields.get(key);
+    if (kind === undefined) {
       if (warnings.length < MAX_WARNINGS) warnings.push({ path: pointer(...at, key), problem: 'unknown field, ignored' });
       continue;
     }
     const value = record[key];
-    prepared[key] = feature.type === 'numeric' && typeof value === 'string' && NUMERIC_TEXT.test(value) ? Number(value) : value;
+    prepared[key] = kind === 'numeric' && typeof value === 'string' && NUMERIC_TEXT.test(value) ? Number(value) : value;
   }
   return prepared;
 }
 
-const featureMaps = new WeakMap<Manifest, ReadonlyMap<string, Feature>>();
-
-function knownFeatures(manifest: Manifest): ReadonlyMap<string, Feature> {
-  let map = featureMaps.get(manifest);
-  if (!map) {
-    map = new Map(manifest.features.map((f) => [f.name, f]));
-    featureMaps.set(manifest, map);
-  }
-  return map;
-}
-
 /**
  * Reads a parsed body as either one record or {"instances": [records]} and
- * validates every record against the model's manifest. Oversized batches are
+ * validates every record against the model's schema. Oversized batches are
  * refused before any record is looked at.
  */
-export function parsePredictRequest(manifest: Manifest, body: unknown): PredictRequest {
+export function parsePredictRequest(task: Task, modelName: string, body: unknown): PredictRequest {
   if (!isPlainObject(body)) {
     throw new ValidationFailed('request body must be a JSON object', [{ path: '', problem: 'must be an object' }]);
   }
@@ -134,14 +103,14 @@ export function parsePredictRequest(manifest: Manifest, body: unknown): PredictR
   const warnings: ErrorDetail[] = [];
   if (!single) {
     for (const key of Object.keys(body)) {
-      if (key !== 'instances') warnings.push({ path: pointer(key), problem: 'unknown field, ignored' });
+      if (key !== 'instances' && warnings.length < MAX_WARNINGS) warnings.push({ path: pointer(key), problem: 'unknown field, ignored' });
     }
   }
-  const validate = validatorFor(manifest);
+  const validate = validatorFor(task);
   const details: ErrorDetail[] = [];
   const records = instances.map((record: unknown, index) => {
     const at = single ? [] : ['instances', index];
-    const prepared = prepareRecord(manifest, record, at, warnings);
+    const prepared = prepareRecord(task, record, at, warnings);
     if (details.length < MAX_DETAILS && !validate(prepared)) {
       for (const error of validate.errors ?? []) details.push(toDetail(error, pointer(...at)));
     }
@@ -150,7 +119,7 @@ export function parsePredictRequest(manifest: Manifest, body: unknown): PredictR
   if (details.length > 0) {
     const shown = details.slice(0, MAX_DETAILS);
     const more = details.length > shown.length ? ` (first ${MAX_DETAILS} shown)` : '';
-    throw new ValidationFailed(`request does not match the ${manifest.name} model's input${more}`, shown);
+    throw new ValidationFailed(`request does not match the ${modelName} model's input${more}`, shown);
   }
-  return { single, records, warnings: warnings.slice(0, MAX_WARNINGS) };
+  return { single, records, warnings };
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { latestModelDir } from '../lib/model-repository';
+import { resolveModel } from '../lib/model-catalog';
 import { invoke, type HttpHandler } from './helpers/lambda';
 import { modelsDir, parityFixture } from './helpers/models';
 
@@ -45,7 +45,7 @@ describe('GET /health', () => {
     const { health } = freshContainer();
     const first = await invoke(health, get);
     expect(first.status).toBe(200);
-    const manifest = JSON.parse(readFileSync(path.join(latestModelDir('churn', modelsDir), 'model.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(path.join(resolveModel('churn', undefined, modelsDir).dir, 'model.json'), 'utf8'));
     expect(first.json).toEqual({
       status: 'ok',
       model: {
@@ -78,7 +78,7 @@ describe('GET /health', () => {
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
     it('answers 503 with the sha256 mismatch, and predict refuses to score', async () => {
-      const onnx = path.join(latestModelDir('churn', dir), 'model.onnx');
+      const onnx = path.join(resolveModel('churn', undefined, dir).dir, 'model.onnx');
       const bytes = readFileSync(onnx);
       const last = bytes.length - 1;
       bytes.writeUInt8(bytes.readUInt8(last) ^ 0xff, last);
@@ -102,7 +102,7 @@ describe('GET /health', () => {
     });
 
     it('answers 503 when the model file is missing', async () => {
-      rmSync(path.join(latestModelDir('churn', dir), 'model.onnx'));
+      rmSync(path.join(resolveModel('churn', undefined, dir).dir, 'model.onnx'));
       const { health, predict, runs } = freshContainer();
       const reply = await invoke(health, get);
       expect(reply.status).toBe(503);
@@ -112,7 +112,7 @@ describe('GET /health', () => {
     });
 
     it('answers 503 when the manifest names an input the graph does not have', async () => {
-      const manifestPath = path.join(latestModelDir('churn', dir), 'model.json');
+      const manifestPath = path.join(resolveModel('churn', undefined, dir).dir, 'model.json');
       const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
       manifest.onnx.input.name = 'customer';
       writeFileSync(manifestPath, JSON.stringify(manifest));
@@ -125,7 +125,7 @@ describe('GET /health', () => {
     });
 
     it('answers 503 when the manifest declares a different input width than the graph takes', async () => {
-      const manifestPath = path.join(latestModelDir('churn', dir), 'model.json');
+      const manifestPath = path.join(resolveModel('churn', undefined, dir).dir, 'model.json');
       const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
       manifest.features.push({ name: 'extra', type: 'numeric' });
       manifest.columns.push('extra');

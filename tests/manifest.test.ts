@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { columnNames, parseManifest } from '../lib/manifest';
-import { modelsDir } from './helpers/models';
+import { churnManifest, modelsDir } from './helpers/models';
 
 const versionDirs = readdirSync(modelsDir, { withFileTypes: true })
   .filter((d) => d.isDirectory())
@@ -30,15 +30,20 @@ describe('committed model folders', () => {
       expect(path.basename(path.dirname(dir))).toBe(manifest.name);
     });
 
-    it('lists features that expand to its columns and input width', () => {
-      expect(columnNames(manifest.features)).toEqual(manifest.columns);
-      expect(manifest.onnx.input.shape).toEqual([null, manifest.columns.length]);
+    it('describes its input consistently with its task', () => {
+      if (manifest.task === 'binary-classification') {
+        expect(columnNames(manifest.features)).toEqual(manifest.columns);
+        expect(manifest.onnx.input.shape).toEqual([null, manifest.columns.length]);
+      } else {
+        expect(manifest.onnx.input).toEqual({ name: expect.any(String), type: 'string', shape: [null] });
+        expect(manifest.onnx.output.shape).toEqual([null, manifest.labels.length]);
+      }
     });
   });
 });
 
 describe('parseManifest', () => {
-  const good = readFileSync(path.join(versionDirs[0] ?? '', 'model.json'), 'utf8');
+  const good = readFileSync(path.join(modelsDir, 'churn', churnManifest().version, 'model.json'), 'utf8');
   const edit = (change: (m: Record<string, unknown>) => void): string => {
     const m = JSON.parse(good) as Record<string, unknown>;
     change(m);
@@ -64,7 +69,7 @@ describe('parseManifest', () => {
     const text = edit((m) => {
       (m.onnx as { input: { shape: unknown[] } }).input.shape = [null, 3];
     });
-    expect(() => parseManifest(text)).toThrow(/input shape \[, 3\] does not match \d+ columns/);
+    expect(() => parseManifest(text)).toThrow(/input shape \[null, 3\] does not match \d+ columns/);
   });
 
   it('rejects a model file name that leaves the folder', () => {

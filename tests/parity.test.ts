@@ -1,34 +1,31 @@
-import { loadModel, type Model } from '../lib/model';
-import { latestModelDir } from '../lib/model-repository';
+import path from 'node:path';
+import { checkModelFolder, PARITY_TOLERANCE } from '../lib/model-check';
+import { loadModel } from '../lib/model';
+import { listModels, resolveModel } from '../lib/model-catalog';
 import { modelsDir, parityFixture } from './helpers/models';
 
-const fixture = parityFixture();
-let model: Model;
+const folders = listModels(modelsDir).flatMap((m) => m.versions.map((v) => path.join(modelsDir, m.name, v)));
 
-beforeAll(async () => {
-  model = await loadModel(latestModelDir('churn', modelsDir));
+describe('ONNX parity with the training library, every model folder (npm run model:check)', () => {
+  it.each(folders.map((dir) => [path.relative(modelsDir, dir), dir]))('%s', async (_label, dir) => {
+    const report = await checkModelFolder(dir);
+    expect(report.problems).toEqual([]);
+    expect(report.cases).toBeGreaterThanOrEqual(200);
+    expect(report.worstDelta).toBeLessThan(PARITY_TOLERANCE);
+  });
 });
 
-describe('ONNX parity with scikit-learn', () => {
-  it('has a fixture of at least 200 held-out customers for this model version', () => {
-    expect(fixture.cases.length).toBeGreaterThanOrEqual(200);
-    expect(fixture.version).toBe(model.info.version);
-  });
-
-  it('scores every fixture customer, as one batch, within 1e-5 of predict_proba', async () => {
-    const { predictions } = await model.predict(fixture.cases.map((c) => c.input));
-    const deltas = fixture.cases.map((c, i) => Math.abs(predictions[i]!.probability - c.churn_probability));
-    expect(predictions).toHaveLength(fixture.cases.length);
-    expect(Math.max(...deltas)).toBeLessThan(1e-5);
-  });
+describe('churn parity through the predict path', () => {
+  const fixture = parityFixture('churn');
 
   it('scores every fixture customer, one at a time, within 1e-5 and with the same decision', async () => {
+    const model = await loadModel(resolveModel('churn', undefined, modelsDir).dir);
     for (const c of fixture.cases) {
-      const { predictions } = await model.predict([c.input]);
-      const [p] = predictions;
-      expect(Math.abs(p!.probability - c.churn_probability)).toBeLessThan(1e-5);
+      const { answers } = await model.predict([c.input]);
+      const p = answers[0]!.churn_probability as number;
+      expect(Math.abs(p - c.churn_probability)).toBeLessThan(1e-5);
       // Away from the threshold the float32 graph and float64 sklearn must agree.
-      if (Math.abs(c.churn_probability - 0.5) > 1e-5) expect(p!.positive).toBe(c.churn_probability >= 0.5);
+      if (Math.abs(c.churn_probability - 0.5) > 1e-5) expect(answers[0]!.churn).toBe(c.churn_probability >= 0.5);
     }
   });
 });

@@ -5,7 +5,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { logger } from '../logger';
-import { errorResponse } from './error-response';
+import { errorResponse, serviceErrorFormat, type ErrorFormat } from './error-response';
 import { jsonBody, type JsonEvent } from './json-body';
 
 type Handler<TEvent> = (event: TEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -15,7 +15,7 @@ type Handler<TEvent> = (event: TEvent, context: Context) => Promise<APIGatewayPr
  * `after`/`onError` in reverse, so errorResponse shapes the error first and
  * the CORS and security headers are added to error responses too.
  */
-function chain<TEvent>(handler: Handler<TEvent>) {
+function chain<TEvent>(handler: Handler<TEvent>, format: ErrorFormat) {
   return middy<TEvent, APIGatewayProxyResult>(handler)
     .use(httpHeaderNormalizer())
     .use(injectLambdaContext(logger, { resetKeys: true }))
@@ -23,15 +23,15 @@ function chain<TEvent>(handler: Handler<TEvent>) {
     // authenticate with an API key, not cookies, so no credentials are shared.
     .use(httpCors({ origin: '*' }))
     .use(httpSecurityHeaders())
-    .use(errorResponse());
+    .use(errorResponse(format));
 }
 
 /** A route with no request body (GET). */
-export function httpRoute(handler: Handler<APIGatewayProxyEvent>) {
-  return chain(handler);
+export function httpRoute(handler: Handler<APIGatewayProxyEvent>, format: ErrorFormat = serviceErrorFormat) {
+  return chain(handler, format);
 }
 
 /** A route whose body is JSON: the handler gets it parsed, not yet validated. */
-export function jsonRoute(handler: Handler<JsonEvent>) {
-  return chain(handler).use(jsonBody());
+export function jsonRoute(handler: Handler<JsonEvent>, format: ErrorFormat = serviceErrorFormat) {
+  return chain(handler, format).use(jsonBody());
 }

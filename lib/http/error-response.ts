@@ -4,9 +4,21 @@ import { ServiceError, type ErrorDetail } from '../errors';
 import { logger } from '../logger';
 import { jsonResponse } from './response';
 
-interface ErrorBody {
-  error: { code: string; message: string; details: ErrorDetail[]; request_id: string };
+export interface DescribedError {
+  status: number;
+  code: string;
+  message: string;
+  details: ErrorDetail[];
+  requestId: string;
 }
+
+/** How a route family writes an error body. */
+export type ErrorFormat = (error: DescribedError) => unknown;
+
+/** Ours: {"error": {code, message, details, request_id}} (README, "Errors"). */
+export const serviceErrorFormat: ErrorFormat = ({ code, message, details, requestId }) => ({
+  error: { code, message, details, request_id: requestId },
+});
 
 /** Codes for statuses raised by middy middlewares (e.g. CORS) rather than by us. */
 const codeForStatus: Record<number, string> = {
@@ -17,7 +29,7 @@ const codeForStatus: Record<number, string> = {
   415: 'unsupported_media_type',
 };
 
-function describe(error: unknown): { status: number; code: string; message: string; details: ErrorDetail[] } {
+function describe(error: unknown): Omit<DescribedError, 'requestId'> {
   if (error instanceof ServiceError) {
     return { status: error.statusCode, code: error.code, message: error.message, details: error.details };
   }
@@ -31,11 +43,11 @@ function describe(error: unknown): { status: number; code: string; message: stri
 }
 
 /**
- * The one place errors become responses: every error body of our routes is
- * {"error": {code, message, details, request_id}}. Logs carry the code and
- * message, never the request body, headers or a stack trace.
+ * The one place errors become responses, in the route family's format. Logs
+ * carry the code and message, never the request body, headers or a stack
+ * trace.
  */
-export function errorResponse(): MiddlewareObj<unknown, APIGatewayProxyResult> {
+export function errorResponse(format: ErrorFormat): MiddlewareObj<unknown, APIGatewayProxyResult> {
   return {
     onError: (request) => {
       const { status, code, message, details } = describe(request.error);
@@ -46,8 +58,7 @@ export function errorResponse(): MiddlewareObj<unknown, APIGatewayProxyResult> {
       } else {
         logger.warn('request rejected', { status, code, message });
       }
-      const body: ErrorBody = { error: { code, message, details, request_id: requestId } };
-      request.response = jsonResponse(status, body);
+      request.response = jsonResponse(status, format({ status, code, message, details, requestId }));
     },
   };
 }

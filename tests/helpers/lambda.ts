@@ -7,6 +7,9 @@ export interface EventOptions {
   body?: string | null;
   headers?: Record<string, string>;
   isBase64Encoded?: boolean;
+  /** The route template, e.g. "/models/{name}/predict"; defaults to the path. */
+  resource?: string;
+  pathParameters?: Record<string, string>;
 }
 
 /** An API Gateway REST (v1) proxy event, as Lambda receives it. */
@@ -14,14 +17,14 @@ export function apiEvent(options: EventOptions = {}): APIGatewayProxyEvent {
   const method = options.method ?? 'POST';
   const path = options.path ?? '/predict';
   return {
-    resource: path,
+    resource: options.resource ?? path,
     path,
     httpMethod: method,
     headers: options.headers ?? { 'Content-Type': 'application/json' },
     multiValueHeaders: {},
     queryStringParameters: null,
     multiValueQueryStringParameters: null,
-    pathParameters: null,
+    pathParameters: options.pathParameters ?? null,
     stageVariables: null,
     body: options.body === undefined ? null : options.body,
     isBase64Encoded: options.isBase64Encoded ?? false,
@@ -37,7 +40,7 @@ export function apiEvent(options: EventOptions = {}): APIGatewayProxyEvent {
       requestId: randomUUID(),
       requestTimeEpoch: Date.now(),
       resourceId: 'abc123',
-      resourcePath: path,
+      resourcePath: options.resource ?? path,
     },
   };
 }

@@ -62,7 +62,7 @@ describe.each(stages)('compiled CloudFormation of $name', ({ name, stage, archit
 
   it('gives every function the runtime, architecture, memory, timeout, log retention and concurrency cap of serverless.yml', () => {
     const functions = resourcesOfType(t, 'AWS::Lambda::Function');
-    expect(functions.map(([id]) => id).sort()).toEqual(['HealthLambdaFunction', 'PredictLambdaFunction']);
+    expect(functions.map(([, fn]) => fn.Properties.FunctionName).sort()).toEqual(Object.values(service.functions).map((f) => f.name).sort());
     const { provider } = service;
     expect(provider.runtime).toBe('nodejs22.x');
     expect(provider.architecture).toBe(architecture);

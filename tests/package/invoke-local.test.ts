@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadModel } from '../../lib/model';
-import { latestModelDir } from '../../lib/model-repository';
+import { resolveModel } from '../../lib/model-catalog';
 import { modelsDir, repoRoot } from '../helpers/models';
 
 const cli = require.resolve('serverless/bin/serverless.js', { paths: [repoRoot] });
@@ -19,10 +19,8 @@ describe('serverless invoke local -f predict --path tests/events/predict.json', 
     expect(result.statusCode).toBe(200);
 
     const event = JSON.parse(readFileSync(path.join(repoRoot, 'tests/events/predict.json'), 'utf8')) as { body: string };
-    const model = await loadModel(latestModelDir('churn', modelsDir));
-    const [expected] = (await model.predict([JSON.parse(event.body)])).predictions;
-    const body = JSON.parse(result.body) as { churn_probability: number; churn: boolean };
-    expect(Math.abs(body.churn_probability - expected!.probability)).toBeLessThan(1e-6);
-    expect(body.churn).toBe(expected!.positive);
+    const model = await loadModel(resolveModel('churn', undefined, modelsDir).dir);
+    const [expected] = (await model.predict([JSON.parse(event.body)])).answers;
+    expect(JSON.parse(result.body)).toEqual({ ...expected, model: { name: 'churn', version: model.info.version } });
   });
 });

@@ -35,7 +35,7 @@ describe.each(stages)('the packaged zip of $name', ({ name, architecture }) => {
   });
 
   it('carries the bundled handlers and the model files', () => {
-    expect(files).toEqual(expect.arrayContaining(['handlers/predict.js', 'handlers/health.js']));
+    expect(files).toEqual(expect.arrayContaining(['predict', 'health', 'models', 'v2-metadata', 'v2-infer'].map((h) => `handlers/${h}.js`)));
     expect(files).toEqual(expect.arrayContaining(['models/churn/1.0.0/model.onnx', 'models/churn/1.0.0/model.json']));
   });
 

@@ -1,7 +1,5 @@
-import type { Feature } from './manifest';
-
-/** A record that passed validation: every feature present with the right type. */
-export type FeatureRecord = Readonly<Record<string, unknown>>;
+import type { Feature } from '../manifest';
+import type { FeatureRecord } from './task';
 
 export interface UnknownCategory {
   /** Position of the record in the batch. */

@@ -1,11 +1,7 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { createEncoder } from '../lib/encoding';
-import { parseManifest, type Manifest } from '../lib/manifest';
-import { latestModelDir } from '../lib/model-repository';
-import { modelsDir, parityFixture } from './helpers/models';
+import { createEncoder } from '../lib/tasks/one-hot-encoder';
+import { churnManifest, parityFixture } from './helpers/models';
 
-const manifest: Manifest = parseManifest(readFileSync(path.join(latestModelDir('churn', modelsDir), 'model.json'), 'utf8'));
+const manifest = churnManifest();
 const encoder = createEncoder(manifest.features);
 const customers = parityFixture().cases.map((c) => c.input);
 

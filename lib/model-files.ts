@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ModelLoadError } from './errors';
+import { parseManifest, type Manifest } from './manifest';
+
+// Synchronous on purpose: the default model loads during Lambda's init phase,
+// and with no await before InferenceSession.create its session is built
+// before the runtime asks for the first event.
+export function readModelFile(dir: string, name: string): Buffer {
+  try {
+    return readFileSync(path.join(dir, name));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ModelLoadError(code === 'ENOENT' ? `${name} is missing` : `${name} cannot be read (${code ?? 'error'})`);
+  }
+}
+
+const manifests = new Map<string, Manifest>();
+
+/** A version folder's parsed manifest, read once per container. */
+export function readManifest(dir: string): Manifest {
+  let manifest = manifests.get(dir);
+  if (!manifest) {
+    manifest = parseManifest(readModelFile(dir, 'model.json').toString('utf8'));
+    manifests.set(dir, manifest);
+  }
+  return manifest;
+}
