@@ -1,9 +1,12 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { HttpHandler } from './helpers/lambda';
 import { invoke } from './helpers/lambda';
 import { parityFixture } from './helpers/models';
 
-describe('the inference session cache', () => {
+describe('the default model\'s session', () => {
   it('creates exactly one session per container, however many calls follow', async () => {
     // A spy that calls through: the real onnxruntime still builds the session.
     const create = jest.spyOn(ort.InferenceSession, 'create');
@@ -23,5 +26,64 @@ describe('the inference session cache', () => {
 
     expect(create).toHaveBeenCalledTimes(1);
     create.mockRestore();
+  });
+});
+
+describe('the per-version session cache', () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'cache-'));
+
+  beforeAll(() => {
+    const source = path.join(__dirname, '..', 'models', 'churn', parityFixture('churn').version);
+    for (const version of ['1.0.0', '1.1.0']) {
+      const target = path.join(root, 'churn', version);
+      cpSync(source, target, { recursive: true });
+      const manifest = JSON.parse(readFileSync(path.join(target, 'model.json'), 'utf8'));
+      writeFileSync(path.join(target, 'model.json'), JSON.stringify({ ...manifest, version }));
+    }
+    process.env.MODELS_DIR = root;
+  });
+
+  afterAll(() => {
+    delete process.env.MODELS_DIR;
+    delete process.env.MAX_SESSIONS;
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  function freshRegistry() {
+    let registry!: typeof import('../lib/model-registry');
+    let create!: jest.SpyInstance;
+    let release!: jest.SpyInstance;
+    jest.isolateModules(() => {
+      const ortModule = require('onnxruntime-node') as typeof import('onnxruntime-node');
+      create = jest.spyOn(ortModule.InferenceSession, 'create');
+      const sessionClass = ortModule.InferenceSession as unknown as { prototype: { release: () => Promise<void> } };
+      release = jest.spyOn(sessionClass.prototype, 'release');
+      registry = require('../lib/model-registry');
+    });
+    return { registry, create, release };
+  }
+
+  it('holds one session per model version, reused by every call', async () => {
+    const { registry, create } = freshRegistry();
+    for (let i = 0; i < 10; i++) {
+      await registry.getModel('churn');
+      await registry.getModel('churn', '1.0.0');
+      await registry.getModel('churn', '1.1.0');
+    }
+    expect(create).toHaveBeenCalledTimes(2);
+    expect(registry.cachedSessions()).toBe(2);
+  });
+
+  it('is bounded by MAX_SESSIONS, releasing the least recently used session', async () => {
+    process.env.MAX_SESSIONS = '1';
+    const { registry, create, release } = freshRegistry();
+    await registry.getModel('churn', '1.0.0');
+    await registry.getModel('churn', '1.1.0');
+    await registry.getModel('churn', '1.0.0');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(registry.cachedSessions()).toBe(1);
+    expect(create).toHaveBeenCalledTimes(3);
+    expect(release).toHaveBeenCalledTimes(2);
+    delete process.env.MAX_SESSIONS;
   });
 });
