@@ -10,9 +10,10 @@ export function defaultModelName(): string {
 }
 
 /**
- * Started when this module is first imported, i.e. during Lambda's init phase
- * (onnxruntime-node creates the session synchronously on the next tick, so it
- * is ready before the first event arrives). Other models load on first use.
+ * Started when this module is first imported, i.e. during Lambda's init phase:
+ * the manifest and model file are read and hashed synchronously there, and
+ * onnxruntime then builds the session on its own thread (about 20 ms here),
+ * so an event that arrives sooner waits for it. Other models load on first use.
  */
 try {
   void modelState(defaultModelName()).catch(() => undefined);

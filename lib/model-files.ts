@@ -4,8 +4,8 @@ import { ModelLoadError } from './errors';
 import { parseManifest, type Manifest } from './manifest';
 
 // Synchronous on purpose: the default model loads during Lambda's init phase,
-// and with no await before InferenceSession.create its session is built
-// before the runtime asks for the first event.
+// and with no await before InferenceSession.create the file is read, hashed
+// and handed to onnxruntime before the module finishes loading.
 export function readModelFile(dir: string, name: string): Buffer {
   try {
     return readFileSync(path.join(dir, name));

@@ -63,6 +63,12 @@ function checkTensor(kind: 'input' | 'output', metadata: readonly InferenceSessi
   }
 }
 
+/** A record of the right shape for the warm-up run; its values do not matter. */
+function warmUpRecord(manifest: Manifest): FeatureRecord {
+  if (manifest.task === 'text-classification') return { [manifest.text.field]: '' };
+  return Object.fromEntries(manifest.features.map((f) => [f.name, f.type === 'numeric' ? 0 : (f.values[0] ?? '')]));
+}
+
 /**
  * Loads one model folder: reads and checks the manifest, verifies the ONNX
  * file's sha256 before onnxruntime ever sees it, creates the session and
@@ -88,6 +94,9 @@ export async function loadModel(dir: string): Promise<Model> {
   checkTensor('output', session.outputMetadata, manifest.onnx.output);
 
   const task = createTask(manifest);
+  // One throw-away run: onnxruntime's first run allocates, and that belongs
+  // in loading (Lambda's init), not in the first client's call.
+  await session.run(task.encode([warmUpRecord(manifest)]).feeds);
   const info: ModelInfo = {
     name: manifest.name,
     version: manifest.version,

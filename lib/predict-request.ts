@@ -1,4 +1,4 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { PayloadTooLarge, ValidationFailed, type ErrorDetail } from './errors';
 import { pointer } from './json-pointer';
 import type { FeatureRecord, Task } from './tasks/task';
@@ -28,19 +28,6 @@ export const MAX_WARNINGS = 100;
  * no "Infinity", no thousands separators.
  */
 const NUMERIC_TEXT = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-// strictNumbers rejects NaN/Infinity (JSON.parse turns 1e999 into Infinity).
-const ajv = new Ajv({ allErrors: true, strict: true, strictNumbers: true });
-const validators = new WeakMap<Task, ValidateFunction>();
-
-function validatorFor(task: Task): ValidateFunction {
-  let validate = validators.get(task);
-  if (!validate) {
-    validate = ajv.compile(task.recordSchema);
-    validators.set(task, validate);
-  }
-  return validate;
-}
 
 function toDetail(error: ErrorObject, prefix: string): ErrorDetail {
   const at = prefix + error.instancePath;
@@ -106,7 +93,7 @@ export function parsePredictRequest(task: Task, modelName: string, body: unknown
       if (key !== 'instances' && warnings.length < MAX_WARNINGS) warnings.push({ path: pointer(key), problem: 'unknown field, ignored' });
     }
   }
-  const validate = validatorFor(task);
+  const { validate } = task;
   const details: ErrorDetail[] = [];
   const records = instances.map((record: unknown, index) => {
     const at = single ? [] : ['instances', index];

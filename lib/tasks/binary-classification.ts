@@ -1,7 +1,7 @@
 import { Tensor } from 'onnxruntime-node';
 import type { BinaryClassificationManifest } from '../manifest';
 import { createEncoder } from './one-hot-encoder';
-import { recordFields, recordSchema } from './schemas';
+import { recordFields, recordValidator } from './schemas';
 import { floatOutput, roundProbability, splitRows, type Task } from './task';
 
 /** Tabular records, one-hot encoded into a float tensor; one probability out. */
@@ -10,7 +10,7 @@ export function binaryClassification(manifest: BinaryClassificationManifest): Ta
   const { input, output } = manifest.onnx;
   const { probability, label, threshold } = manifest.output;
   return {
-    recordSchema: recordSchema(manifest),
+    validate: recordValidator(manifest),
     fields: recordFields(manifest),
     encode(records) {
       const { data, unknownCategories } = encoder.encode(records);

@@ -1,3 +1,4 @@
+import Ajv, { type ValidateFunction } from 'ajv';
 import type { Feature, Manifest } from '../manifest';
 
 /**
@@ -30,4 +31,15 @@ export function recordSchema(manifest: Manifest): Record<string, unknown> {
 export function recordFields(manifest: Manifest): ReadonlyMap<string, 'numeric' | 'text'> {
   if (manifest.task === 'text-classification') return new Map([[manifest.text.field, 'text']]);
   return new Map(manifest.features.map((f) => [f.name, f.type === 'numeric' ? 'numeric' : 'text'] as const));
+}
+
+// strictNumbers rejects NaN/Infinity (JSON.parse turns 1e999 into Infinity).
+const ajv = new Ajv({ allErrors: true, strict: true, strictNumbers: true });
+
+/**
+ * The compiled validator of one record. Compiling takes milliseconds, so it
+ * happens once, when the model loads (Lambda's init), not on the first call.
+ */
+export function recordValidator(manifest: Manifest): ValidateFunction {
+  return ajv.compile(recordSchema(manifest));
 }

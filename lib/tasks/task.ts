@@ -1,3 +1,4 @@
+import type { ValidateFunction } from 'ajv';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 
 /** A record that passed validation: every field present with the right type. */
@@ -22,8 +23,8 @@ export interface Encoded {
  * Built once per loaded model from its manifest.
  */
 export interface Task {
-  /** The JSON schema of one record, derived from the manifest. */
-  readonly recordSchema: Record<string, unknown>;
+  /** Validates one record against the schema derived from the manifest. */
+  readonly validate: ValidateFunction;
   /** The fields a record may carry; numeric ones also accept numeric text. */
   readonly fields: ReadonlyMap<string, 'numeric' | 'text'>;
   encode(records: readonly FeatureRecord[]): Encoded;

@@ -1,6 +1,6 @@
 import { Tensor } from 'onnxruntime-node';
 import type { TextClassificationManifest } from '../manifest';
-import { recordFields, recordSchema } from './schemas';
+import { recordFields, recordValidator } from './schemas';
 import { floatOutput, roundProbability, splitRows, type Task } from './task';
 
 /**
@@ -21,7 +21,7 @@ export function textClassification(manifest: TextClassificationManifest): Task {
   const { input, output } = manifest.onnx;
   const labels = manifest.labels;
   return {
-    recordSchema: recordSchema(manifest),
+    validate: recordValidator(manifest),
     fields: recordFields(manifest),
     encode(records) {
       const texts = records.map((r) => prepareText(String(r[field]), lowercase));
