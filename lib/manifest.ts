@@ -1,4 +1,5 @@
-import Ajv from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { ajv } from './ajv';
 import { ModelLoadError } from './errors';
 
 /**
@@ -113,7 +114,7 @@ const binarySchema = {
           values: { type: 'array', minItems: 1, items: { type: 'string' }, uniqueItems: true },
         },
         if: { properties: { type: { const: 'categorical' } } },
-        then: { required: ['values'] },
+        then: { required: ['values'], properties: { values: { type: 'array' } } },
       },
     },
     columns: { type: 'array', items: { type: 'string' } },
@@ -150,9 +151,19 @@ const textSchema = {
   },
 };
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validateBinary = ajv.compile<BinaryClassificationManifest>(binarySchema);
-const validateText = ajv.compile<TextClassificationManifest>(textSchema);
+export const manifestSchemas = { 'binary-classification': binarySchema, 'text-classification': textSchema } as const;
+type Task = keyof typeof manifestSchemas;
+
+// Compiled on first use: a container loads one or two kinds of model.
+const validators = new Map<Task, ValidateFunction>();
+function validatorFor(task: Task): ValidateFunction {
+  let validate = validators.get(task);
+  if (!validate) {
+    validate = ajv.compile(manifestSchemas[task]);
+    validators.set(task, validate);
+  }
+  return validate;
+}
 
 /** The one-hot column names the features expand to, DictVectorizer style. */
 export function columnNames(features: readonly Feature[]): string[] {
@@ -194,7 +205,7 @@ export function parseManifest(text: string): Manifest {
     throw new ModelLoadError('model.json is not valid JSON');
   }
   const task = (raw as { task?: unknown } | null)?.task;
-  const validate = task === 'text-classification' ? validateText : validateBinary;
+  const validate = validatorFor(task === 'text-classification' ? 'text-classification' : 'binary-classification');
   if (!validate(raw)) {
     const first = validate.errors?.[0];
     throw invalid(`${first?.instancePath || '/'} ${first?.message ?? ''}`.trim());

@@ -1,5 +1,6 @@
-import Ajv from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
+import { ajv } from './ajv';
 import { PayloadTooLarge, ValidationFailed } from './errors';
 import type { DescribedError, ErrorFormat } from './http/error-response';
 import type { TensorSpec } from './manifest';
@@ -51,7 +52,7 @@ export function modelMetadata(name: string, version?: string): Record<string, un
   };
 }
 
-const requestSchema = {
+export const inferenceRequestSchema = {
   type: 'object',
   required: ['inputs'],
   properties: {
@@ -92,7 +93,8 @@ interface InferenceRequest {
   outputs?: { name: string }[];
 }
 
-const validateRequest = new Ajv({ allErrors: false, strict: false }).compile<InferenceRequest>(requestSchema);
+// Compiled on first use: most containers never serve this route.
+let validateRequest: ValidateFunction<InferenceRequest> | undefined;
 
 function bad(message: string): ValidationFailed {
   return new ValidationFailed(message);
@@ -166,6 +168,7 @@ function float32Json(x: number): number {
 
 /** POST /v2/models/{name}[/versions/{version}]/infer on a loaded model. */
 export async function infer(model: Model, body: unknown): Promise<Record<string, unknown>> {
+  validateRequest ??= ajv.compile<InferenceRequest>(inferenceRequestSchema);
   if (!validateRequest(body)) {
     const first = validateRequest.errors?.[0];
     throw bad(`invalid inference request: ${first?.instancePath || '/'} ${first?.message ?? ''}`.trim());

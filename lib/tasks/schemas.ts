@@ -1,4 +1,5 @@
-import Ajv, { type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { ajv } from '../ajv';
 import type { Feature, Manifest } from '../manifest';
 
 /**
@@ -32,9 +33,6 @@ export function recordFields(manifest: Manifest): ReadonlyMap<string, 'numeric' 
   if (manifest.task === 'text-classification') return new Map([[manifest.text.field, 'text']]);
   return new Map(manifest.features.map((f) => [f.name, f.type === 'numeric' ? 'numeric' : 'text'] as const));
 }
-
-// strictNumbers rejects NaN/Infinity (JSON.parse turns 1e999 into Infinity).
-const ajv = new Ajv({ allErrors: true, strict: true, strictNumbers: true });
 
 /**
  * The compiled validator of one record. Compiling takes milliseconds, so it
