@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ModelNotFound } from './errors';
 import { NAME_PATTERN, VERSION_PATTERN } from './manifest';
@@ -57,6 +57,13 @@ function subfolders(dir: string, shape: RegExp): string[] {
   }
 }
 
+/** A version is a version-shaped folder holding a manifest (not data/, not __pycache__/). */
+function versionFolders(modelDir: string): string[] {
+  return subfolders(modelDir, versionShape)
+    .filter((version) => existsSync(path.join(modelDir, version, 'model.json')))
+    .sort(compareVersions);
+}
+
 const catalogs = new Map<string, CatalogEntry[]>();
 
 /**
@@ -69,7 +76,7 @@ export function listModels(root = modelsRoot()): CatalogEntry[] {
   if (!catalog) {
     catalog = subfolders(root, nameShape)
       .sort()
-      .map((name) => ({ name, versions: subfolders(path.join(root, name), versionShape).sort(compareVersions) }))
+      .map((name) => ({ name, versions: versionFolders(path.join(root, name)) }))
       .filter((entry) => entry.versions.length > 0);
     catalogs.set(root, catalog);
   }
@@ -82,8 +89,23 @@ export interface ModelRef {
   dir: string;
 }
 
-/** A deployed model version (the newest when none is named), or ModelNotFound naming what exists. */
+const resolved = new Map<string, ModelRef>();
+
+/**
+ * A deployed model version (the newest when none is named), or ModelNotFound
+ * naming what exists. Cached like the catalog: it is on every request's path.
+ */
 export function resolveModel(name: string, version?: string, root = modelsRoot()): ModelRef {
+  const key = `${root}\0${name}\0${version ?? ''}`;
+  let ref = resolved.get(key);
+  if (!ref) {
+    ref = findModel(name, version, root);
+    resolved.set(key, ref);
+  }
+  return ref;
+}
+
+function findModel(name: string, version: string | undefined, root: string): ModelRef {
   const models = listModels(root);
   const entry = models.find((m) => m.name === name);
   if (!entry) {

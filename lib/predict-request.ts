@@ -45,13 +45,24 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The record needs no change: every key known, no numeric field sent as text. */
+function alreadyClean(task: Task, record: Record<string, unknown>): boolean {
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    const kind = task.fields.get(key);
+    if (kind === undefined || (kind === 'numeric' && typeof record[key] === 'string')) return false;
+  }
+  return true;
+}
+
 /**
  * One record as the model reads it: numeric text converted to numbers (the
  * schema then checks the result), fields the model does not know dropped and
- * reported.
+ * reported. A clean record, the common case, is used as it is: copying it
+ * showed as a tenth of a warm call in the profile.
  */
 function prepareRecord(task: Task, record: unknown, at: (string | number)[], warnings: ErrorDetail[]): unknown {
-  if (!isPlainObject(record)) return record;
+  if (!isPlainObject(record) || alreadyClean(task, record)) return record;
   const prepared: Record<string, unknown> = {};
   for (const key of Object.keys(record)) {
     const kind = task.fields.get(key);

@@ -35,12 +35,14 @@ export interface Task {
 }
 
 /**
- * Probabilities come out of the graphs as float32, which holds about seven
- * significant digits; printing the float64 expansion (0.6700000166893005)
- * would claim precision the model does not have.
+ * Probabilities come out of the graphs as float32 (about seven significant
+ * digits); printing the float64 expansion (0.6700000166893005) would claim
+ * precision the model does not have. Seven decimals, not seven significant
+ * digits: the same for the probabilities that matter, and Math.round is
+ * ~50x cheaper than toPrecision, which showed in the batch profile.
  */
 export function roundProbability(p: number): number {
-  return Number(p.toPrecision(7));
+  return Math.round(p * 1e7) / 1e7;
 }
 
 /** The named output as a float32 array of exactly `length` values. */
