@@ -1,16 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { columnNames, parseManifest } from '../lib/manifest';
+import { listModels } from '../lib/model-catalog';
 import { churnManifest, modelsDir } from './helpers/models';
 
-const versionDirs = readdirSync(modelsDir, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .flatMap((model) =>
-    readdirSync(path.join(modelsDir, model.name), { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .map((version) => path.join(modelsDir, model.name, version.name)),
-  );
+const versionDirs = listModels(modelsDir).flatMap((m) => m.versions.map((v) => path.join(modelsDir, m.name, v)));
 
 describe('committed model folders', () => {
   it('exist', () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { compareVersions, listModels, resolveModel } from '../lib/model-catalog';
@@ -20,10 +20,16 @@ describe('the model catalog', () => {
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  const folders = (...names: string[]) => names.forEach((n) => mkdirSync(path.join(root, n), { recursive: true }));
+  /** Version folders get a (placeholder) manifest; the catalog reads names only. */
+  const folders = (...names: string[]) =>
+    names.forEach((n) => {
+      mkdirSync(path.join(root, n), { recursive: true });
+      if (n.split('/').length === 2) writeFileSync(path.join(root, n, 'model.json'), '{}');
+    });
 
   it('lists models by name with their versions, oldest first, ignoring folders that are neither', () => {
     folders('churn/1.0.0', 'churn/1.10.0', 'churn/1.9.0', 'churn/__pycache__', 'churn/.ipynb_checkpoints', 'intent/2026-01-01', '__pycache__/1.0.0', 'empty');
+    mkdirSync(path.join(root, 'intent', 'data')); // training data beside the versions: no model.json
     expect(listModels(root)).toEqual([
       { name: 'churn', versions: ['1.0.0', '1.9.0', '1.10.0'] },
       { name: 'intent', versions: ['2026-01-01'] },

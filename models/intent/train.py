@@ -1,0 +1,367 @@
+"""Train the intent model and write models/intent/<version>/.
+
+    /usr/bin/python3 models/intent/train.py [--version 1.0.0] [--data path/to.csv]
+
+Classifies a customer chat message as complaint, greeting, praise or question:
+TfidfVectorizer (1-2 grams) + multinomial LogisticRegression, fitted on the
+rows of data/messages.csv marked split=train and scored on split=test (the
+split is part of the data, not recomputed here). Writes model.onnx, model.json
+(the manifest the TypeScript service reads), parity.json (predict_proba on
+every held-out message plus edge cases, for the onnxruntime parity test) and
+metrics.md.
+"""
+
+import sys
+
+# models/intent/ may only hold version folders: the service takes the
+# highest-sorting folder as the newest version, and "__pycache__" sorts last.
+sys.dont_write_bytecode = True
+
+import argparse  # noqa: E402
+import hashlib  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import sklearn  # noqa: E402
+from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.metrics import accuracy_score, confusion_matrix  # noqa: E402
+
+import exporter  # noqa: E402
+
+MODEL_NAME = "intent"
+MODEL_DIR = Path(__file__).resolve().parent
+REPO_ROOT = MODEL_DIR.parents[1]
+DEFAULT_DATA = MODEL_DIR / "data" / "messages.csv"
+
+# clf.classes_ sorts the labels, so this is also the ONNX output's column order.
+LABELS = ["complaint", "greeting", "praise", "question"]
+MIN_PER_LABEL = 55
+MAX_WORDS = 25
+# The API's limit on the text field (manifest text.maxLength), in UTF-16 code
+# units as JavaScript counts them.
+MAX_LENGTH = 2000
+
+# The defaults spelled out: the exporter reproduces exactly these (lowercase,
+# default token_pattern, raw counts, smooth idf, l2 norm).
+VECTORIZER_PARAMS = {"lowercase": True, "ngram_range": (1, 2), "min_df": 1, "sublinear_tf": False, "norm": "l2"}
+# lbfgs with the default multi_class='auto' is a multinomial softmax for 4 classes.
+ESTIMATOR_PARAMS = {"C": 10, "max_iter": 1000}
+DESCRIPTION = (
+    "Intent of a customer chat message (greeting, question, complaint, praise): "
+    "TF-IDF 1-2 grams + LogisticRegression"
+)
+# Same rule as the service's manifest schema: the version becomes a folder name.
+VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
+# What the float32 graph may deviate from predict_proba (numpy evaluation).
+TOLERANCE = 1e-5
+
+# Inputs beyond the held-out messages that the service must score like
+# scikit-learn: (text as a user would send it, note or None).
+LONG_MESSAGE_SENTENCES = [
+    "Hi, I have been a customer for nine years and I have never had to write something like this before.",
+    "Last month my broadband started dropping every evening around seven, right when the kids do homework.",
+    "I restarted the router, changed the cable, moved it away from the microwave and tried every port.",
+    "Your engineer came on Tuesday, said the line was fine and left after ten minutes without testing anything.",
+    "Then on Friday I was charged for the visit even though the fault is clearly on your side of the box.",
+    "I called twice, waited over an hour each time, and the second agent simply ended the call on me.",
+]
+LONG_MESSAGE = " ".join(LONG_MESSAGE_SENTENCES * 3)
+EDGE_CASES = [
+    ("", "empty string: no tokens, so the intercept alone decides"),
+    ("?!...", "punctuation only: no tokens"),
+    ("zorblax quindle frumious", "only words the model has never seen"),
+    ("HeLLo, CaN I ChAnGe My PlAn?", "mixed case"),
+    ("hello\u0000world", None),  # note filled in by nul_note()
+    ("👍🔥😊", "emoji only: no tokens"),
+    ("ΣΑΣ ΕΥΧΑΡΙΣΤΟΥΜΕ", "Greek capitals: a word-final Σ lower-cases to ς"),
+    ("İSTANBUL", "Turkish dotted capital I lower-cases to i + U+0307 (a combining mark, not a word character)"),
+    ("你好", "CJK: one two-character token"),
+    ("ПРИВЕТ, у меня не работает интернет", "Cyrillic, upper and lower case"),
+    ("#1 provider!!! #thanks #5G", "contains the Tokenizer's pad value '#'"),
+    ("a b c d e", "single-character words only: no tokens"),
+    ("hello\tthere\nI have a question", "tab and newline as separators"),
+    (LONG_MESSAGE, f"a long message: {len(LONG_MESSAGE.split())} words, {len(LONG_MESSAGE)} characters"),
+]
+
+
+# --- data -------------------------------------------------------------------
+
+def load_data(path):
+    """Reads the CSV and checks it is the data set the README describes."""
+    # keep_default_na=False: a message such as "None" or "NA" is text, not a gap.
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    if list(df.columns) != ["text", "intent", "split"]:
+        raise AssertionError(f"expected columns text,intent,split, got {list(df.columns)}")
+    check_data(df)
+    return df
+
+
+def check_data(df):
+    """Fails loudly on data the model or the split rule does not expect."""
+    if set(df["intent"]) != set(LABELS):
+        raise AssertionError(f"intents {sorted(set(df['intent']))} differ from {LABELS}")
+    if not set(df["split"]) <= {"train", "test"}:
+        raise AssertionError(f"split must be train or test, got {sorted(set(df['split']))}")
+    for label, count in df["intent"].value_counts().items():
+        if count < MIN_PER_LABEL:
+            raise AssertionError(f"{label}: {count} messages < {MIN_PER_LABEL}")
+    for label, group in df.groupby("intent"):
+        if not (group["split"] == "test").any() or not (group["split"] == "train").any():
+            raise AssertionError(f"{label}: needs messages in both splits")
+    words = df["text"].str.split().str.len()
+    if words.min() < 1 or words.max() > MAX_WORDS:
+        raise AssertionError(f"messages must have 1..{MAX_WORDS} words, got {words.min()}..{words.max()}")
+    # A test message that tokenizes exactly like another message would leak
+    # (or contradict) its label; the same goes for duplicates within a split.
+    token_keys = df["text"].map(lambda text: tuple(exporter.tokenize(text.lower())))
+    duplicated = df["text"][token_keys.duplicated(keep=False)]
+    if len(duplicated):
+        raise AssertionError(f"messages with identical tokens: {list(duplicated)}")
+
+
+# --- training ----------------------------------------------------------------
+
+def train(df):
+    train_rows = df[df["split"] == "train"]
+    vectorizer = TfidfVectorizer(**VECTORIZER_PARAMS)
+    x_train = vectorizer.fit_transform(train_rows["text"])
+    clf = LogisticRegression(**ESTIMATOR_PARAMS)
+    clf.fit(x_train, train_rows["intent"])
+    if list(clf.classes_) != LABELS:
+        raise AssertionError(f"classes_ {list(clf.classes_)} differ from {LABELS}")
+    return vectorizer, clf
+
+
+def predict_proba(vectorizer, clf, texts):
+    return clf.predict_proba(vectorizer.transform(list(texts)))
+
+
+def evaluate(vectorizer, clf, test):
+    predicted = np.array(LABELS)[predict_proba(vectorizer, clf, test["text"]).argmax(axis=1)]
+    matrix = confusion_matrix(test["intent"], predicted, labels=LABELS)
+    metrics = {
+        "test_accuracy": round(float(accuracy_score(test["intent"], predicted)), 4),
+        "confusion_matrix": {
+            "labels": LABELS,
+            "rows": "true",
+            "columns": "predicted",
+            "matrix": matrix.tolist(),
+        },
+    }
+    mistakes = [(text, true, pred) for text, true, pred in zip(test["text"], test["intent"], predicted) if true != pred]
+    return metrics, mistakes
+
+
+# --- the caller's text rules -------------------------------------------------
+
+def prepare(text):
+    """What the service feeds the graph, in Python: NUL -> space, then lower-case.
+
+    The service lower-cases with JavaScript's toLowerCase; for the parity cases
+    it equals str.lower() (checked in the onnxruntime-node run, see README).
+    """
+    return text.replace("\0", " ").lower()
+
+
+def nul_note(text):
+    """The NUL case's note, after checking scikit-learn sees the same tokens either way."""
+    analyzer = TfidfVectorizer(**VECTORIZER_PARAMS).build_analyzer()
+    if analyzer(text) != analyzer(text.replace("\0", " ")):
+        raise AssertionError(f"scikit-learn tokenizes {text!r} differently once NULs are spaces")
+    return ("contains U+0000; expected probabilities are computed on the text with NUL replaced by a space "
+            "(what the service sends, since onnxruntime cuts a string at a NUL); scikit-learn yields "
+            f"the same n-grams either way: {analyzer(text)}")
+
+
+def check_vocabulary(vectorizer):
+    """The Tokenizer's pad value must never be a token the model knows."""
+    terms = vectorizer.vocabulary_
+    if any(exporter.PAD_VALUE in term.split(" ") for term in terms):
+        raise AssertionError(f"pad value {exporter.PAD_VALUE!r} is a vocabulary token")
+    if exporter.tokenize(exporter.PAD_VALUE):
+        raise AssertionError(f"pad value {exporter.PAD_VALUE!r} would be tokenized")
+
+
+def check_onnx_matches(onnx_model, texts, probabilities):
+    """The float32 graph must reproduce predict_proba; returns the max deviation."""
+    by_graph = exporter.numpy_reference(onnx_model, [prepare(t) for t in texts])
+    deviation = float(np.max(np.abs(by_graph - probabilities)))
+    if deviation > TOLERANCE:
+        raise AssertionError(f"ONNX graph deviates from predict_proba by {deviation}")
+    return deviation
+
+
+# --- outputs -----------------------------------------------------------------
+
+def sha256_hex(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def estimator_repr():
+    args = ", ".join(f"{key}={value!r}" for key, value in ESTIMATOR_PARAMS.items())
+    return f"TfidfVectorizer(ngram_range=(1, 2)) + LogisticRegression({args})"
+
+
+def data_reference(data_path):
+    """Repository-relative path of the CSV (absolute if it lives elsewhere)."""
+    try:
+        return data_path.relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return str(data_path)
+
+
+def build_manifest(version, onnx_bytes, data_path, data_bytes, counts, vocabulary_size, metrics):
+    return {
+        "name": MODEL_NAME,
+        "version": version,
+        "description": DESCRIPTION,
+        "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "task": "text-classification",
+        "file": "model.onnx",
+        "sha256": sha256_hex(onnx_bytes),
+        "onnx": {
+            "input": {"name": exporter.INPUT_NAME, "type": "string", "shape": [None]},
+            "output": {"name": exporter.OUTPUT_NAME, "type": "float32", "shape": [None, len(LABELS)]},
+        },
+        "text": {"field": "text", "lowercase": True, "maxLength": MAX_LENGTH},
+        "labels": LABELS,
+        "output": {"label": "intent", "probabilities": "probabilities"},
+        "training": {
+            "data": data_reference(data_path),
+            "data_sha256": sha256_hex(data_bytes),
+            **counts,
+            "library": f"scikit-learn {sklearn.__version__}",
+            "estimator": estimator_repr(),
+            "vocabulary_size": vocabulary_size,
+            "metrics": metrics,
+        },
+    }
+
+
+def parity_cases(test):
+    """(text, note) for every held-out message, then the edge cases."""
+    cases = [(text, None) for text in test["text"]]
+    for text, note in EDGE_CASES:
+        if len(text.encode("utf-16-le")) // 2 > MAX_LENGTH:
+            raise AssertionError(f"edge case longer than the API's {MAX_LENGTH} characters")
+        cases.append((text, nul_note(text) if "\0" in text else note))
+    return cases
+
+
+def build_parity(version, cases, probabilities):
+    rows = []
+    for (text, note), p in zip(cases, probabilities):
+        row = {"text": text, "intent": LABELS[int(np.argmax(p))], "probabilities": [float(v) for v in p]}
+        if note:
+            row["note"] = note
+        rows.append(row)
+    return {
+        "model": MODEL_NAME,
+        "version": version,
+        "source": "scikit-learn predict_proba",
+        "cases": rows,
+    }
+
+
+def parity_json(parity):
+    """Valid JSON with one case per line: small diffs, readable non-Latin text."""
+    head = {key: value for key, value in parity.items() if key != "cases"}
+    lines = [f"  {json.dumps(key)}: {json.dumps(value)}," for key, value in head.items()]
+    # ensure_ascii=False keeps Greek, Cyrillic and emoji readable; control
+    # characters such as U+0000 are still written as \u escapes.
+    cases = ",\n".join(f"    {json.dumps(case, ensure_ascii=False)}" for case in parity["cases"])
+    return "{\n" + "\n".join(lines) + '\n  "cases": [\n' + cases + "\n  ]\n}\n"
+
+
+def metrics_markdown(version, counts, metrics, vocabulary_size, deviation, sha256, mistakes):
+    matrix = metrics["confusion_matrix"]["matrix"]
+    lines = [
+        f"# intent {version}: held-out metrics",
+        "",
+        f"TF-IDF 1-2 grams ({vocabulary_size} terms) + {estimator_repr().split(' + ')[1]}.",
+        f"Rows: {counts['rows']} (train {counts['train_rows']}, test {counts['test_rows']}).",
+        "",
+        f"**Test accuracy: {metrics['test_accuracy']:.4f}** "
+        f"({sum(matrix[i][i] for i in range(len(LABELS)))}/{counts['test_rows']})",
+        "",
+        "Confusion matrix (rows: true intent, columns: predicted):",
+        "",
+        "| true \\ predicted | " + " | ".join(LABELS) + " |",
+        "| --- | " + " | ".join("---:" for _ in LABELS) + " |",
+    ]
+    lines += [f"| {label} | " + " | ".join(str(v) for v in row) + " |" for label, row in zip(LABELS, matrix)]
+    lines += ["", "Misclassified held-out messages:", ""]
+    lines += [f"- {json.dumps(text, ensure_ascii=False)}: true {true}, predicted {pred}" for text, true, pred in mistakes]
+    lines += [
+        "",
+        f"max \\|float32 graph (numpy) − predict_proba\\| over parity.json: {deviation:.2e}",
+        "",
+        f"model.onnx sha256: `{sha256}`",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_outputs(out_dir, files):
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = out_dir / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        print(f"wrote {path} ({path.stat().st_size} bytes)")
+
+
+# --- main --------------------------------------------------------------------
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", default="1.0.0", help="model version = output folder name (default 1.0.0)")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"CSV path (default {DEFAULT_DATA})")
+    args = parser.parse_args(argv)
+    if not VERSION_PATTERN.match(args.version) or args.version == "data":
+        # "data" is this folder's data set, not a version.
+        parser.error(f"--version must match {VERSION_PATTERN.pattern} and not be 'data'")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    data_path = args.data.resolve()
+    data_bytes = data_path.read_bytes()  # hashed for the manifest
+
+    df = load_data(data_path)
+    test = df[df["split"] == "test"]
+    vectorizer, clf = train(df)
+    check_vocabulary(vectorizer)
+    metrics, mistakes = evaluate(vectorizer, clf, test)
+
+    cases = parity_cases(test)
+    probabilities = predict_proba(vectorizer, clf, [prepare(text) for text, _ in cases])
+
+    onnx_model = exporter.export_text_classifier(
+        vectorizer.vocabulary_, vectorizer.idf_, clf.coef_, clf.intercept_, doc_string=DESCRIPTION)
+    onnx_bytes = exporter.to_bytes(onnx_model)
+    deviation = check_onnx_matches(onnx_model, [text for text, _ in cases], probabilities)
+
+    counts = {"rows": len(df), "train_rows": len(df) - len(test), "test_rows": len(test)}
+    vocabulary_size = len(vectorizer.vocabulary_)
+    manifest = build_manifest(args.version, onnx_bytes, data_path, data_bytes, counts, vocabulary_size, metrics)
+    report = metrics_markdown(args.version, counts, metrics, vocabulary_size, deviation, manifest["sha256"], mistakes)
+    write_outputs(MODEL_DIR / args.version, {
+        "model.onnx": onnx_bytes,
+        "model.json": json.dumps(manifest, indent=2) + "\n",
+        "parity.json": parity_json(build_parity(args.version, cases, probabilities)),
+        "metrics.md": report,
+    })
+    print(report, end="")
+
+
+if __name__ == "__main__":
+    main()

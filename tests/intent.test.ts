@@ -1,0 +1,90 @@
+import { handler as predictHandler } from '../handlers/predict';
+import { handler as inferHandler } from '../handlers/v2-infer';
+import { handler as metadataHandler } from '../handlers/v2-metadata';
+import { invoke, type HttpHandler } from './helpers/lambda';
+import { manifestOf, modelsDir } from './helpers/models';
+import { route } from './helpers/routes';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { resolveModel } from '../lib/model-catalog';
+
+const predict = predictHandler as unknown as HttpHandler;
+const infer = inferHandler as unknown as HttpHandler;
+const metadata = metadataHandler as unknown as HttpHandler;
+
+interface IntentCase {
+  text: string;
+  intent: string;
+  probabilities: number[];
+}
+const manifest = manifestOf('intent');
+const fixture = JSON.parse(readFileSync(path.join(resolveModel('intent', undefined, modelsDir).dir, 'parity.json'), 'utf8')) as { version: string; cases: IntentCase[] };
+const labels = manifest.task === 'text-classification' ? manifest.labels : [];
+const predictIntent = (json: unknown) => invoke(predict, { ...route('POST', '/models/{name}/predict', { name: 'intent' }), json });
+
+function expectMatches(answer: { intent: string; probabilities: Record<string, number> }, expected: IntentCase) {
+  expect(answer.intent).toBe(expected.intent);
+  expect(Object.keys(answer.probabilities)).toEqual(labels);
+  labels.forEach((label, i) => expect(Math.abs(answer.probabilities[label]! - expected.probabilities[i]!)).toBeLessThan(1e-5));
+}
+
+describe('POST /models/intent/predict', () => {
+  it('classifies one message: intent, a probability per label, and the model', async () => {
+    const reply = await predictIntent({ text: 'I want to cancel my subscription' });
+    expect(reply.status).toBe(200);
+    expect(Object.keys(reply.json).sort()).toEqual(['intent', 'model', 'probabilities']);
+    expect(labels).toContain(reply.json.intent);
+    const p = reply.json.probabilities as Record<string, number>;
+    expect(Object.values(p).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect(reply.json.model).toEqual({ name: 'intent', version: fixture.version });
+  });
+
+  it('classifies every parity message (punctuation, case, unknown words, empty, NUL, other scripts) as scikit-learn did', async () => {
+    const reply = await predictIntent({ instances: fixture.cases.map((c) => ({ text: c.text })) });
+    expect(reply.status).toBe(200);
+    const answers = reply.json.predictions as { intent: string; probabilities: Record<string, number> }[];
+    answers.forEach((answer, i) => expectMatches(answer, fixture.cases[i]!));
+  });
+
+  it('rejects a missing or non-string text, and a text over the manifest limit', async () => {
+    for (const json of [{}, { text: 42 }, { text: 'x'.repeat((manifest.task === 'text-classification' ? manifest.text.maxLength : 0) + 1) }]) {
+      const reply = await predictIntent(json);
+      expect(reply.status).toBe(400);
+      expect((reply.json.error as { code: string }).code).toBe('validation_failed');
+    }
+  });
+});
+
+describe('Open Inference Protocol with the intent model', () => {
+  it('describes a BYTES input and an FP32 output', async () => {
+    const reply = await invoke(metadata, route('GET', '/v2/models/{name}', { name: 'intent' }));
+    expect(reply.json).toMatchObject({
+      name: 'intent',
+      platform: 'onnxruntime_onnx',
+      inputs: [{ name: manifest.onnx.input.name, datatype: 'BYTES', shape: [-1] }],
+      outputs: [{ name: manifest.onnx.output.name, datatype: 'FP32', shape: [-1, labels.length] }],
+    });
+  });
+
+  it('infers on a BYTES tensor: the probabilities scikit-learn gave, row by row', async () => {
+    const cases = fixture.cases.slice(0, 12);
+    const reply = await invoke(infer, {
+      ...route('POST', '/v2/models/{name}/infer', { name: 'intent' }),
+      json: { id: 'chat-7', inputs: [{ name: manifest.onnx.input.name, shape: [cases.length], datatype: 'BYTES', data: cases.map((c) => c.text) }] },
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.json).toMatchObject({ model_name: 'intent', model_version: fixture.version, id: 'chat-7' });
+    const [output] = reply.json.outputs as { shape: number[]; data: number[] }[];
+    expect(output!.shape).toEqual([cases.length, labels.length]);
+    cases.forEach((c, row) => c.probabilities.forEach((p, j) => expect(Math.abs(output!.data[row * labels.length + j]! - p)).toBeLessThan(1e-5)));
+  });
+
+  it('refuses numbers as BYTES data', async () => {
+    const reply = await invoke(infer, {
+      ...route('POST', '/v2/models/{name}/infer', { name: 'intent' }),
+      json: { inputs: [{ name: manifest.onnx.input.name, shape: [1], datatype: 'BYTES', data: [1] }] },
+    });
+    expect(reply.status).toBe(400);
+    expect(reply.json).toEqual({ error: expect.stringContaining('BYTES data must be strings') });
+  });
+});
