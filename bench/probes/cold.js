@@ -15,6 +15,13 @@ const event = {
 };
 const context = { awsRequestId: 'bench-cold', functionName: 'predict', getRemainingTimeInMillis: () => 10000 };
 
+// This process's own high-water mark: getrusage's maxrss starts from the
+// parent's at fork, so a large parent would inflate it.
+function peakRssMb() {
+  const line = require('node:fs').readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+  return Number(/(\d+)/.exec(line)[1]) / 1024;
+}
+
 const readyMark = () => performance.getEntriesByType('mark').find((m) => m.name.startsWith('model-ready '));
 
 (async () => {
@@ -31,6 +38,6 @@ const readyMark = () => performance.getEntriesByType('mark').find((m) => m.name.
     sessionMs: sessionReady - loaded,
     firstCallMs: answered - sessionReady,
     totalMs: answered - started,
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    peakRssMb: peakRssMb(),
   }));
 })();
