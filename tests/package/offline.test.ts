@@ -38,6 +38,29 @@ describe('the local API Gateway (serverless-offline on 127.0.0.1)', () => {
     expect((await call('/health')).status).toBe(403);
   });
 
+  it('serves the model list, a named model, and the Open Inference Protocol behind the key', async () => {
+    const key = { 'x-api-key': offline!.key };
+    const list = await call('/models', { headers: key });
+    expect(list.status).toBe(200);
+    expect(((await list.json()) as { models: { name: string }[] }).models.map((m) => m.name)).toEqual(['churn', 'intent']);
+
+    const intent = await call('/models/intent/predict', { method: 'POST', headers: { ...key, 'content-type': 'application/json' }, body: '{"text": "Thanks, the new plan is great!"}' });
+    expect(intent.status).toBe(200);
+    expect(await intent.json()).toMatchObject({ intent: expect.any(String), model: { name: 'intent' } });
+
+    const ready = await call('/v2/health/ready', { headers: key });
+    expect(ready.status).toBe(200);
+    const infer = await call('/v2/models/intent/infer', {
+      method: 'POST',
+      headers: { ...key, 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [{ name: 'text', shape: [2], datatype: 'BYTES', data: ['hello there', 'why is my bill so high?'] }] }),
+    });
+    expect(infer.status).toBe(200);
+    expect(((await infer.json()) as { outputs: { shape: number[] }[] }).outputs[0]!.shape).toEqual([2, 4]);
+
+    for (const path of ['/models', '/v2/health/live', '/v2/models/churn']) expect((await call(path)).status).toBe(403);
+  });
+
   it('answers malformed JSON with a 400 JSON error', async () => {
     const res = await post('{"tenure": ', { 'x-api-key': offline!.key, 'content-type': 'application/json' });
     expect(res.status).toBe(400);

@@ -36,7 +36,9 @@ describe.each(stages)('the packaged zip of $name', ({ name, architecture }) => {
 
   it('carries the bundled handlers and the model files', () => {
     expect(files).toEqual(expect.arrayContaining(['predict', 'health', 'models', 'v2-metadata', 'v2-infer'].map((h) => `handlers/${h}.js`)));
-    expect(files).toEqual(expect.arrayContaining(['models/churn/1.0.0/model.onnx', 'models/churn/1.0.0/model.json']));
+    for (const model of ['churn', 'intent']) {
+      expect(files).toEqual(expect.arrayContaining([`models/${model}/1.0.0/model.onnx`, `models/${model}/1.0.0/model.json`]));
+    }
   });
 
   it(`carries exactly one onnxruntime binding, for linux and ${architecture}`, () => {
@@ -61,7 +63,7 @@ describe.each(stages)('the packaged zip of $name', ({ name, architecture }) => {
         /\.(ts|tsx|map|py|pyc)$/.test(f) ||
         /(^|\/)(tests?|__tests__|__pycache__)\//.test(f) ||
         /\.(test|spec)\.[cm]?js$/.test(f) ||
-        /(^|\/)parity\.json$/.test(f) ||
+        /(^|\/)(parity\.json|messages\.csv|metrics\.(md|txt))$/.test(f) ||
         /^(lib|handlers\/.*\.ts|bench|scripts|examples)\b/.test(f),
     );
     expect(unwanted).toEqual([]);
