@@ -22,7 +22,8 @@ function chain<TEvent>(handler: Handler<TEvent>, format: ErrorFormat) {
     // Any origin, as API Gateway's preflight (cors: true) allows: callers
     // authenticate with an API key, not cookies, so no credentials are shared.
     .use(httpCors({ origin: '*' }))
-    .use(httpSecurityHeaders())
+    // No reporting endpoint is configured, and the default sends the header empty.
+    .use(httpSecurityHeaders({ reportingEndpoints: false }))
     .use(errorResponse(format));
 }
 
