@@ -130,6 +130,7 @@ describe('POST /predict', () => {
     for (const reply of [await invoke(predict, { json: customer.input }), await invoke(predict, { body: '{' })]) {
       expect(reply.headers['Access-Control-Allow-Origin']).toBe('*');
       expect(reply.headers['X-Content-Type-Options']).toBe('nosniff');
+      expect(Object.values(reply.headers)).not.toContain('');
     }
   });
 });

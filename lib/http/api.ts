@@ -22,8 +22,10 @@ function chain<TEvent>(handler: Handler<TEvent>, format: ErrorFormat) {
     // Any origin, as API Gateway's preflight (cors: true) allows: callers
     // authenticate with an API key, not cookies, so no credentials are shared.
     .use(httpCors({ origin: '*' }))
-    // No reporting endpoint is configured, and the default sends the header empty.
-    .use(httpSecurityHeaders({ reportingEndpoints: false }))
+    // No reporting endpoint is configured, and the default sends the header
+    // empty. The option exists in the middleware's code (6.4.5) but not in its
+    // typings, hence the cast.
+    .use(httpSecurityHeaders({ reportingEndpoints: false } as Parameters<typeof httpSecurityHeaders>[0]))
     .use(errorResponse(format));
 }
 
