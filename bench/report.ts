@@ -59,6 +59,7 @@ function rows(r: Results): Row[] {
     row('cold start, whole process (spawn to exit)', o.cold.processMs, b?.cold.processMs, 'ms'),
     row('peak RSS of a cold start', o.cold.peakRssMb, b?.cold.peakRssMb, 'MB', '≤ 1×'),
     row('warm, full handler p50 (vs Flask view)', o.warmHandler.p50, b?.warmFlask.p50, 'ms'),
+    row('warm, full handler p99 (vs Flask view)', o.warmHandler.p99, b?.warmFlask.p99, 'ms'),
     row('warm, full handler p50 (vs transform + predict_proba)', o.warmHandler.p50, b?.warmSingle.p50, 'ms', '≤ 0.25×'),
     row('warm, full handler p99 (vs transform + predict_proba)', o.warmHandler.p99, b?.warmSingle.p99, 'ms', '≤ 0.3×'),
     row('warm, full handler p90', o.warmHandler.p90, b?.warmSingle.p90, 'ms'),
