@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ModelNotFound } from './errors';
 import { NAME_PATTERN, VERSION_PATTERN } from './manifest';
+import { shorten } from './shorten';
 
 /**
  * Which models and versions are deployed: the folders models/<name>/<version>/.
@@ -110,15 +111,11 @@ function findModel(name: string, version: string | undefined, root: string): Mod
   const entry = models.find((m) => m.name === name);
   if (!entry) {
     const known = models.map((m) => m.name).join(', ') || 'none';
-    throw new ModelNotFound(`no model named "${short(name)}"; deployed models: ${known}`);
+    throw new ModelNotFound(`no model named "${shorten(name)}"; deployed models: ${known}`);
   }
   const chosen = version ?? entry.versions.at(-1)!;
   if (!entry.versions.includes(chosen)) {
-    throw new ModelNotFound(`model "${name}" has no version "${short(chosen)}"; versions: ${entry.versions.join(', ')}`);
+    throw new ModelNotFound(`model "${name}" has no version "${shorten(chosen)}"; versions: ${entry.versions.join(', ')}`);
   }
   return { name, version: chosen, dir: path.join(root, name, chosen) };
-}
-
-function short(text: string): string {
-  return text.length > 64 ? `${text.slice(0, 64)}…` : text;
 }

@@ -196,6 +196,15 @@ describe('POST /predict input policy', () => {
     ]);
   });
 
+  it('echoes at most 64 characters of a key or value the client sent', async () => {
+    const reply = await invoke(predict, { json: { ...customer.input, ['k'.repeat(1000)]: 1, contract: 'x'.repeat(200) } });
+    expect(reply.status).toBe(200);
+    expect(reply.json.warnings).toEqual([
+      { path: `/${'k'.repeat(64)}…`, problem: 'unknown field, ignored' },
+      { path: '/contract', problem: `unknown value "${'x'.repeat(64)}…": not seen in training, so no contract column is set` },
+    ]);
+  });
+
   it('lists at most 20 problems for a badly broken batch', async () => {
     const error = expectError(await invoke(predict, { json: { instances: Array.from({ length: 50 }, () => ({})) } }), 400, 'validation_failed');
     expect(error.details).toHaveLength(20);

@@ -1,5 +1,6 @@
 import { Tensor } from 'onnxruntime-node';
 import type { BinaryClassificationManifest } from '../manifest';
+import { shorten } from '../shorten';
 import { createEncoder } from './one-hot-encoder';
 import { recordFields, recordValidator } from './schemas';
 import { floatOutput, roundProbability, splitRows, type Task } from './task';
@@ -19,7 +20,7 @@ export function binaryClassification(manifest: BinaryClassificationManifest): Ta
         notes: unknownCategories.map((u) => ({
           index: u.index,
           field: u.feature,
-          problem: `unknown value "${u.value.length > 64 ? `${u.value.slice(0, 64)}…` : u.value}": not seen in training, so no ${u.feature} column is set`,
+          problem: `unknown value "${shorten(u.value)}": not seen in training, so no ${u.feature} column is set`,
         })),
       };
     },
