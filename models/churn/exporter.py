@@ -11,18 +11,25 @@ timestamps, no library versions), so retraining on the same data yields the
 same file and the same sha256.
 """
 
+import sys
+from pathlib import Path
+
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+# Only this model's folder is on sys.path (train.py, tests); add models/_training/,
+# which holds what both exporters share: finish_model (make_model + IR pin + checker).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_training"))
+from onnx_model import finish_model, to_bytes  # noqa: E402, F401  (to_bytes: used as exporter.to_bytes)
 
 INPUT_NAME = "features"
 OUTPUT_NAME = "probability"
 BATCH_DIM = "N"
 
 # onnx 1.12 knows up to opset 17 / IR 8; pinned rather than taken from the
-# installed onnx so a newer onnx does not silently change the file.
+# installed onnx so a newer onnx does not silently change the file (the IR
+# version is pinned in models/_training/onnx_model.py).
 OPSET = 17
-IR_VERSION = 8
 
 PRODUCER_NAME = "models/churn/exporter.py"
 # Bump when the graph layout changes, so the file says which exporter made it.
@@ -58,22 +65,7 @@ def export_logistic_regression(coef, intercept, doc_string=""):
             numpy_helper.from_array(bias, name="intercept"),
         ],
     )
-    model = helper.make_model(
-        graph,
-        opset_imports=[helper.make_opsetid("", OPSET)],
-        producer_name=PRODUCER_NAME,
-        producer_version=PRODUCER_VERSION,
-        doc_string=doc_string,
-    )
-    model.ir_version = IR_VERSION  # make_model would stamp the installed onnx's IR version
-    # full_check also runs strict shape inference, catching a wrong output shape.
-    onnx.checker.check_model(model, full_check=True)
-    return model
-
-
-def to_bytes(model):
-    """Serialized model. Deterministic: the graph has no map fields."""
-    return model.SerializeToString()
+    return finish_model(graph, [helper.make_opsetid("", OPSET)], PRODUCER_NAME, PRODUCER_VERSION, doc_string)
 
 
 def numpy_reference(model, features):

@@ -14,10 +14,7 @@ import sys
 # highest-sorting folder as the newest version, and "__pycache__" sorts last.
 sys.dont_write_bytecode = True
 
-import argparse  # noqa: E402
-import hashlib  # noqa: E402
 import json  # noqa: E402
-import re  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -30,6 +27,11 @@ from sklearn.metrics import accuracy_score, roc_auc_score  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
 import exporter  # noqa: E402
+
+# Only this model's folder is on sys.path (run, import, tests); add models/_training/,
+# which holds what both train.py share: the --version/--data parser and output writing.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_training"))
+from model_folder import parse_args, sha256_hex, write_outputs  # noqa: E402
 
 MODEL_NAME = "churn"
 MODEL_DIR = Path(__file__).resolve().parent
@@ -63,8 +65,6 @@ DESCRIPTION = (
     "Probability that a telco customer churns "
     "(IBM Telco Customer Churn; DictVectorizer one-hot + LogisticRegression)"
 )
-# Same rule as the service's manifest schema: the version becomes a folder name.
-VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
 
 
 # --- data -------------------------------------------------------------------
@@ -202,10 +202,6 @@ def check_onnx_matches(onnx_model, x_test, probabilities):
 
 # --- outputs -----------------------------------------------------------------
 
-def sha256_hex(data):
-    return hashlib.sha256(data).hexdigest()
-
-
 def estimator_repr():
     args = ", ".join(f"{key}={value!r}" for key, value in ESTIMATOR_PARAMS.items())
     return f"LogisticRegression({args})"
@@ -271,31 +267,10 @@ def metrics_text(version, counts, metrics, n_columns, deviation, sha256):
     )
 
 
-def write_outputs(out_dir, files):
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        path = out_dir / name
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-        print(f"wrote {path} ({path.stat().st_size} bytes)")
-
-
 # --- main --------------------------------------------------------------------
 
-def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", default="1.0.0", help="model version = output folder name (default 1.0.0)")
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"CSV path (default {DEFAULT_DATA})")
-    args = parser.parse_args(argv)
-    if not VERSION_PATTERN.match(args.version):
-        parser.error(f"--version must match {VERSION_PATTERN.pattern}")
-    return args
-
-
 def main(argv=None):
-    args = parse_args(argv)
+    args = parse_args(argv, __doc__, DEFAULT_DATA)
     data_path = args.data.resolve()
     data_bytes = data_path.read_bytes()  # hashed for the manifest; the CSV stays where it is
 

@@ -18,21 +18,27 @@ on the same data yields the same file and the same sha256.
 """
 
 import re
+import sys
+from pathlib import Path
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+# Only this model's folder is on sys.path (train.py, tests); add models/_training/,
+# which holds what both exporters share: finish_model (make_model + IR pin + checker).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_training"))
+from onnx_model import finish_model, to_bytes  # noqa: E402, F401  (to_bytes: used as exporter.to_bytes)
 
 INPUT_NAME = "text"
 OUTPUT_NAME = "probabilities"
 BATCH_DIM = "N"
 
 # onnx 1.12 knows up to opset 17 / IR 8; pinned rather than taken from the
-# installed onnx so a newer onnx does not silently change the file.
+# installed onnx so a newer onnx does not silently change the file (the IR
+# version is pinned in models/_training/onnx_model.py).
 OPSET = 17
 MS_DOMAIN = "com.microsoft"
 MS_OPSET = 1
-IR_VERSION = 8
 
 PRODUCER_NAME = "models/intent/exporter.py"
 # Bump when the graph layout changes, so the file says which exporter made it.
@@ -111,18 +117,10 @@ def export_text_classifier(vocabulary, idf, coef, intercept, doc_string=""):
             numpy_helper.from_array(bias, name="intercept"),
         ],
     )
-    model = helper.make_model(
-        graph,
-        opset_imports=[helper.make_opsetid("", OPSET), helper.make_opsetid(MS_DOMAIN, MS_OPSET)],
-        producer_name=PRODUCER_NAME,
-        producer_version=PRODUCER_VERSION,
-        doc_string=doc_string,
-    )
-    model.ir_version = IR_VERSION  # make_model would stamp the installed onnx's IR version
     # The checker does not know com.microsoft ops; it still checks the ai.onnx
     # nodes, initializers and the model structure.
-    onnx.checker.check_model(model, full_check=True)
-    return model
+    opset_imports = [helper.make_opsetid("", OPSET), helper.make_opsetid(MS_DOMAIN, MS_OPSET)]
+    return finish_model(graph, opset_imports, PRODUCER_NAME, PRODUCER_VERSION, doc_string)
 
 
 def split_vocabulary(vocabulary):
@@ -145,11 +143,6 @@ def split_vocabulary(vocabulary):
     if columns != list(range(len(vocabulary))):
         raise ValueError("vocabulary columns are not 0..V-1")
     return unigrams, bigrams
-
-
-def to_bytes(model):
-    """Serialized model. Deterministic: the graph has no map fields."""
-    return model.SerializeToString()
 
 
 def tokenize(text):

@@ -21,11 +21,8 @@ import sys
 # highest-sorting folder as the newest version, and "__pycache__" sorts last.
 sys.dont_write_bytecode = True
 
-import argparse  # noqa: E402
-import hashlib  # noqa: E402
 import itertools  # noqa: E402
 import json  # noqa: E402
-import re  # noqa: E402
 import warnings  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -41,6 +38,11 @@ from sklearn.model_selection import StratifiedKFold, cross_validate  # noqa: E40
 from sklearn.pipeline import make_pipeline  # noqa: E402
 
 import exporter  # noqa: E402
+
+# Only this model's folder is on sys.path (run, import, tests); add models/_training/,
+# which holds what both train.py share: the --version/--data parser and output writing.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_training"))
+from model_folder import parse_args, sha256_hex, write_outputs  # noqa: E402
 
 MODEL_NAME = "intent"
 MODEL_DIR = Path(__file__).resolve().parent
@@ -77,8 +79,6 @@ SEARCH_GRID = {
     "C": [0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000, 3000],
 }
 SELECTION_RULE = "lowest mean log loss over the folds; ties: higher mean accuracy"
-# Same rule as the service's manifest schema: the version becomes a folder name.
-VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
 # What the float32 graph may deviate from predict_proba (numpy evaluation).
 TOLERANCE = 1e-5
 
@@ -282,10 +282,6 @@ def check_onnx_matches(onnx_model, texts, probabilities):
 
 # --- outputs -----------------------------------------------------------------
 
-def sha256_hex(data):
-    return hashlib.sha256(data).hexdigest()
-
-
 def estimator_repr(settings):
     args = ", ".join(f"{key}={value!r}" for key, value in estimator_params(settings).items())
     vec = vectorizer_params(settings)
@@ -415,32 +411,11 @@ def metrics_markdown(version, counts, metrics, vocabulary_size, deviation, sha25
     return "\n".join(lines)
 
 
-def write_outputs(out_dir, files):
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        path = out_dir / name
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-        print(f"wrote {path} ({path.stat().st_size} bytes)")
-
-
 # --- main --------------------------------------------------------------------
 
-def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", default="1.0.0", help="model version = output folder name (default 1.0.0)")
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"CSV path (default {DEFAULT_DATA})")
-    args = parser.parse_args(argv)
-    if not VERSION_PATTERN.match(args.version) or args.version == "data":
-        # "data" is this folder's data set, not a version.
-        parser.error(f"--version must match {VERSION_PATTERN.pattern} and not be 'data'")
-    return args
-
-
 def main(argv=None):
-    args = parse_args(argv)
+    # "data" is this folder's data set, not a version.
+    args = parse_args(argv, __doc__, DEFAULT_DATA, forbidden_versions={"data"})
     data_path = args.data.resolve()
     data_bytes = data_path.read_bytes()  # hashed for the manifest
 

@@ -1,0 +1,48 @@
+"""Command line and output folder of a models/<name>/train.py script.
+
+Shared by models/churn/train.py and models/intent/train.py. This folder is
+not a model: the service only serves folders whose names match the manifest's
+NAME_PATTERN, which a leading "_" does not.
+"""
+
+import argparse
+import hashlib
+import re
+from pathlib import Path
+
+DEFAULT_VERSION = "1.0.0"
+# Same rule as the service's manifest schema: the version becomes a folder name.
+VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
+
+
+def sha256_hex(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse_args(argv, doc, default_data, forbidden_versions=()):
+    """--version (checked against VERSION_PATTERN) and --data (a Path).
+
+    doc is the script's docstring, shown by --help. forbidden_versions are
+    version-shaped names that are taken in the model folder (intent's data/).
+    """
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", default=DEFAULT_VERSION,
+                        help=f"model version = output folder name (default {DEFAULT_VERSION})")
+    parser.add_argument("--data", type=Path, default=default_data, help=f"CSV path (default {default_data})")
+    args = parser.parse_args(argv)
+    if not VERSION_PATTERN.match(args.version) or args.version in forbidden_versions:
+        taken = "".join(f" and not be {version!r}" for version in sorted(forbidden_versions))
+        parser.error(f"--version must match {VERSION_PATTERN.pattern}{taken}")
+    return args
+
+
+def write_outputs(out_dir, files):
+    """Writes {file name: bytes or str (UTF-8)} into out_dir, creating it."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = out_dir / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        print(f"wrote {path} ({path.stat().st_size} bytes)")
