@@ -88,6 +88,8 @@ export interface ModelRef {
   name: string;
   version: string;
   dir: string;
+  /** Every deployed version of the model, oldest first. */
+  versions: string[];
 }
 
 const resolved = new Map<string, ModelRef>();
@@ -117,5 +119,5 @@ function findModel(name: string, version: string | undefined, root: string): Mod
   if (!entry.versions.includes(chosen)) {
     throw new ModelNotFound(`model "${name}" has no version "${shorten(chosen)}"; versions: ${entry.versions.join(', ')}`);
   }
-  return { name, version: chosen, dir: path.join(root, name, chosen) };
+  return { name, version: chosen, dir: path.join(root, name, chosen), versions: entry.versions };
 }

@@ -24,12 +24,11 @@ function inputs(manifest: Manifest): unknown[] {
 export function modelDetail(name: string, version?: string): Record<string, unknown> {
   const ref = resolveModel(name, version);
   const manifest = readManifest(ref.dir);
-  const entry = listModels().find((m) => m.name === ref.name)!;
   const training = manifest.training as { metrics?: unknown };
   return {
     name: manifest.name,
     version: manifest.version,
-    versions: entry.versions,
+    versions: ref.versions,
     task: manifest.task,
     description: manifest.description,
     created: manifest.created,

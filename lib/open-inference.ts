@@ -42,10 +42,9 @@ export function serverMetadata(): Record<string, unknown> {
 export function modelMetadata(name: string, version?: string): Record<string, unknown> {
   const ref = resolveModel(name, version);
   const manifest = readManifest(ref.dir);
-  const versions = listModels().find((m) => m.name === ref.name)!.versions;
   return {
     name: ref.name,
-    versions,
+    versions: ref.versions,
     platform: PLATFORM,
     inputs: [metadataTensor(manifest.onnx.input)],
     outputs: [metadataTensor(manifest.onnx.output)],

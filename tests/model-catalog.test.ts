@@ -38,7 +38,12 @@ describe('the model catalog', () => {
 
   it('resolves the newest version when none is named, and a named one', () => {
     folders('churn/1.0.0', 'churn/1.10.0', 'churn/1.9.0');
-    expect(resolveModel('churn', undefined, root)).toEqual({ name: 'churn', version: '1.10.0', dir: path.join(root, 'churn', '1.10.0') });
+    expect(resolveModel('churn', undefined, root)).toEqual({
+      name: 'churn',
+      version: '1.10.0',
+      dir: path.join(root, 'churn', '1.10.0'),
+      versions: ['1.0.0', '1.9.0', '1.10.0'],
+    });
     expect(resolveModel('churn', '1.9.0', root).dir).toBe(path.join(root, 'churn', '1.9.0'));
   });
 
