@@ -174,7 +174,8 @@ function invalid(reason: string): ModelLoadError {
   return new ModelLoadError(`model.json is invalid: ${reason}`);
 }
 
-function shapeText(shape: readonly (number | null)[]): string {
+/** A shape as messages print it, e.g. [null, 45] or the graph's own [N, 45]. */
+export function shapeText(shape: readonly (number | string | null)[]): string {
   return `[${shape.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`;
 }
 

@@ -1,3 +1,4 @@
+import { positiveIntegerFromEnv } from './env';
 import { ModelLoadError, ModelUnavailable } from './errors';
 import { loadModel, type Model } from './model';
 import { resolveModel } from './model-catalog';
@@ -10,8 +11,7 @@ type ModelState = { ready: true; model: Model } | { ready: false; reason: string
  * 8) is far above the bundled models (2), which are therefore never evicted.
  */
 export function maxSessions(): number {
-  const configured = Number(process.env.MAX_SESSIONS);
-  return Number.isInteger(configured) && configured > 0 ? configured : 8;
+  return positiveIntegerFromEnv('MAX_SESSIONS', 8);
 }
 
 const cache = new Map<string, Promise<ModelState>>();
@@ -64,7 +64,7 @@ export async function getModel(name: string, version?: string): Promise<Model> {
   return state.model;
 }
 
-/** How many sessions this container holds (for tests and health). */
+/** How many sessions this container holds (the cache tests read it). */
 export function cachedSessions(): number {
   return cache.size;
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { InferenceSession } from 'onnxruntime-node';
 import { ModelLoadError } from './errors';
-import type { Manifest, TensorSpec } from './manifest';
+import { shapeText, type Manifest, type TensorSpec } from './manifest';
 import { readManifest, readModelFile } from './model-files';
 import { createTask } from './tasks';
 import type { FeatureRecord, RecordNote, Task } from './tasks/task';
@@ -43,10 +43,6 @@ const sessionOptions: InferenceSession.SessionOptions = {
   graphOptimizationLevel: 'all',
 };
 
-function describeShape(shape: readonly (number | string | null)[]): string {
-  return `[${shape.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`;
-}
-
 /** The graph's own signature must be the one the manifest describes. */
 function checkTensor(kind: 'input' | 'output', metadata: readonly InferenceSession.ValueMetadata[], spec: TensorSpec): void {
   const found = metadata.find((m) => m.name === spec.name);
@@ -59,7 +55,7 @@ function checkTensor(kind: 'input' | 'output', metadata: readonly InferenceSessi
   // A null in the manifest is a free (batch) dimension; numbers must agree.
   const agrees = found.shape.length === spec.shape.length && spec.shape.every((dim, i) => dim === null || found.shape[i] === dim);
   if (!agrees) {
-    throw new ModelLoadError(`${kind} "${spec.name}" has shape ${describeShape(found.shape)}; the manifest says ${describeShape(spec.shape)}`);
+    throw new ModelLoadError(`${kind} "${spec.name}" has shape ${shapeText(found.shape)}; the manifest says ${shapeText(spec.shape)}`);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ErrorObject } from 'ajv';
+import { positiveIntegerFromEnv } from './env';
 import { PayloadTooLarge, ValidationFailed, type ErrorDetail } from './errors';
 import { pointer } from './json-pointer';
 import type { FeatureRecord, Task } from './tasks/task';
@@ -13,8 +14,7 @@ export interface PredictRequest {
 
 /** Most records one request may carry; MAX_BATCH overrides. */
 export function maxBatch(): number {
-  const configured = Number(process.env.MAX_BATCH);
-  return Number.isInteger(configured) && configured > 0 ? configured : 1000;
+  return positiveIntegerFromEnv('MAX_BATCH', 1000);
 }
 
 /** At most this many problems are listed; a broken batch could yield thousands. */

@@ -1,5 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { positiveIntegerFromEnv } from '../env';
 import { InvalidJson, PayloadTooLarge, UnsupportedMediaType } from '../errors';
 
 /** The event once its body is parsed: any JSON value, to be validated. */
@@ -9,8 +10,7 @@ const jsonMediaType = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function maxBodyBytes(): number {
-  const configured = Number(process.env.MAX_BODY_BYTES);
-  return Number.isInteger(configured) && configured > 0 ? configured : 1_048_576;
+  return positiveIntegerFromEnv('MAX_BODY_BYTES', 1_048_576);
 }
 
 function decodeBody(event: APIGatewayProxyEvent, limit: number): string {
