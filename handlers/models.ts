@@ -1,6 +1,7 @@
 import { httpRoute } from '../lib/http/api';
 import { jsonResponse } from '../lib/http/response';
-import { modelDetail, modelList } from '../lib/model-description';
+import { modelDetail, modelList } from '../lib/protocols/rest/describe';
+import { settings } from '../lib/settings';
 
 /**
  * GET /models and GET /models/{name}: read from the manifests only, so this
@@ -8,5 +9,5 @@ import { modelDetail, modelList } from '../lib/model-description';
  */
 export const handler = httpRoute(async (event) => {
   const name = event.pathParameters?.name;
-  return jsonResponse(200, name === undefined ? modelList(process.env.DEFAULT_MODEL) : modelDetail(name));
+  return jsonResponse(200, name === undefined ? modelList(settings.defaultModel()) : modelDetail(name));
 });

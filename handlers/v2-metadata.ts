@@ -1,8 +1,12 @@
-import '../lib/default-model';
 import { ValidationFailed } from '../lib/errors';
 import { httpRoute } from '../lib/http/api';
 import { jsonResponse } from '../lib/http/response';
-import { modelMetadata, modelReady, serverMetadata, serverReady, v2ErrorFormat } from '../lib/open-inference';
+import { modelMetadata, serverMetadata } from '../lib/protocols/open-inference/metadata';
+import { modelReady, serverReady } from '../lib/protocols/open-inference/readiness';
+import { preload } from '../lib/registry';
+import { settings } from '../lib/settings';
+
+preload(settings.defaultModel());
 
 /**
  * The Open Inference Protocol's GET routes, one function: they share the
@@ -31,4 +35,4 @@ export const handler = httpRoute(async (event) => {
     default:
       throw new ValidationFailed(`no such Open Inference Protocol route: ${event.resource}`);
   }
-}, v2ErrorFormat);
+});

@@ -33,6 +33,11 @@ export class ValidationFailed extends ServiceError {
   readonly code = 'validation_failed';
 }
 
+export class ModelNotFound extends ServiceError {
+  readonly statusCode = 404;
+  readonly code = 'model_not_found';
+}
+
 export class PayloadTooLarge extends ServiceError {
   readonly statusCode = 413;
   readonly code = 'payload_too_large';
@@ -43,9 +48,10 @@ export class UnsupportedMediaType extends ServiceError {
   readonly code = 'unsupported_media_type';
 }
 
-export class ModelNotFound extends ServiceError {
-  readonly statusCode = 404;
-  readonly code = 'model_not_found';
+/** The model ran but produced NaN or an infinity: there is no answer to give. */
+export class NonFiniteOutput extends ServiceError {
+  readonly statusCode = 422;
+  readonly code = 'non_finite_output';
 }
 
 export class ModelUnavailable extends ServiceError {
@@ -53,7 +59,7 @@ export class ModelUnavailable extends ServiceError {
   readonly code = 'model_unavailable';
 }
 
-/** Raised while loading a model; the message is safe to show (no paths). */
+/** Raised while reading or loading a model; the message is safe to show (no paths). */
 export class ModelLoadError extends Error {
   constructor(message: string) {
     super(message);

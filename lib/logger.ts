@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { settings } from './settings';
 
 /** The one logger of the service; level from POWERTOOLS_LOG_LEVEL (serverless.yml). */
-export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'ml-inference' });
+export const logger = new Logger({ serviceName: settings.serviceName() });

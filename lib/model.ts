@@ -1,35 +1,34 @@
 import { createHash } from 'node:crypto';
 import { InferenceSession } from 'onnxruntime-node';
-import { ModelLoadError } from './errors';
-import { shapeText, type Manifest, type TensorSpec } from './manifest';
-import { readManifest, readModelFile } from './model-files';
-import { createTask } from './tasks';
-import type { FeatureRecord, RecordNote, Task } from './tasks/task';
+import { ModelLoadError, ServiceError } from './errors';
+import { goldenDifference } from './golden';
+import { kindOf, type Manifest } from './kinds';
+import type { Feeds, KindRuntime, Outputs, Prediction } from './kinds/kind';
+import type { TensorSpec } from './manifest/base';
+import { readModelFile } from './repository/model-files';
+import { datatypeOf } from './tensors/datatypes';
+import { shapeText } from './tensors/shape';
 
 export interface ModelInfo {
   name: string;
   version: string;
+  kind: string;
   sha256: string;
-  /** When the session became ready (ISO-8601) and how long loading took. */
+  /** When the model became ready (ISO-8601), how long loading and the golden self-test took. */
   loadedAt: string;
   loadMs: number;
+  goldenMs: number;
 }
 
-export interface Scored {
-  /** One answer per record, shaped as the manifest names things. */
-  answers: Record<string, unknown>[];
-  notes: RecordNote[];
-}
-
-/** A model ready to score: manifest, task and one live ONNX session. */
+/** A model ready to score: its manifest, its kind's runtime and one live ONNX session. */
 export interface Model {
   readonly manifest: Manifest;
   readonly info: ModelInfo;
-  readonly task: Task;
-  /** Encodes the whole batch into one tensor and runs the session once. */
-  predict(records: readonly FeatureRecord[]): Promise<Scored>;
-  /** Runs the graph on tensors the caller built (the Open Inference Protocol route). */
-  run(feeds: InferenceSession.FeedsType): Promise<InferenceSession.OnnxValueMapType>;
+  readonly runtime: KindRuntime;
+  /** POST /models/{name}/predict on this model: the answer body (no model reference) and warnings. */
+  predict(body: unknown): Promise<Prediction>;
+  /** Runs the graph on tensors the caller built; output names select a subset. */
+  run(feeds: Feeds, outputNames?: readonly string[]): Promise<Outputs>;
   /** Frees the native session; the model cannot be used afterwards. */
   release(): Promise<void>;
 }
@@ -43,37 +42,66 @@ const sessionOptions: InferenceSession.SessionOptions = {
   graphOptimizationLevel: 'all',
 };
 
-/** The graph's own signature must be the one the manifest describes. */
-function checkTensor(kind: 'input' | 'output', metadata: readonly InferenceSession.ValueMetadata[], spec: TensorSpec): void {
-  const found = metadata.find((m) => m.name === spec.name);
-  if (!found) {
-    throw new ModelLoadError(`the ONNX graph has no ${kind} named "${spec.name}" (it has: ${metadata.map((m) => m.name).join(', ')})`);
-  }
-  if (!found.isTensor || found.type !== spec.type) {
-    throw new ModelLoadError(`${kind} "${spec.name}" is not a ${spec.type} tensor in the ONNX graph`);
-  }
-  // A null in the manifest is a free (batch) dimension; numbers must agree.
-  const agrees = found.shape.length === spec.shape.length && spec.shape.every((dim, i) => dim === null || found.shape[i] === dim);
-  if (!agrees) {
-    throw new ModelLoadError(`${kind} "${spec.name}" has shape ${shapeText(found.shape)}; the manifest says ${shapeText(spec.shape)}`);
-  }
+/** A dimension of the graph agrees with the manifest's: fixed ones equal, dynamic ones dynamic. */
+function sameDim(graph: number | string, manifest: TensorSpec['shape'][number]): boolean {
+  return typeof manifest === 'number' ? graph === manifest : typeof graph !== 'number';
 }
 
-/** A record of the right shape for the warm-up run; its values do not matter. */
-function warmUpRecord(manifest: Manifest): FeatureRecord {
-  if (manifest.task === 'text-classification') return { [manifest.text.field]: '' };
-  return Object.fromEntries(manifest.features.map((f) => [f.name, f.type === 'numeric' ? 0 : (f.values[0] ?? '')]));
+/** The graph's own signature must be the one the manifest describes, every input and output. */
+function checkSignature(kind: 'input' | 'output', metadata: readonly InferenceSession.ValueMetadata[], specs: readonly TensorSpec[]): void {
+  for (const found of metadata) {
+    const spec = specs.find((s) => s.name === found.name);
+    if (!spec) {
+      if (kind === 'output' && !found.isTensor) continue; // not served; the manifest lists tensor outputs only
+      throw new ModelLoadError(`the ONNX graph has an ${kind} "${found.name}" that the manifest does not list`);
+    }
+    if (!found.isTensor) {
+      throw new ModelLoadError(`${kind} "${found.name}" is not a tensor in the ONNX graph (a ZipMap's map output?): add the file with npm run model:add, which rewrites it`);
+    }
+    if (datatypeOf(found.type) !== spec.datatype) {
+      throw new ModelLoadError(`${kind} "${spec.name}" is ${datatypeOf(found.type) ?? found.type} in the ONNX graph; the manifest says ${spec.datatype}`);
+    }
+    const agrees = found.shape.length === spec.shape.length && spec.shape.every((dim, i) => sameDim(found.shape[i]!, dim));
+    if (!agrees) throw new ModelLoadError(`${kind} "${spec.name}" has shape ${shapeText(found.shape)} in the ONNX graph; the manifest says ${shapeText(spec.shape)}`);
+  }
+  const missing = specs.find((s) => !metadata.some((m) => m.name === s.name));
+  if (missing) throw new ModelLoadError(`the ONNX graph has no ${kind} named "${missing.name}" (it has: ${metadata.map((m) => m.name).join(', ')})`);
 }
 
 /**
- * Loads one model folder: reads and checks the manifest, verifies the ONNX
- * file's sha256 before onnxruntime ever sees it, creates the session and
- * checks its signature against the manifest. Throws ModelLoadError with a
- * reason that is safe to return to a client (no paths).
+ * Runs every golden case through the same path a request takes and compares
+ * the answers with the recorded ones. This is what makes an edited manifest
+ * (swapped values, columns, labels, threshold) or a platform that computes
+ * differently refuse to serve, instead of serving wrong answers. It is also
+ * the warm-up: onnxruntime's first run allocates, and that belongs in loading
+ * (Lambda's init), not in the first client's call.
  */
-export async function loadModel(dir: string): Promise<Model> {
+async function selfTest(manifest: Manifest, runtime: KindRuntime, run: Model['run']): Promise<void> {
+  const { tolerance, cases } = manifest.golden;
+  for (const [index, golden] of cases.entries()) {
+    let answer: Prediction;
+    try {
+      answer = await runtime.predict(runtime.goldenRequest(golden), run);
+    } catch (error) {
+      const reason = error instanceof ServiceError ? error.message : 'onnxruntime failed on it';
+      throw new ModelLoadError(`golden case ${index} could not be answered: ${reason}`);
+    }
+    const difference = goldenDifference(golden.answer, runtime.goldenView(answer.body), tolerance);
+    if (difference) {
+      throw new ModelLoadError(`golden case ${index} gives another answer than when the model was added (${difference}; tolerance ${tolerance.absolute} + ${tolerance.relative} × |recorded|)`);
+    }
+  }
+}
+
+/**
+ * Loads one model version from its valid manifest: verifies the ONNX file's
+ * sha256 before onnxruntime ever sees it, creates the session, checks its
+ * signature against the manifest, builds the kind's runtime and passes the
+ * golden self-test. Throws ModelLoadError with a reason that is safe to
+ * return to a client (no paths).
+ */
+export async function loadModel(dir: string, manifest: Manifest): Promise<Model> {
   const started = performance.now();
-  const manifest = readManifest(dir);
   const bytes = readModelFile(dir, manifest.file);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   if (sha256 !== manifest.sha256) {
@@ -86,31 +114,34 @@ export async function loadModel(dir: string): Promise<Model> {
   } catch {
     throw new ModelLoadError(`onnxruntime could not load ${manifest.file}`);
   }
-  checkTensor('input', session.inputMetadata, manifest.onnx.input);
-  checkTensor('output', session.outputMetadata, manifest.onnx.output);
-
-  const task = createTask(manifest);
-  // One throw-away run: onnxruntime's first run allocates, and that belongs
-  // in loading (Lambda's init), not in the first client's call.
-  await session.run(task.encode([warmUpRecord(manifest)]).feeds);
-  const info: ModelInfo = {
-    name: manifest.name,
-    version: manifest.version,
-    sha256,
-    loadedAt: new Date().toISOString(),
-    loadMs: Math.round((performance.now() - started) * 100) / 100,
-  };
-  return {
-    manifest,
-    info,
-    task,
-    async predict(records) {
-      if (records.length === 0) return { answers: [], notes: [] };
-      const { feeds, notes } = task.encode(records);
-      const outputs = await session.run(feeds);
-      return { answers: task.answers(outputs, records.length), notes };
-    },
-    run: (feeds) => session.run(feeds),
-    release: () => session.release(),
-  };
+  try {
+    checkSignature('input', session.inputMetadata, manifest.onnx.inputs);
+    checkSignature('output', session.outputMetadata, manifest.onnx.outputs);
+    const allOutputs = manifest.onnx.outputs.map((o) => o.name);
+    const run: Model['run'] = (feeds, outputNames) => session.run(feeds, [...(outputNames ?? allOutputs)]);
+    const runtime = kindOf(manifest).runtime(manifest);
+    const goldenStarted = performance.now();
+    await selfTest(manifest, runtime, run);
+    const now = performance.now();
+    const info: ModelInfo = {
+      name: manifest.name,
+      version: manifest.version,
+      kind: manifest.kind,
+      sha256,
+      loadedAt: new Date().toISOString(),
+      loadMs: Math.round((now - started) * 100) / 100,
+      goldenMs: Math.round((now - goldenStarted) * 100) / 100,
+    };
+    return {
+      manifest,
+      info,
+      runtime,
+      predict: (body) => runtime.predict(body, run),
+      run,
+      release: () => session.release(),
+    };
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
 }

@@ -1,18 +1,32 @@
-// npm run model:check: verifies every folder under models/ (manifest against
-// ONNX graph, sha256, parity fixture). Exits 1 if any folder fails.
-import path from 'node:path';
-import { checkModelFolder } from '../lib/model-check';
-import { listModels, modelsRoot } from '../lib/model-catalog';
+// npm run model:check: loads every version folder under the models folder
+// (MODELS_DIR, as the service reads it) as the service would: manifest,
+// sha256, the graph's signature against the manifest, and the golden cases.
+// Exits 1 if any folder fails.
+import { loadModel } from '../lib/model';
+import { listModels } from '../lib/repository/model-repository';
+import { ModelLoadError } from '../lib/errors';
 
 async function main(): Promise<number> {
   let failed = 0;
-  for (const { name, versions } of listModels()) {
-    for (const version of versions) {
-      const report = await checkModelFolder(path.join(modelsRoot(), name, version));
-      const ok = report.problems.length === 0;
-      if (!ok) failed++;
-      console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}/${version}: ${report.cases} parity cases, worst |Δ| ${report.worstDelta.toExponential(2)}`);
-      for (const problem of report.problems) console.log(`     ${problem}`);
+  const models = listModels();
+  if (models.length === 0) console.log('no model folders found');
+  for (const { versions } of models) {
+    for (const entry of versions) {
+      const where = `${entry.name}/${entry.version}`;
+      if (!entry.manifest) {
+        failed++;
+        console.log(`FAIL ${where}: ${entry.problem}`);
+        continue;
+      }
+      try {
+        const model = await loadModel(entry.dir, entry.manifest);
+        const { kind, loadMs, goldenMs } = model.info;
+        console.log(`ok   ${where} (${kind}): ${entry.manifest.golden.cases.length} golden cases pass; loaded in ${loadMs} ms, golden ${goldenMs} ms`);
+        await model.release();
+      } catch (error) {
+        failed++;
+        console.log(`FAIL ${where}: ${error instanceof ModelLoadError ? error.message : String(error)}`);
+      }
     }
   }
   return failed === 0 ? 0 : 1;

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { resolveModel } from '../lib/model-catalog';
+import { findVersion } from '../lib/repository/model-repository';
 import { invoke, type HttpHandler } from './helpers/lambda';
-import { modelsDir, parityFixture } from './helpers/models';
+import type { ErrorBody } from './helpers/error-body';
+import { manifestOf, modelsDir, parityFixture } from './helpers/models';
 
 interface Container {
   health: HttpHandler;
@@ -45,15 +46,17 @@ describe('GET /health', () => {
     const { health } = freshContainer();
     const first = await invoke(health, get);
     expect(first.status).toBe(200);
-    const manifest = JSON.parse(readFileSync(path.join(resolveModel('churn', undefined, modelsDir).dir, 'model.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(path.join(findVersion('churn', undefined, modelsDir).dir, 'model.json'), 'utf8'));
     expect(first.json).toEqual({
       status: 'ok',
       model: {
         name: 'churn',
         version: manifest.version,
+        kind: manifest.kind,
         sha256: manifest.sha256,
         loaded_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         load_ms: expect.any(Number),
+        golden_ms: expect.any(Number),
       },
       cold_start: true,
     });
@@ -65,8 +68,8 @@ describe('GET /health', () => {
     const { predict, sessionsCreated, runs } = freshContainer();
     expect((await invoke(predict, { json: parityFixture().cases[0]!.input })).status).toBe(200);
     expect(sessionsCreated).toHaveBeenCalledTimes(1);
-    // The warm-up run while loading, then the prediction.
-    expect(runs).toHaveBeenCalledTimes(2);
+    // One run per golden case while loading (the self-test), then the prediction.
+    expect(runs).toHaveBeenCalledTimes(manifestOf('churn').golden.cases.length + 1);
   });
 
   describe('with a damaged model', () => {
@@ -79,7 +82,7 @@ describe('GET /health', () => {
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
     it('answers 503 with the sha256 mismatch, and predict refuses to score', async () => {
-      const onnx = path.join(resolveModel('churn', undefined, dir).dir, 'model.onnx');
+      const onnx = path.join(findVersion('churn', undefined, dir).dir, 'model.onnx');
       const bytes = readFileSync(onnx);
       const last = bytes.length - 1;
       bytes.writeUInt8(bytes.readUInt8(last) ^ 0xff, last);
@@ -88,11 +91,11 @@ describe('GET /health', () => {
 
       const reply = await invoke(health, get);
       expect(reply.status).toBe(503);
-      const error = reply.json.error as { code: string; message: string };
+      const error = reply.json as unknown as ErrorBody;
       expect(error.code).toBe('model_unavailable');
-      expect(error.message).toContain('sha256 mismatch');
-      expect(error.message).toContain(createHash('sha256').update(bytes).digest('hex'));
-      expect(error.message).not.toContain(dir);
+      expect(error.error).toContain('sha256 mismatch');
+      expect(error.error).toContain(createHash('sha256').update(bytes).digest('hex'));
+      expect(error.error).not.toContain(dir);
 
       const scored = await invoke(predict, { json: parityFixture().cases[0]!.input });
       expect(scored.status).toBe(503);
@@ -103,41 +106,74 @@ describe('GET /health', () => {
     });
 
     it('answers 503 when the model file is missing', async () => {
-      rmSync(path.join(resolveModel('churn', undefined, dir).dir, 'model.onnx'));
+      rmSync(path.join(findVersion('churn', undefined, dir).dir, 'model.onnx'));
       const { health, predict, runs } = freshContainer();
       const reply = await invoke(health, get);
       expect(reply.status).toBe(503);
-      expect((reply.json.error as { message: string }).message).toBe('model unavailable: model.onnx is missing');
+      expect(reply.json.error).toBe('model unavailable: model.onnx is missing');
       expect((await invoke(predict, { json: parityFixture().cases[0]!.input })).status).toBe(503);
       expect(runs).not.toHaveBeenCalled();
     });
 
-    it('answers 503 when the manifest names an input the graph does not have', async () => {
-      const manifestPath = path.join(resolveModel('churn', undefined, dir).dir, 'model.json');
+    it('answers 503 when the manifest names the input otherwise than the graph does', async () => {
+      const manifestPath = path.join(findVersion('churn', undefined, dir).dir, 'model.json');
       const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
-      manifest.onnx.input.name = 'customer';
+      manifest.onnx.inputs[0].name = 'customer';
       writeFileSync(manifestPath, JSON.stringify(manifest));
       const { health, predict, runs } = freshContainer();
       const reply = await invoke(health, get);
       expect(reply.status).toBe(503);
-      expect((reply.json.error as { message: string }).message).toContain('no input named "customer"');
+      expect(reply.json.code).toBe('model_unavailable');
+      expect(reply.json.error).toContain('the ONNX graph has an input "features" that the manifest does not list');
       expect((await invoke(predict, { json: parityFixture().cases[0]!.input })).status).toBe(503);
       expect(runs).not.toHaveBeenCalled();
     });
 
     it('answers 503 when the manifest declares a different input width than the graph takes', async () => {
-      const manifestPath = path.join(resolveModel('churn', undefined, dir).dir, 'model.json');
+      const manifestPath = path.join(findVersion('churn', undefined, dir).dir, 'model.json');
       const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
       manifest.features.push({ name: 'extra', type: 'numeric' });
       manifest.columns.push('extra');
-      manifest.onnx.input.shape = [null, manifest.columns.length];
+      manifest.onnx.inputs[0].shape = [null, manifest.columns.length];
       writeFileSync(manifestPath, JSON.stringify(manifest));
       const { health, predict, runs } = freshContainer();
       const reply = await invoke(health, get);
       expect(reply.status).toBe(503);
-      expect((reply.json.error as { message: string }).message).toBe('model unavailable: input "features" has shape [N, 45]; the manifest says [null, 46]');
+      expect(reply.json.error).toBe('model unavailable: input "features" has shape [N, 45] in the ONNX graph; the manifest says [?, 46]');
       expect((await invoke(predict, { json: { ...parityFixture().cases[0]!.input, extra: 1 } })).status).toBe(503);
       expect(runs).not.toHaveBeenCalled();
+    });
+
+    it('answers 503 when a golden case no longer gives its recorded answer, after running it', async () => {
+      const manifestPath = path.join(findVersion('churn', undefined, dir).dir, 'model.json');
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+      const recorded = manifest.golden.cases[0].answer;
+      recorded.churn_probability = Math.min(1, recorded.churn_probability + 0.25);
+      writeFileSync(manifestPath, JSON.stringify(manifest));
+      const { health, predict, sessionsCreated, runs } = freshContainer();
+      const reply = await invoke(health, get);
+      expect(reply.status).toBe(503);
+      expect(reply.json.code).toBe('model_unavailable');
+      expect(reply.json.error).toContain('golden case 0 gives another answer than when the model was added (/churn_probability: recorded');
+      // The graph was loaded and ran its first golden case, which failed.
+      expect(sessionsCreated).toHaveBeenCalledTimes(1);
+      expect(runs).toHaveBeenCalledTimes(1);
+      expect((await invoke(predict, { json: parityFixture().cases[0]!.input })).status).toBe(503);
+      expect(runs).toHaveBeenCalledTimes(1);
+    });
+
+    it('answers 503 with the reason when the manifest is invalid, before onnxruntime sees anything', async () => {
+      const manifestPath = path.join(findVersion('churn', undefined, dir).dir, 'model.json');
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+      manifest.golden.cases = [];
+      writeFileSync(manifestPath, JSON.stringify(manifest));
+      const { health, predict, sessionsCreated } = freshContainer();
+      const reply = await invoke(health, get);
+      expect(reply.status).toBe(503);
+      expect(reply.json.code).toBe('model_unavailable');
+      expect(reply.json.error).toMatch(/^model unavailable: model\.json is invalid: \/golden\/cases /);
+      expect((await invoke(predict, { json: parityFixture().cases[0]!.input })).status).toBe(503);
+      expect(sessionsCreated).not.toHaveBeenCalled();
     });
   });
 });

@@ -2,11 +2,11 @@ import { handler as predictHandler } from '../handlers/predict';
 import { handler as inferHandler } from '../handlers/v2-infer';
 import { handler as metadataHandler } from '../handlers/v2-metadata';
 import { invoke, type HttpHandler } from './helpers/lambda';
-import { manifestOf, modelsDir } from './helpers/models';
+import { manifestOf, versionDir } from './helpers/models';
 import { route } from './helpers/routes';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { resolveModel } from '../lib/model-catalog';
+import type { TextClassificationManifest } from '../lib/kinds/text-classification';
 
 const predict = predictHandler as unknown as HttpHandler;
 const infer = inferHandler as unknown as HttpHandler;
@@ -17,9 +17,16 @@ interface IntentCase {
   intent: string;
   probabilities: number[];
 }
-const manifest = manifestOf('intent');
-const fixture = JSON.parse(readFileSync(path.join(resolveModel('intent', undefined, modelsDir).dir, 'parity.json'), 'utf8')) as { version: string; cases: IntentCase[] };
-const labels = manifest.task === 'text-classification' ? manifest.labels : [];
+function intentManifest(): TextClassificationManifest {
+  const manifest = manifestOf('intent');
+  if (manifest.kind !== 'text-classification') throw new Error('intent is not a text classifier');
+  return manifest;
+}
+const manifest = intentManifest();
+const fixture = JSON.parse(readFileSync(path.join(versionDir('intent'), 'parity.json'), 'utf8')) as { version: string; cases: IntentCase[] };
+const { labels } = manifest;
+const [input] = manifest.onnx.inputs;
+const [output] = manifest.onnx.outputs;
 const predictIntent = (json: unknown) => invoke(predict, { ...route('POST', '/models/{name}/predict', { name: 'intent' }), json });
 
 function expectMatches(answer: { intent: string; probabilities: Record<string, number> }, expected: IntentCase) {
@@ -47,10 +54,10 @@ describe('POST /models/intent/predict', () => {
   });
 
   it('rejects a missing or non-string text, and a text over the manifest limit', async () => {
-    for (const json of [{}, { text: 42 }, { text: 'x'.repeat((manifest.task === 'text-classification' ? manifest.text.maxLength : 0) + 1) }]) {
+    for (const json of [{}, { text: 42 }, { text: 'x'.repeat(manifest.text.maxLength + 1) }]) {
       const reply = await predictIntent(json);
       expect(reply.status).toBe(400);
-      expect((reply.json.error as { code: string }).code).toBe('validation_failed');
+      expect(reply.json.code).toBe('validation_failed');
     }
   });
 });
@@ -61,8 +68,8 @@ describe('Open Inference Protocol with the intent model', () => {
     expect(reply.json).toMatchObject({
       name: 'intent',
       platform: 'onnxruntime_onnx',
-      inputs: [{ name: manifest.onnx.input.name, datatype: 'BYTES', shape: [-1] }],
-      outputs: [{ name: manifest.onnx.output.name, datatype: 'FP32', shape: [-1, labels.length] }],
+      inputs: [{ name: input!.name, datatype: 'BYTES', shape: [-1] }],
+      outputs: [{ name: output!.name, datatype: 'FP32', shape: [-1, labels.length] }],
     });
   });
 
@@ -70,21 +77,21 @@ describe('Open Inference Protocol with the intent model', () => {
     const cases = fixture.cases.slice(0, 12);
     const reply = await invoke(infer, {
       ...route('POST', '/v2/models/{name}/infer', { name: 'intent' }),
-      json: { id: 'chat-7', inputs: [{ name: manifest.onnx.input.name, shape: [cases.length], datatype: 'BYTES', data: cases.map((c) => c.text) }] },
+      json: { id: 'chat-7', inputs: [{ name: input!.name, shape: [cases.length], datatype: 'BYTES', data: cases.map((c) => c.text) }] },
     });
     expect(reply.status).toBe(200);
     expect(reply.json).toMatchObject({ model_name: 'intent', model_version: fixture.version, id: 'chat-7' });
-    const [output] = reply.json.outputs as { shape: number[]; data: number[] }[];
-    expect(output!.shape).toEqual([cases.length, labels.length]);
-    cases.forEach((c, row) => c.probabilities.forEach((p, j) => expect(Math.abs(output!.data[row * labels.length + j]! - p)).toBeLessThan(1e-5)));
+    const [probabilities] = reply.json.outputs as { shape: number[]; data: number[] }[];
+    expect(probabilities!.shape).toEqual([cases.length, labels.length]);
+    cases.forEach((c, row) => c.probabilities.forEach((p, j) => expect(Math.abs(probabilities!.data[row * labels.length + j]! - p)).toBeLessThan(1e-5)));
   });
 
   it('refuses numbers as BYTES data', async () => {
     const reply = await invoke(infer, {
       ...route('POST', '/v2/models/{name}/infer', { name: 'intent' }),
-      json: { inputs: [{ name: manifest.onnx.input.name, shape: [1], datatype: 'BYTES', data: [1] }] },
+      json: { inputs: [{ name: input!.name, shape: [1], datatype: 'BYTES', data: [1] }] },
     });
     expect(reply.status).toBe(400);
-    expect(reply.json).toEqual({ error: expect.stringContaining('BYTES data must be strings') });
+    expect(reply.json).toMatchObject({ error: expect.stringContaining('must be a string (BYTES)'), code: 'validation_failed' });
   });
 });

@@ -48,9 +48,11 @@ describe('logs at the default level', () => {
     expect(statuses).toEqual([200, 200, 400, 400, 400, 413, 415, 200]);
 
     const logs = written.join('');
-    // The capture works: rejected requests are logged (code and message only).
+    // The capture works: rejected requests are logged (status, code and our own reason only).
     expect(logs).toContain('"message":"request rejected"');
     expect(logs).toContain('"code":"validation_failed"');
+    expect(logs).toContain('"reason":"request body is not valid JSON"');
+    expect(logs).toContain('"reason":"Content-Type must be application/json"');
     expect(logs).not.toContain(API_KEY);
     expect(logs).not.toContain(MARKER);
     expect(logs).not.toContain(JSON.stringify(customer).slice(1, 40));

@@ -1,18 +1,20 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { columnNames, parseManifest } from '../lib/manifest';
-import { listModels } from '../lib/model-catalog';
+import { kindOf } from '../lib/kinds';
+import { columnNames } from '../lib/kinds/binary-classification/manifest';
+import { parseManifest } from '../lib/repository/parse-manifest';
+import { listModels } from '../lib/repository/model-repository';
 import { churnManifest, modelsDir } from './helpers/models';
 
-const versionDirs = listModels(modelsDir).flatMap((m) => m.versions.map((v) => path.join(modelsDir, m.name, v)));
+const versionDirs = listModels(modelsDir).flatMap((m) => m.versions.map((v) => v.dir));
 
 describe('committed model folders', () => {
   it('exist', () => {
     expect(versionDirs.length).toBeGreaterThan(0);
   });
 
-  describe.each(versionDirs.map((dir) => [path.relative(modelsDir, dir), dir]))('%s', (_label, dir) => {
+  describe.each(versionDirs.map((dir) => [path.relative(modelsDir, dir), dir] as const))('%s', (_label, dir) => {
     const manifest = parseManifest(readFileSync(path.join(dir, 'model.json'), 'utf8'));
 
     it('has a manifest whose sha256 is that of the committed ONNX file', () => {
@@ -25,14 +27,19 @@ describe('committed model folders', () => {
       expect(path.basename(path.dirname(dir))).toBe(manifest.name);
     });
 
-    it('describes its input consistently with its task', () => {
-      if (manifest.task === 'binary-classification') {
+    it('describes its inputs and outputs consistently with its kind', () => {
+      expect(kindOf(manifest).check(manifest)).toBeNull();
+      if (manifest.kind === 'binary-classification') {
         expect(columnNames(manifest.features)).toEqual(manifest.columns);
-        expect(manifest.onnx.input.shape).toEqual([null, manifest.columns.length]);
-      } else {
-        expect(manifest.onnx.input).toEqual({ name: expect.any(String), type: 'string', shape: [null] });
-        expect(manifest.onnx.output.shape).toEqual([null, manifest.labels.length]);
+        expect(manifest.onnx.inputs).toEqual([{ name: expect.any(String), datatype: 'FP32', shape: [null, manifest.columns.length] }]);
+      } else if (manifest.kind === 'text-classification') {
+        expect(manifest.onnx.inputs).toEqual([{ name: expect.any(String), datatype: 'BYTES', shape: [null] }]);
+        expect(manifest.onnx.outputs).toEqual([{ name: expect.any(String), datatype: 'FP32', shape: [null, manifest.labels.length] }]);
       }
+    });
+
+    it('records at least one golden case', () => {
+      expect(manifest.golden.cases.length).toBeGreaterThan(0);
     });
   });
 });
@@ -62,9 +69,22 @@ describe('parseManifest', () => {
 
   it('rejects a manifest whose input width disagrees with its columns', () => {
     const text = edit((m) => {
-      (m.onnx as { input: { shape: unknown[] } }).input.shape = [null, 3];
+      (m.onnx as { inputs: { shape: unknown[] }[] }).inputs[0]!.shape = [null, 3];
     });
-    expect(() => parseManifest(text)).toThrow(/input shape \[null, 3\] does not match \d+ columns/);
+    expect(() => parseManifest(text)).toThrow(/input must be FP32 \[N, \d+\] for \d+ columns; it is FP32 \[\?, 3\]/);
+  });
+
+  it('rejects a manifest in the old format (task, onnx.input), naming the kinds', () => {
+    const text = edit((m) => {
+      m.task = m.kind;
+      delete m.kind;
+    });
+    expect(() => parseManifest(text)).toThrow(/^model\.json is invalid: \/kind must be one of .*binary-classification/);
+  });
+
+  it('rejects a manifest without golden cases', () => {
+    expect(() => parseManifest(edit((m) => delete m.golden))).toThrow("model.json is invalid: / must have required property 'golden'");
+    expect(() => parseManifest(edit((m) => ((m.golden as { cases: unknown[] }).cases = [])))).toThrow('model.json is invalid: /golden/cases');
   });
 
   it('rejects a model file name that leaves the folder', () => {

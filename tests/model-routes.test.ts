@@ -1,6 +1,7 @@
 import { handler as predictHandler } from '../handlers/predict';
 import { invoke, type HttpHandler } from './helpers/lambda';
-import { parityFixture } from './helpers/models';
+import { listModels } from '../lib/repository/model-repository';
+import { modelsDir, parityFixture } from './helpers/models';
 import { route } from './helpers/routes';
 
 const predict = predictHandler as unknown as HttpHandler;
@@ -27,13 +28,17 @@ describe('POST /models/{name}/predict and /models/{name}/versions/{version}/pred
   it('answers an unknown model or version with 404 model_not_found', async () => {
     const unknownModel = await invoke(predict, { ...route('POST', '/models/{name}/predict', { name: 'fraud' }), json: customer.input });
     expect(unknownModel.status).toBe(404);
-    expect(unknownModel.json.error).toMatchObject({ code: 'model_not_found', message: expect.stringContaining('deployed models: churn') });
+    expect(unknownModel.json).toMatchObject({
+      code: 'model_not_found',
+      error: `no model named "fraud"; deployed models: ${listModels(modelsDir).map((m) => m.name).join(', ')}`,
+    });
 
     const unknownVersion = await invoke(predict, {
       ...route('POST', '/models/{name}/versions/{version}/predict', { name: 'churn', version: '0.0.1' }),
       json: customer.input,
     });
     expect(unknownVersion.status).toBe(404);
-    expect(unknownVersion.json.error).toMatchObject({ code: 'model_not_found', message: `model "churn" has no version "0.0.1"; versions: ${churn.version}` });
+    const versions = listModels(modelsDir).find((m) => m.name === 'churn')!.versions.map((v) => v.version);
+    expect(unknownVersion.json).toMatchObject({ code: 'model_not_found', error: `model "churn" has no version "0.0.1"; versions: ${versions.join(', ')}` });
   });
 });

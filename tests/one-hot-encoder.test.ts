@@ -1,4 +1,4 @@
-import { createEncoder } from '../lib/tasks/one-hot-encoder';
+import { createEncoder } from '../lib/kinds/binary-classification/one-hot-encoder';
 import { churnManifest, parityFixture } from './helpers/models';
 
 const manifest = churnManifest();

@@ -1,8 +1,12 @@
 import Ajv from 'ajv';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { handler as inferHandler } from '../handlers/v2-infer';
 import { handler as metadataHandler } from '../handlers/v2-metadata';
-import { listModels } from '../lib/model-catalog';
-import { createEncoder } from '../lib/tasks/one-hot-encoder';
+import { createEncoder } from '../lib/kinds/binary-classification/one-hot-encoder';
+import { findVersion, listModels } from '../lib/repository/model-repository';
+import { isErrorBody } from './helpers/error-body';
 import { invoke, type HttpHandler } from './helpers/lambda';
 import { churnManifest, modelsDir, parityFixture } from './helpers/models';
 import { route } from './helpers/routes';
@@ -13,13 +17,16 @@ const churn = parityFixture('churn');
 const manifest = churnManifest();
 const deployed = listModels(modelsDir);
 
-/** The protocol's error object for its routes. */
+/** The protocol's error object (inference_error_response): "error" a string; our body adds code, details and request_id. */
 const isV2Error = new Ajv().compile({
   type: 'object',
   required: ['error'],
-  additionalProperties: false,
   properties: { error: { type: 'string', minLength: 1 } },
 });
+const expectV2Error = (json: unknown) => {
+  expect(isV2Error(json)).toBe(true);
+  expect(isErrorBody(json)).toBe(true);
+};
 
 /** The churn encoding done by a client: the FP32 [N, 45] tensor the graph takes. */
 function encodedChurn(n: number) {
@@ -56,7 +63,7 @@ describe('Open Inference Protocol: health and metadata', () => {
       expect(reply.status).toBe(200);
       expect(reply.json).toEqual({
         name: 'churn',
-        versions: deployed.find((m) => m.name === 'churn')!.versions,
+        versions: deployed.find((m) => m.name === 'churn')!.versions.map((v) => v.version),
         platform: 'onnxruntime_onnx',
         inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, manifest.columns.length] }],
         outputs: [{ name: 'probability', datatype: 'FP32', shape: [-1, 1] }],
@@ -79,7 +86,8 @@ describe('Open Inference Protocol: health and metadata', () => {
     ]) {
       const reply = await invoke(metadata, options);
       expect(reply.status).toBe(404);
-      expect(isV2Error(reply.json)).toBe(true);
+      expectV2Error(reply.json);
+      expect(reply.json.code).toBe('model_not_found');
     }
   });
 });
@@ -116,30 +124,87 @@ describe('Open Inference Protocol: POST /v2/models/{name}[/versions/{v}]/infer',
   it.each([
     ['a wrong datatype', { inputs: [{ name: 'features', shape: [1, 45], datatype: 'INT64', data: Array(45).fill(0) }] }, 'datatype INT64'],
     ['a wrong shape', { inputs: [{ name: 'features', shape: [1, 44], datatype: 'FP32', data: Array(44).fill(0) }] }, 'shape [1, 44]'],
-    ['too little data', { inputs: [{ name: 'features', shape: [2, 45], datatype: 'FP32', data: Array(45).fill(0) }] }, 'so 90 values, but data holds 45'],
-    ['a string in FP32 data', { inputs: [{ name: 'features', shape: [1, 45], datatype: 'FP32', data: [...Array(44).fill(0), 'x'] }] }, 'finite numbers'],
+    ['too little data', { inputs: [{ name: 'features', shape: [2, 45], datatype: 'FP32', data: Array(45).fill(0) }] }, 'data holds 45 values; shape [2, 45] needs 90'],
+    ['rows of 44 and 46 values for [2, 45]', { inputs: [{ name: 'features', shape: [2, 45], datatype: 'FP32', data: [Array(44).fill(0), Array(46).fill(0)] }] }, 'holds 44 items; shape [2, 45] needs 45 at depth 1'],
+    ['data nested deeper than the shape', { inputs: [{ name: 'features', shape: [1, 45], datatype: 'FP32', data: [Array(45).fill([0])] }] }, 'nested deeper than shape [1, 45]'],
+    ['a string in FP32 data', { inputs: [{ name: 'features', shape: [1, 45], datatype: 'FP32', data: [...Array(44).fill(0), 'x'] }] }, 'value 44 (row-major) must be a finite number (FP32)'],
+    ['a number beyond float32', { inputs: [{ name: 'features', shape: [1, 45], datatype: 'FP32', data: [...Array(44).fill(0), 1e39] }] }, 'outside the range of FP32'],
     ['an unknown input', { inputs: [{ name: 'x', shape: [1, 45], datatype: 'FP32', data: Array(45).fill(0) }] }, 'unknown input "x"'],
     ['an unknown output', { inputs: [{ name: 'features', shape: [1, 45], datatype: 'FP32', data: Array(45).fill(0) }], outputs: [{ name: 'y' }] }, 'unknown output "y"'],
+    ['an input given twice', { inputs: [1, 2].map(() => ({ name: 'features', shape: [1, 45], datatype: 'FP32', data: Array(45).fill(0) })) }, 'input "features" is given more than once'],
     ['no inputs', { inputs: [] }, 'invalid inference request'],
     ['not an object', [1, 2], 'invalid inference request'],
   ])('answers %s with 400 and {"error": "..."}', async (_what, body, message) => {
     const reply = await invoke(infer, inferRoute('churn', body));
     expect(reply.status).toBe(400);
-    expect(isV2Error(reply.json)).toBe(true);
+    expectV2Error(reply.json);
+    expect(reply.json.code).toBe('validation_failed');
     expect(reply.json.error).toContain(message);
+  });
+
+  it('shortens an unknown input or output name in the message', async () => {
+    const long = 'n'.repeat(500);
+    const zeros = { shape: [1, 45], datatype: 'FP32', data: Array(45).fill(0) };
+    for (const body of [{ inputs: [{ name: long, ...zeros }] }, { inputs: [{ name: 'features', ...zeros }], outputs: [{ name: long }] }]) {
+      const reply = await invoke(infer, inferRoute('churn', body));
+      expect(reply.status).toBe(400);
+      expectV2Error(reply.json);
+      expect(reply.json.error).toContain(`"${'n'.repeat(64)}…"`);
+      expect(reply.json.error).not.toContain('n'.repeat(65));
+    }
+  });
+
+  it('answers every output when "outputs" is absent or empty', async () => {
+    const { data, width } = encodedChurn(1);
+    for (const outputs of [undefined, []]) {
+      const reply = await invoke(infer, inferRoute('churn', { inputs: [{ name: 'features', shape: [1, width], datatype: 'FP32', data }], ...(outputs ? { outputs } : {}) }));
+      expect(reply.status).toBe(200);
+      expect((reply.json.outputs as { name: string }[]).map((o) => o.name)).toEqual(manifest.onnx.outputs.map((o) => o.name));
+    }
   });
 
   it('answers malformed JSON, an unknown model and a batch over MAX_BATCH in the protocol error shape', async () => {
     const malformed = await invoke(infer, { ...route('POST', '/v2/models/{name}/infer', { name: 'churn' }), body: '{"inputs": [' });
     expect(malformed.status).toBe(400);
-    expect(isV2Error(malformed.json)).toBe(true);
+    expectV2Error(malformed.json);
+    expect(malformed.json.code).toBe('invalid_json');
 
     const unknown = await invoke(infer, inferRoute('fraud', { inputs: [] }));
     expect(unknown.status).toBe(404);
-    expect(isV2Error(unknown.json)).toBe(true);
+    expectV2Error(unknown.json);
 
     const tooMany = await invoke(infer, inferRoute('churn', { inputs: [{ name: 'features', shape: [1001, 45], datatype: 'FP32', data: [] }] }));
     expect(tooMany.status).toBe(413);
-    expect(isV2Error(tooMany.json)).toBe(true);
+    expectV2Error(tooMany.json);
+    expect(tooMany.json.code).toBe('payload_too_large');
+  });
+});
+
+describe('Open Inference Protocol: server readiness with a model that fails to load', () => {
+  let root: string;
+
+  beforeAll(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'models-'));
+    cpSync(modelsDir, root, { recursive: true });
+    const onnx = path.join(findVersion('churn', undefined, root).dir, manifest.file);
+    const bytes = readFileSync(onnx);
+    bytes.writeUInt8(bytes.readUInt8(0) ^ 0xff, 0);
+    writeFileSync(onnx, bytes);
+    process.env.MODELS_DIR = root;
+  });
+
+  afterAll(() => {
+    delete process.env.MODELS_DIR;
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('answers 503 naming the model that is not ready, and the model route says why', async () => {
+    const ready = await invoke(metadata, route('GET', '/v2/health/ready'));
+    expect(ready.status).toBe(503);
+    expect(ready.json).toEqual({ live: false, ready: false, not_ready: ['churn'] });
+
+    const model = await invoke(metadata, route('GET', '/v2/models/{name}/ready', { name: 'churn' }));
+    expect(model.status).toBe(503);
+    expect(model.json).toEqual({ name: 'churn', ready: false, reason: expect.stringContaining('sha256 mismatch') });
   });
 });

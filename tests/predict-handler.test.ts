@@ -1,4 +1,5 @@
 import { handler as predictHandler } from '../handlers/predict';
+import { isErrorBody, type ErrorBody } from './helpers/error-body';
 import { invoke, type HttpHandler } from './helpers/lambda';
 import { parityFixture } from './helpers/models';
 
@@ -10,9 +11,9 @@ const others = fixture.cases.slice(1, 21);
 function expectError(reply: Awaited<ReturnType<typeof invoke>>, status: number, code: string) {
   expect(reply.status).toBe(status);
   expect(reply.headers['content-type']).toMatch(/^application\/json/);
-  const error = reply.json.error as Record<string, unknown>;
-  expect(error).toEqual({ code, message: expect.any(String), details: expect.any(Array), request_id: reply.requestId });
-  return error as { code: string; message: string; details: { path: string; problem: string }[] };
+  expect(reply.json).toEqual({ error: expect.any(String), code, details: expect.any(Array), request_id: reply.requestId });
+  expect(isErrorBody(reply.json)).toBe(true);
+  return reply.json as unknown as ErrorBody;
 }
 
 describe('POST /predict', () => {
@@ -65,7 +66,7 @@ describe('POST /predict', () => {
 
   it('answers malformed JSON with 400 invalid_json', async () => {
     const error = expectError(await invoke(predict, { body: '{"tenure": ' }), 400, 'invalid_json');
-    expect(error.message).toBe('request body is not valid JSON');
+    expect(error.error).toBe('request body is not valid JSON');
   });
 
   it('answers an empty body with 400 invalid_json', async () => {
@@ -142,7 +143,7 @@ describe('POST /predict with a malformed event', () => {
     (event as unknown as { body: unknown }).body = { tenure: 1 };
     const result = await predict(event, lambdaContext());
     expect(result.statusCode).toBe(400);
-    expect(JSON.parse(result.body).error.code).toBe('invalid_json');
+    expect(JSON.parse(result.body).code).toBe('invalid_json');
   });
 });
 
@@ -168,6 +169,13 @@ describe('POST /predict input policy', () => {
     for (const tenure of [1.5, '1.5']) {
       const error = expectError(await invoke(predict, { json: { ...customer.input, tenure } }), 400, 'validation_failed');
       expect(error.details).toEqual([{ path: '/tenure', problem: 'must be integer' }]);
+    }
+  });
+
+  it('rejects numbers beyond the float32 range the model computes in', async () => {
+    for (const [field, value] of [['tenure', 1e39], ['totalcharges', 3.5e38], ['monthlycharges', 1e39]] as const) {
+      const error = expectError(await invoke(predict, { json: { ...customer.input, [field]: value } }), 400, 'validation_failed');
+      expect(error.details).toEqual([{ path: `/${field}`, problem: expect.stringMatching(/^must be [<>]= /) }]);
     }
   });
 
@@ -208,6 +216,6 @@ describe('POST /predict input policy', () => {
   it('lists at most 20 problems for a badly broken batch', async () => {
     const error = expectError(await invoke(predict, { json: { instances: Array.from({ length: 50 }, () => ({})) } }), 400, 'validation_failed');
     expect(error.details).toHaveLength(20);
-    expect(error.message).toContain('first 20 shown');
+    expect(error.error).toContain('first 20 shown');
   });
 });

@@ -1,22 +1,27 @@
 import Ajv from 'ajv';
-import { manifestSchemas } from '../lib/manifest';
-import { inferenceRequestSchema } from '../lib/open-inference';
-import { recordSchema } from '../lib/tasks/schemas';
-import { manifestOf } from './helpers/models';
+import { KIND_NAMES, kindOf } from '../lib/kinds';
+import { manifestSchema } from '../lib/repository/parse-manifest';
+import { inferenceRequestSchema } from '../lib/protocols/open-inference/infer';
+import { listModels } from '../lib/repository/model-repository';
+import { modelsDir } from './helpers/models';
 
 /** At run time schemas are compiled unchecked (lib/ajv.ts); here each is checked against the meta-schema, strictly. */
 const checking = new Ajv({ allErrors: true, strict: true, strictNumbers: true, validateSchema: true });
 
+const deployed = listModels(modelsDir).flatMap((m) => m.versions);
+
 describe('every JSON schema of the service', () => {
-  it.each(Object.entries(manifestSchemas))('the %s manifest schema is valid and strict', (_task, schema) => {
-    expect(() => checking.compile(schema)).not.toThrow();
+  it.each(KIND_NAMES)('the %s manifest schema is valid and strict', (kind) => {
+    expect(() => checking.compile(manifestSchema(kind))).not.toThrow();
   });
 
   it('the Open Inference Protocol request schema is valid and strict', () => {
     expect(() => checking.compile(inferenceRequestSchema)).not.toThrow();
   });
 
-  it.each(['churn', 'intent'])('the request schema derived from the %s manifest is valid and strict', (name) => {
-    expect(() => checking.compile(recordSchema(manifestOf(name)))).not.toThrow();
+  it.each(deployed.map((v) => [`${v.name}/${v.version}`, v] as const))('the request schema derived from the %s manifest is valid and strict', (_label, entry) => {
+    expect(entry.problem).toBeNull();
+    const manifest = entry.manifest!;
+    expect(() => checking.compile(kindOf(manifest).requestSchema(manifest))).not.toThrow();
   });
 });

@@ -50,7 +50,7 @@ describe('the per-version session cache', () => {
   });
 
   function freshRegistry() {
-    let registry!: typeof import('../lib/model-registry');
+    let registry!: typeof import('../lib/registry');
     let create!: jest.SpyInstance;
     let release!: jest.SpyInstance;
     jest.isolateModules(() => {
@@ -58,7 +58,7 @@ describe('the per-version session cache', () => {
       create = jest.spyOn(ortModule.InferenceSession, 'create');
       const sessionClass = ortModule.InferenceSession as unknown as { prototype: { release: () => Promise<void> } };
       release = jest.spyOn(sessionClass.prototype, 'release');
-      registry = require('../lib/model-registry');
+      registry = require('../lib/registry');
     });
     return { registry, create, release };
   }

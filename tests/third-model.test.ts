@@ -1,7 +1,8 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { checkModelFolder } from '../lib/model-check';
+import { loadModel } from '../lib/model';
+import { findVersion, listModels } from '../lib/repository/model-repository';
 import { invoke, type HttpHandler } from './helpers/lambda';
 import { modelsDir, parityFixture } from './helpers/models';
 import { route } from './helpers/routes';
@@ -39,16 +40,20 @@ describe('adding a model folder, with no code change', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('passes the model check', async () => {
-    const report = await checkModelFolder(path.join(root, 'retention', '2.0.0'));
-    expect(report.problems).toEqual([]);
+  it('passes the model check: a valid manifest, and it loads and answers its golden cases', async () => {
+    const entry = findVersion('retention', undefined, root);
+    expect({ version: entry.version, problem: entry.problem }).toEqual({ version: '2.0.0', problem: null });
+    const model = await loadModel(entry.dir, entry.manifest!);
+    expect(model.info).toMatchObject({ name: 'retention', version: '2.0.0', kind: 'binary-classification' });
+    await model.release();
   });
 
-  it('is listed by GET /models', async () => {
+  it('is listed by GET /models, beside every committed model', async () => {
     const reply = await invoke(handlers.models!, route('GET', '/models'));
-    const listed = (reply.json.models as { name: string; versions: string[] }[]).map((m) => m.name);
-    expect(listed).toContain('retention');
-    expect(listed).toContain('churn');
+    const listed = (reply.json.models as { name: string; kind: string; versions: string[] }[]);
+    const committed = listModels(modelsDir).map((m) => m.name);
+    expect(listed.map((m) => m.name)).toEqual([...committed, 'retention'].sort());
+    expect(listed.find((m) => m.name === 'retention')).toMatchObject({ kind: 'binary-classification', versions: ['2.0.0'] });
   });
 
   it('is callable through POST /models/retention/predict and the Open Inference Protocol', async () => {
@@ -62,5 +67,7 @@ describe('adding a model folder, with no code change', () => {
     expect(meta.json).toMatchObject({ name: 'retention', versions: ['2.0.0'], platform: 'onnxruntime_onnx' });
     const ready = await invoke(handlers['v2-metadata']!, route('GET', '/v2/models/{name}/ready', { name: 'retention' }));
     expect(ready.json).toEqual({ name: 'retention', ready: true });
+    const server = await invoke(handlers['v2-metadata']!, route('GET', '/v2/health/ready'));
+    expect(server.json).toEqual({ live: true, ready: true });
   });
 });

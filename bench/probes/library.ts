@@ -1,23 +1,41 @@
 // The library call on already-parsed records (what the Python baseline's
-// dv.transform + predict_proba measures): encoding + one onnxruntime run.
+// dv.transform + predict_proba measures): encoding + one onnxruntime run +
+// the answers, without the request validation the predict route adds.
 // Bundled by bench/run.ts; customers come as JSON on stdin.
 // Prints {singleMs: [...], batch: {size: {recordsPerSecond, msPerBatch}}}.
 import { readFileSync } from 'node:fs';
+import { Tensor } from 'onnxruntime-node';
+import { createEncoder } from '../../lib/kinds/binary-classification/one-hot-encoder';
+import { roundProbability } from '../../lib/kinds/records/outputs';
+import type { FeatureRecord } from '../../lib/kinds/records/request';
 import { loadModel } from '../../lib/model';
-import { resolveModel } from '../../lib/model-catalog';
-import type { FeatureRecord } from '../../lib/tasks/task';
+import { findVersion } from '../../lib/repository/model-repository';
 
 async function main(): Promise<void> {
   const iterations = Number(process.argv[2] ?? 10000);
   const customers = JSON.parse(readFileSync(0, 'utf8')) as FeatureRecord[];
-  const model = await loadModel(resolveModel('churn').dir);
-  for (let i = 0; i < 500; i++) await model.predict([customers[i % customers.length]!]);
+  const entry = findVersion('churn');
+  const manifest = entry.manifest;
+  if (manifest?.kind !== 'binary-classification') throw new Error(`churn is not a usable binary classifier: ${entry.problem ?? manifest?.kind}`);
+  const model = await loadModel(entry.dir, manifest);
+  const encoder = createEncoder(manifest.features);
+  const input = manifest.onnx.inputs[0]!.name;
+  const output = manifest.onnx.outputs[0]!.name;
+  const { probability, label, threshold } = manifest.output;
+
+  const score = async (records: readonly FeatureRecord[]) => {
+    const { data } = encoder.encode(records);
+    const outputs = await model.run({ [input]: new Tensor('float32', data, [records.length, encoder.width]) });
+    return Array.from(outputs[output]!.data as Float32Array, (p) => ({ [probability]: roundProbability(p), [label]: p >= threshold }));
+  };
+
+  for (let i = 0; i < 500; i++) await score([customers[i % customers.length]!]);
 
   const singleMs: number[] = [];
   for (let i = 0; i < iterations; i++) {
     const record = customers[i % customers.length]!;
     const start = performance.now();
-    await model.predict([record]);
+    await score([record]);
     singleMs.push(performance.now() - start);
   }
 
@@ -28,7 +46,7 @@ async function main(): Promise<void> {
     const until = performance.now() + 1000;
     while (performance.now() < until || times.length < 5) {
       const start = performance.now();
-      await model.predict(records);
+      await score(records);
       times.push(performance.now() - start);
     }
     times.sort((a, b) => a - b);

@@ -5,7 +5,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { logger } from '../logger';
-import { errorResponse, serviceErrorFormat, type ErrorFormat } from './error-response';
+import { errorResponse } from './error-response';
 import { jsonBody, type JsonEvent } from './json-body';
 
 type Handler<TEvent> = (event: TEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -15,7 +15,7 @@ type Handler<TEvent> = (event: TEvent, context: Context) => Promise<APIGatewayPr
  * `after`/`onError` in reverse, so errorResponse shapes the error first and
  * the CORS and security headers are added to error responses too.
  */
-function chain<TEvent>(handler: Handler<TEvent>, format: ErrorFormat) {
+function chain<TEvent>(handler: Handler<TEvent>) {
   return middy<TEvent, APIGatewayProxyResult>(handler)
     .use(httpHeaderNormalizer())
     .use(injectLambdaContext(logger, { resetKeys: true }))
@@ -26,15 +26,15 @@ function chain<TEvent>(handler: Handler<TEvent>, format: ErrorFormat) {
     // empty. The option exists in the middleware's code (6.4.5) but not in its
     // typings, hence the cast.
     .use(httpSecurityHeaders({ reportingEndpoints: false } as Parameters<typeof httpSecurityHeaders>[0]))
-    .use(errorResponse(format));
+    .use(errorResponse());
 }
 
 /** A route with no request body (GET). */
-export function httpRoute(handler: Handler<APIGatewayProxyEvent>, format: ErrorFormat = serviceErrorFormat) {
-  return chain(handler, format);
+export function httpRoute(handler: Handler<APIGatewayProxyEvent>) {
+  return chain(handler);
 }
 
 /** A route whose body is JSON: the handler gets it parsed, not yet validated. */
-export function jsonRoute(handler: Handler<JsonEvent>, format: ErrorFormat = serviceErrorFormat) {
-  return chain(handler, format).use(jsonBody());
+export function jsonRoute(handler: Handler<JsonEvent>) {
+  return chain(handler).use(jsonBody());
 }

@@ -4,21 +4,22 @@ import { ServiceError, type ErrorDetail } from '../errors';
 import { logger } from '../logger';
 import { jsonResponse } from './response';
 
-export interface DescribedError {
+interface DescribedError {
   status: number;
   code: string;
   message: string;
   details: ErrorDetail[];
-  requestId: string;
 }
 
-/** How a route family writes an error body. */
-export type ErrorFormat = (error: DescribedError) => unknown;
-
-/** Ours: {"error": {code, message, details, request_id}} (README, "Errors"). */
-export const serviceErrorFormat: ErrorFormat = ({ code, message, details, requestId }) => ({
-  error: { code, message, details, request_id: requestId },
-});
+/**
+ * The one error body of every route, ours and the Open Inference Protocol's
+ * (README, "Errors"): `error` is the message as a string, as that protocol's
+ * inference_error_response requires; the gateway's own answers have the
+ * same shape (serverless.yml, GatewayResponses).
+ */
+export function errorBody({ code, message, details }: DescribedError, requestId: string) {
+  return { error: message, code, details, request_id: requestId };
+}
 
 /** Codes for statuses raised by middy middlewares (e.g. CORS) rather than by us. */
 const codeForStatus: Record<number, string> = {
@@ -29,7 +30,7 @@ const codeForStatus: Record<number, string> = {
   415: 'unsupported_media_type',
 };
 
-function describe(error: unknown): Omit<DescribedError, 'requestId'> {
+function describe(error: unknown): DescribedError {
   if (error instanceof ServiceError) {
     return { status: error.statusCode, code: error.code, message: error.message, details: error.details };
   }
@@ -43,22 +44,23 @@ function describe(error: unknown): Omit<DescribedError, 'requestId'> {
 }
 
 /**
- * The one place errors become responses, in the route family's format. Logs
- * carry the code and message, never the request body, headers or a stack
- * trace.
+ * The one place errors become responses. Logs carry the status, code and
+ * message (our own words, client text shortened), never the request body,
+ * headers or a stack trace.
  */
-export function errorResponse(format: ErrorFormat): MiddlewareObj<unknown, APIGatewayProxyResult> {
+export function errorResponse(): MiddlewareObj<unknown, APIGatewayProxyResult> {
   return {
     onError: (request) => {
-      const { status, code, message, details } = describe(request.error);
-      const requestId = request.context.awsRequestId;
+      const described = describe(request.error);
+      const { status, code, message } = described;
       if (status >= 500) {
         const cause = request.error;
         logger.error('request failed', { status, code, error: cause instanceof Error ? `${cause.name}: ${cause.message}` : 'non-error thrown' });
       } else {
-        logger.warn('request rejected', { status, code, message });
+        // "message" is a key Powertools' logger reserves (and drops): the reason goes as "reason".
+        logger.warn('request rejected', { status, code, reason: message });
       }
-      request.response = jsonResponse(status, format({ status, code, message, details, requestId }));
+      request.response = jsonResponse(status, errorBody(described, request.context.awsRequestId));
     },
   };
 }

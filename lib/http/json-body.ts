@@ -1,17 +1,13 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { positiveIntegerFromEnv } from '../env';
 import { InvalidJson, PayloadTooLarge, UnsupportedMediaType } from '../errors';
+import { settings } from '../settings';
 
 /** The event once its body is parsed: any JSON value, to be validated. */
 export type JsonEvent = Omit<APIGatewayProxyEvent, 'body'> & { body: unknown };
 
 const jsonMediaType = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-export function maxBodyBytes(): number {
-  return positiveIntegerFromEnv('MAX_BODY_BYTES', 1_048_576);
-}
 
 function decodeBody(event: APIGatewayProxyEvent, limit: number): string {
   // API Gateway always sends a string or null; anything else is a direct
@@ -50,7 +46,7 @@ export function jsonBody(): MiddlewareObj<APIGatewayProxyEvent> {
       if (contentType !== undefined && !jsonMediaType.test(contentType)) {
         throw new UnsupportedMediaType('Content-Type must be application/json');
       }
-      const text = decodeBody(request.event, maxBodyBytes());
+      const text = decodeBody(request.event, settings.maxBodyBytes());
       if (text.trim() === '') throw new InvalidJson('request body is empty; send a JSON object');
       let parsed: unknown;
       try {

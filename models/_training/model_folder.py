@@ -46,3 +46,28 @@ def write_outputs(out_dir, files):
         else:
             path.write_text(content, encoding="utf-8")
         print(f"wrote {path} ({path.stat().st_size} bytes)")
+
+
+# The service's golden self-test (README, "Golden cases"): a recomputed answer
+# may differ from the recorded one by absolute + relative * |recorded|.
+GOLDEN_TOLERANCE = {"absolute": 1e-5, "relative": 1e-4}
+# A golden case's label must not hang on float rounding: its margin (distance
+# to the threshold, or between the two most likely classes) is at least this.
+GOLDEN_MARGIN = 0.02
+
+
+def golden(cases):
+    """The manifest's golden block from (request, answer) pairs."""
+    return {"tolerance": GOLDEN_TOLERANCE, "cases": [{"request": request, "answer": answer} for request, answer in cases]}
+
+
+def spread(items, count):
+    """count items evenly spaced through items (all of them if fewer)."""
+    if len(items) <= count:
+        return list(items)
+    return [items[round(i * (len(items) - 1) / (count - 1))] for i in range(count)]
+
+
+def probability7(p):
+    """A probability as the service prints it: 7 decimals (float32 precision)."""
+    return round(float(p), 7)

@@ -31,7 +31,7 @@ import exporter  # noqa: E402
 # Only this model's folder is on sys.path (run, import, tests); add models/_training/,
 # which holds what both train.py share: the --version/--data parser and output writing.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_training"))
-from model_folder import parse_args, sha256_hex, write_outputs  # noqa: E402
+from model_folder import GOLDEN_MARGIN, golden, parse_args, probability7, sha256_hex, spread, write_outputs  # noqa: E402
 
 MODEL_NAME = "churn"
 MODEL_DIR = Path(__file__).resolve().parent
@@ -207,22 +207,31 @@ def estimator_repr():
     return f"LogisticRegression({args})"
 
 
-def build_manifest(version, onnx_bytes, features, columns, data_path, data_bytes, counts, metrics):
+def golden_block(parity):
+    """Five held-out customers spread over the probability range, none near the threshold."""
+    clear = [c for c in parity["cases"] if abs(c["churn_probability"] - THRESHOLD) >= GOLDEN_MARGIN]
+    chosen = spread(sorted(clear, key=lambda c: c["churn_probability"]), 5)
+    return golden([(c["input"], {"churn_probability": probability7(c["churn_probability"]),
+                                 TARGET: c["churn_probability"] >= THRESHOLD}) for c in chosen])
+
+
+def build_manifest(version, onnx_bytes, features, columns, data_path, data_bytes, counts, metrics, parity):
     return {
         "name": MODEL_NAME,
         "version": version,
         "description": DESCRIPTION,
         "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        "task": "binary-classification",
+        "kind": "binary-classification",
         "file": "model.onnx",
         "sha256": sha256_hex(onnx_bytes),
         "onnx": {
-            "input": {"name": exporter.INPUT_NAME, "type": "float32", "shape": [None, len(columns)]},
-            "output": {"name": exporter.OUTPUT_NAME, "type": "float32", "shape": [None, 1]},
+            "inputs": [{"name": exporter.INPUT_NAME, "datatype": "FP32", "shape": [None, len(columns)]}],
+            "outputs": [{"name": exporter.OUTPUT_NAME, "datatype": "FP32", "shape": [None, 1]}],
         },
         "features": features,
         "columns": columns,
         "output": {"label": TARGET, "probability": "churn_probability", "threshold": THRESHOLD},
+        "golden": golden_block(parity),
         "training": {
             "data": data_path.name,
             "data_sha256": sha256_hex(data_bytes),
@@ -285,11 +294,12 @@ def main(argv=None):
     deviation = check_onnx_matches(onnx_model, x_test, probabilities)
 
     counts = {"rows": len(df), "train_rows": len(full_train), "test_rows": len(test)}
-    manifest = build_manifest(args.version, onnx_bytes, features, columns, data_path, data_bytes, counts, metrics)
+    parity = build_parity(args.version, test, probabilities)
+    manifest = build_manifest(args.version, onnx_bytes, features, columns, data_path, data_bytes, counts, metrics, parity)
     write_outputs(MODEL_DIR / args.version, {
         "model.onnx": onnx_bytes,
         "model.json": json.dumps(manifest, indent=2) + "\n",
-        "parity.json": parity_json(build_parity(args.version, test, probabilities)),
+        "parity.json": parity_json(parity),
         "metrics.txt": metrics_text(args.version, counts, metrics, len(columns), deviation, manifest["sha256"]),
     })
     print(metrics_text(args.version, counts, metrics, len(columns), deviation, manifest["sha256"]), end="")

@@ -42,7 +42,7 @@ import exporter  # noqa: E402
 # Only this model's folder is on sys.path (run, import, tests); add models/_training/,
 # which holds what both train.py share: the --version/--data parser and output writing.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_training"))
-from model_folder import parse_args, sha256_hex, write_outputs  # noqa: E402
+from model_folder import GOLDEN_MARGIN, golden, parse_args, probability7, sha256_hex, write_outputs  # noqa: E402
 
 MODEL_NAME = "intent"
 MODEL_DIR = Path(__file__).resolve().parent
@@ -297,22 +297,36 @@ def data_reference(data_path):
         return str(data_path)
 
 
-def build_manifest(version, onnx_bytes, data_path, data_bytes, counts, vocabulary_size, metrics, settings, selection):
+def golden_block(parity):
+    """The first parity message of each label whose top two probabilities are clearly apart."""
+    chosen = []
+    for label in LABELS:
+        for case in parity["cases"]:
+            top, second = sorted(case["probabilities"], reverse=True)[:2]
+            if case["intent"] == label and top - second >= GOLDEN_MARGIN:
+                chosen.append(case)
+                break
+    return golden([({"text": c["text"]}, {"intent": c["intent"], "probabilities": dict(zip(LABELS, map(probability7, c["probabilities"])))})
+                   for c in chosen])
+
+
+def build_manifest(version, onnx_bytes, data_path, data_bytes, counts, vocabulary_size, metrics, settings, selection, parity):
     return {
         "name": MODEL_NAME,
         "version": version,
         "description": description(settings),
         "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        "task": "text-classification",
+        "kind": "text-classification",
         "file": "model.onnx",
         "sha256": sha256_hex(onnx_bytes),
         "onnx": {
-            "input": {"name": exporter.INPUT_NAME, "type": "string", "shape": [None]},
-            "output": {"name": exporter.OUTPUT_NAME, "type": "float32", "shape": [None, len(LABELS)]},
+            "inputs": [{"name": exporter.INPUT_NAME, "datatype": "BYTES", "shape": [None]}],
+            "outputs": [{"name": exporter.OUTPUT_NAME, "datatype": "FP32", "shape": [None, len(LABELS)]}],
         },
         "text": {"field": "text", "lowercase": True, "maxLength": MAX_LENGTH},
         "labels": LABELS,
         "output": {"label": "intent", "probabilities": "probabilities"},
+        "golden": golden_block(parity),
         "training": {
             "data": data_reference(data_path),
             "data_sha256": sha256_hex(data_bytes),
@@ -438,14 +452,15 @@ def main(argv=None):
 
     counts = {"rows": len(df), "train_rows": len(df) - len(test), "test_rows": len(test)}
     vocabulary_size = len(vectorizer.vocabulary_)
+    parity = build_parity(args.version, cases, probabilities)
     manifest = build_manifest(args.version, onnx_bytes, data_path, data_bytes, counts, vocabulary_size, metrics,
-                              settings, model_selection_record(chosen, ranked))
+                              settings, model_selection_record(chosen, ranked), parity)
     report = metrics_markdown(args.version, counts, metrics, vocabulary_size, deviation, manifest["sha256"], mistakes,
                               settings, ranked)
     write_outputs(MODEL_DIR / args.version, {
         "model.onnx": onnx_bytes,
         "model.json": json.dumps(manifest, indent=2) + "\n",
-        "parity.json": parity_json(build_parity(args.version, cases, probabilities)),
+        "parity.json": parity_json(parity),
         "metrics.md": report,
     })
     print(report, end="")

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { BinaryClassificationManifest, Manifest } from '../../lib/manifest';
-import { resolveModel } from '../../lib/model-catalog';
-import { readManifest } from '../../lib/model-files';
+import type { Manifest } from '../../lib/kinds';
+import type { BinaryClassificationManifest } from '../../lib/kinds/binary-classification/manifest';
+import { findVersion } from '../../lib/repository/model-repository';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const modelsDir = path.join(repoRoot, 'models');
@@ -19,19 +19,26 @@ export interface ParityFixture {
   cases: ParityCase[];
 }
 
+/** The folder of a model's newest committed version. */
+export function versionDir(name: string): string {
+  return findVersion(name, undefined, modelsDir).dir;
+}
+
 /** The committed parity fixture of a model's newest version (scikit-learn's predict_proba). */
 export function parityFixture(name = 'churn'): ParityFixture {
-  return JSON.parse(readFileSync(path.join(resolveModel(name, undefined, modelsDir).dir, 'parity.json'), 'utf8')) as ParityFixture;
+  return JSON.parse(readFileSync(path.join(versionDir(name), 'parity.json'), 'utf8')) as ParityFixture;
 }
 
-/** The committed manifest of a model's newest version. */
+/** The committed manifest of a model's newest version, as the repository parsed it. */
 export function manifestOf(name: string): Manifest {
-  return readManifest(resolveModel(name, undefined, modelsDir).dir);
+  const entry = findVersion(name, undefined, modelsDir);
+  if (!entry.manifest) throw new Error(`${name}/${entry.version}: ${entry.problem}`);
+  return entry.manifest;
 }
 
-/** The churn manifest, narrowed to its task. */
+/** The churn manifest, narrowed to its kind. */
 export function churnManifest(): BinaryClassificationManifest {
   const manifest = manifestOf('churn');
-  if (manifest.task !== 'binary-classification') throw new Error('churn is not a binary classifier');
+  if (manifest.kind !== 'binary-classification') throw new Error('churn is not a binary classifier');
   return manifest;
 }

@@ -31,7 +31,7 @@ describe.each(stages.filter((s) => s.name !== 'dev-arm64'))('gateway responses o
       expect(response.StatusCode ?? null).toBe(want.status);
       const body = render(response.ResponseTemplates['application/json']);
       expect(isErrorBody(body)).toBe(true);
-      expect((body as { error: { code: string } }).error.code).toBe(want.code);
+      expect((body as { code: string }).code).toBe(want.code);
       expect(response.ResponseParameters['gatewayresponse.header.Access-Control-Allow-Origin']).toBe("'*'");
     }
   });

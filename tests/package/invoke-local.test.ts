@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadModel } from '../../lib/model';
-import { resolveModel } from '../../lib/model-catalog';
+import { findVersion } from '../../lib/repository/model-repository';
 import { modelsDir, repoRoot } from '../helpers/models';
 
 const cli = require.resolve('serverless/bin/serverless.js', { paths: [repoRoot] });
@@ -19,8 +19,11 @@ describe('serverless invoke local -f predict --path tests/events/predict.json', 
     expect(result.statusCode).toBe(200);
 
     const event = JSON.parse(readFileSync(path.join(repoRoot, 'tests/events/predict.json'), 'utf8')) as { body: string };
-    const model = await loadModel(resolveModel('churn', undefined, modelsDir).dir);
-    const [expected] = (await model.predict([JSON.parse(event.body)])).answers;
+    const entry = findVersion('churn', undefined, modelsDir);
+    const model = await loadModel(entry.dir, entry.manifest!);
+    const { body: expected, warnings } = await model.predict(JSON.parse(event.body));
+    await model.release();
+    expect(warnings).toEqual([]);
     expect(JSON.parse(result.body)).toEqual({ ...expected, model: { name: 'churn', version: model.info.version } });
   });
 });

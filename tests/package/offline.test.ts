@@ -1,5 +1,7 @@
 import { startOffline, stopProcessGroup, type Offline } from '../../scripts/offline-server';
-import { parityFixture } from '../helpers/models';
+import { listModels } from '../../lib/repository/model-repository';
+import { isErrorBody } from '../helpers/error-body';
+import { modelsDir, parityFixture } from '../helpers/models';
 
 const fixture = parityFixture();
 
@@ -42,7 +44,7 @@ describe('the local API Gateway (serverless-offline on 127.0.0.1)', () => {
     const key = { 'x-api-key': offline!.key };
     const list = await call('/models', { headers: key });
     expect(list.status).toBe(200);
-    expect(((await list.json()) as { models: { name: string }[] }).models.map((m) => m.name)).toEqual(['churn', 'intent']);
+    expect(((await list.json()) as { models: { name: string }[] }).models.map((m) => m.name)).toEqual(listModels(modelsDir).map((m) => m.name));
 
     const intent = await call('/models/intent/predict', { method: 'POST', headers: { ...key, 'content-type': 'application/json' }, body: '{"text": "Thanks, the new plan is great!"}' });
     expect(intent.status).toBe(200);
@@ -65,8 +67,8 @@ describe('the local API Gateway (serverless-offline on 127.0.0.1)', () => {
     const res = await post('{"tenure": ', { 'x-api-key': offline!.key, 'content-type': 'application/json' });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(await res.json()).toEqual({
-      error: { code: 'invalid_json', message: 'request body is not valid JSON', details: [], request_id: expect.any(String) },
-    });
+    const body = await res.json();
+    expect(body).toEqual({ error: 'request body is not valid JSON', code: 'invalid_json', details: [], request_id: expect.any(String) });
+    expect(isErrorBody(body)).toBe(true);
   });
 });

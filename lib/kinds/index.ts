@@ -1,0 +1,36 @@
+import { binaryClassification } from './binary-classification';
+import type { BinaryClassificationManifest } from './binary-classification/manifest';
+import type { ModelKind } from './kind';
+import { tabular, type TabularManifest } from './tabular';
+import { tensor, type TensorManifest } from './tensor';
+import { textClassification, type TextClassificationManifest } from './text-classification';
+
+/** A manifest of any kind; `kind` tells which. */
+export type Manifest = BinaryClassificationManifest | TextClassificationManifest | TabularManifest | TensorManifest;
+export type KindName = Manifest['kind'];
+
+/**
+ * The one table of model kinds. Typed so that adding a manifest type to the
+ * union without a kind here, or a kind missing a piece, fails to compile.
+ */
+export const KINDS: { readonly [K in KindName]: ModelKind<Extract<Manifest, { kind: K }>> } = {
+  'binary-classification': binaryClassification,
+  'text-classification': textClassification,
+  tabular,
+  tensor,
+};
+
+export const KIND_NAMES = Object.keys(KINDS) as KindName[];
+
+export function isKindName(value: unknown): value is KindName {
+  return typeof value === 'string' && Object.hasOwn(KINDS, value);
+}
+
+/**
+ * The kind of a manifest, typed loosely on purpose: TypeScript cannot pair a
+ * union member with its table entry, and the manifest was validated against
+ * that very kind's schema before it got here.
+ */
+export function kindOf(manifest: Manifest): ModelKind<Manifest> {
+  return KINDS[manifest.kind] as ModelKind<Manifest>;
+}

@@ -1,0 +1,53 @@
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { ErrorDetail } from '../errors';
+import type { GoldenCase, ManifestBase } from '../manifest/base';
+
+export type Feeds = Record<string, Tensor>;
+export type Outputs = InferenceSession.OnnxValueMapType;
+/** Runs the model's session; output names select a subset (all when omitted). */
+export type RunGraph = (feeds: Feeds, outputNames?: readonly string[]) => Promise<Outputs>;
+
+export interface Prediction {
+  /** The answer body without the model reference, which the route adds. */
+  body: Record<string, unknown>;
+  /** Problems that did not stop the request (fields ignored, unknown categories). */
+  warnings: ErrorDetail[];
+}
+
+/** One loaded model's kind-specific behaviour, built once from its manifest. */
+export interface KindRuntime {
+  /**
+   * POST /models/{name}/predict: validates the parsed body (ValidationFailed,
+   * 400, naming each field), encodes it, runs the graph once and shapes the
+   * answer. Non-finite outputs are refused (NonFiniteOutput, 422).
+   */
+  predict(body: unknown, run: RunGraph): Promise<Prediction>;
+  /** The predict request a golden case stands for. */
+  goldenRequest(golden: GoldenCase): unknown;
+  /** What a golden case records of an answer (a large tensor: a sample of it). */
+  goldenView(answer: Record<string, unknown>): unknown;
+  /** Strings bound for the graph, prepared as this kind's predict route prepares them (the Open Inference Protocol route uses it). */
+  prepareStrings(input: string, values: string[]): string[];
+}
+
+/**
+ * Everything about one kind of model, in its own folder. The table in
+ * ./index.ts lists every kind with the type that makes the compiler name a
+ * missing piece; nothing outside a kind's folder asks which kind a model is.
+ */
+export interface ModelKind<M extends ManifestBase> {
+  /** One line for /models, the docs and model:add. */
+  readonly summary: string;
+  /** The JSON schema of the kind's own manifest fields. */
+  readonly manifestFields: { properties: Record<string, unknown>; required: readonly string[] };
+  /** Whether the kind's fields agree with the graph's signature (manifest.onnx); the problem, or null. */
+  check(manifest: M): string | null;
+  /** The JSON schema of a predict request body (published by GET /models/{name}). */
+  requestSchema(manifest: M): Record<string, unknown>;
+  /** GET /models/{name}: the kind's account of what to send and what comes back. */
+  describe(manifest: M): Record<string, unknown>;
+  runtime(manifest: M): KindRuntime;
+}
+
+/** The strings a kind that does not prepare text passes through unchanged. */
+export const unchangedStrings = (_input: string, values: string[]): string[] => values;

@@ -1,0 +1,132 @@
+import { ValidationFailed } from '../../errors';
+import { specNamed, type ManifestBase, type TensorSpec } from '../../manifest/base';
+import { elementSchema, float32Json, jsonElements, tensorFrom } from '../../tensors/datatypes';
+import { hasBatchDim, isDynamic, shapeText } from '../../tensors/shape';
+import type { ModelKind } from '../kind';
+import { argmax, floatOutput, roundProbability, rowOf } from '../records/outputs';
+import { recordRuntime, recordsRequestSchema } from '../records/runtime';
+
+/**
+ * skl2onnx's one-input-per-column pipelines: every graph input is one column
+ * [N, 1] named like the field of a record. A classifier answers a label and a
+ * probability per class, a regressor a value.
+ */
+export interface TabularManifest extends ManifestBase {
+  kind: 'tabular';
+  task: 'classifier' | 'regressor';
+  /** Classifier: the class of each probability column, in order. */
+  labels?: (string | number)[];
+  /** ONNX output names: the label and the [N, classes] probabilities, or the value. */
+  output: { label?: string; probabilities?: string; value?: string };
+}
+
+/** Longest text a BYTES column takes. */
+const MAX_TEXT = 10_000;
+
+function columnSchema(spec: TensorSpec): Record<string, unknown> {
+  return spec.datatype === 'BYTES' ? { type: 'string', maxLength: MAX_TEXT } : elementSchema(spec.datatype);
+}
+
+function recordSchema(manifest: TabularManifest): Record<string, unknown> {
+  return {
+    type: 'object',
+    required: manifest.onnx.inputs.map((i) => i.name),
+    properties: Object.fromEntries(manifest.onnx.inputs.map((i) => [i.name, columnSchema(i)])),
+  };
+}
+
+function isBatchColumn(shape: TensorSpec['shape']): boolean {
+  return shape.length === 2 && isDynamic(shape[0]!) && shape[1] === 1;
+}
+
+function isBatchVector(shape: TensorSpec['shape'], width: number): boolean {
+  return hasBatchDim(shape) && (shape.length === 1 ? width === 1 : shape.length === 2 && shape[1] === width);
+}
+
+function checkOutputs(manifest: TabularManifest): string | null {
+  const { outputs } = manifest.onnx;
+  if (manifest.task === 'regressor') {
+    const value = manifest.output.value === undefined ? undefined : specNamed(outputs, manifest.output.value);
+    if (!value || !['FP32', 'FP64'].includes(value.datatype) || !isBatchVector(value.shape, 1)) {
+      return 'a regressor needs output.value naming a float output [N, 1]';
+    }
+    return null;
+  }
+  const labels = manifest.labels ?? [];
+  if (labels.length < 2) return 'a classifier needs at least two labels';
+  const probabilities = manifest.output.probabilities === undefined ? undefined : specNamed(outputs, manifest.output.probabilities);
+  if (!probabilities || !['FP32', 'FP64'].includes(probabilities.datatype) || !isBatchVector(probabilities.shape, labels.length)) {
+    return `a classifier needs output.probabilities naming a float output [N, ${labels.length}]`;
+  }
+  if (manifest.output.label !== undefined) {
+    const label = specNamed(outputs, manifest.output.label);
+    if (!label || !['BYTES', 'INT64', 'INT32'].includes(label.datatype)) return 'output.label must name a string or integer output';
+  }
+  return null;
+}
+
+export const tabular: ModelKind<TabularManifest> = {
+  summary: 'one graph input per column [N, 1] (skl2onnx pipelines); a record {column: value} in, a label and probabilities or a value out',
+  manifestFields: {
+    required: ['task', 'output'],
+    properties: {
+      task: { enum: ['classifier', 'regressor'] },
+      labels: { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'integer' }] }, uniqueItems: true },
+      output: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { label: { type: 'string' }, probabilities: { type: 'string' }, value: { type: 'string' } },
+      },
+    },
+  },
+
+  check(manifest) {
+    const notColumn = manifest.onnx.inputs.find((i) => !isBatchColumn(i.shape));
+    if (notColumn) return `input "${notColumn.name}" is ${shapeText(notColumn.shape)}; every input of a tabular model is a column [N, 1]`;
+    return checkOutputs(manifest);
+  },
+
+  requestSchema: (manifest) => recordsRequestSchema(recordSchema(manifest)),
+
+  describe: (manifest) => ({
+    inputs: manifest.onnx.inputs.map((i) => ({ name: i.name, datatype: i.datatype, schema: columnSchema(i) })),
+    task: manifest.task,
+    ...(manifest.task === 'classifier' ? { labels: manifest.labels } : {}),
+    answer: manifest.task === 'classifier' ? { label: 'the predicted class', probabilities: '{class: probability}' } : { value: 'the predicted value' },
+  }),
+
+  runtime(manifest) {
+    const { inputs } = manifest.onnx;
+    const labels = manifest.labels ?? [];
+    const { label, probabilities, value } = manifest.output;
+    const floatJson = (spec: TensorSpec | undefined) => (spec?.datatype === 'FP32' ? float32Json : (x: number) => x);
+    const valueJson = floatJson(value === undefined ? undefined : specNamed(manifest.onnx.outputs, value));
+    return recordRuntime(manifest.name, {
+      schema: recordSchema(manifest),
+      fields: new Map(inputs.map((i) => [i.name, i.datatype === 'BYTES' ? 'text' : i.datatype === 'BOOL' ? 'other' : 'numeric'] as const)),
+      checkedOutputs: [probabilities ?? value ?? ''],
+      encode(records) {
+        const feeds = Object.fromEntries(inputs.map((i) => [i.name, tensorFrom(i.datatype, records.map((r) => r[i.name]), [records.length, 1])]));
+        return { feeds, notes: [] };
+      },
+      answers(outputs, count) {
+        if (manifest.task === 'regressor') {
+          return Array.from(floatOutput(outputs, value!, count), (v) => ({ value: valueJson(v) }));
+        }
+        const p = floatOutput(outputs, probabilities!, count * labels.length);
+        const predicted = label === undefined ? undefined : jsonElements(outputs[label]!);
+        return Array.from({ length: count }, (_, i) => {
+          const row = rowOf(p, count, i);
+          return {
+            label: predicted ? predicted[i] : labels[argmax(row)],
+            probabilities: Object.fromEntries(labels.map((l, j) => [String(l), roundProbability(row[j]!)])),
+          };
+        });
+      },
+      prepareStrings(input, values) {
+        if (values.some((v) => v.length > MAX_TEXT)) throw new ValidationFailed(`input "${input}": BYTES data must be strings of at most ${MAX_TEXT} characters`);
+        return values;
+      },
+    });
+  },
+};

@@ -1,0 +1,236 @@
+import { PayloadTooLarge, ValidationFailed, type ErrorDetail } from '../../errors';
+import { pointer } from '../../json-pointer';
+import type { GoldenCase, ManifestBase, TensorSpec } from '../../manifest/base';
+import { settings } from '../../settings';
+import { shorten } from '../../shorten';
+import { elementProblem, elementSchema, jsonElements, tensorFrom } from '../../tensors/datatypes';
+import { assertFinite } from '../../tensors/finite';
+import { fitsShape, hasBatchDim, inferShape, isDynamic, nest, protocolShape, shapeText, type Dim } from '../../tensors/shape';
+import { isPlainObject, MAX_WARNINGS } from '../records/request';
+import { unchangedStrings, type Feeds, type KindRuntime, type ModelKind, type Outputs } from '../kind';
+import { generateTensor } from './generate';
+
+/**
+ * Any graph, tensors in and out, over the predict route in TensorFlow
+ * Serving's two JSON formats (README, "Tensor models"):
+ * - row: {"instances": [...]} answered with {"predictions": [...]}; needs a
+ *   leading batch dimension on every input;
+ * - columnar: {"inputs": ...} answered with {"outputs": ...}.
+ * With one input (output) the value is that tensor; with several, an object
+ * by name.
+ */
+export interface TensorManifest extends ManifestBase {
+  kind: 'tensor';
+}
+
+/** Most values a request may hold across its tensors; bounds the work before onnxruntime. */
+const MAX_VALUES = 4_000_000;
+
+function nestedSchema(spec: TensorSpec, dims: readonly Dim[]): Record<string, unknown> {
+  return dims.reduceRight<Record<string, unknown>>((items, dim) => {
+    const count = typeof dim === 'number' ? { minItems: dim, maxItems: dim } : { minItems: 1 };
+    return { type: 'array', ...count, items };
+  }, elementSchema(spec.datatype));
+}
+
+function namedObject(specs: readonly TensorSpec[], schema: (spec: TensorSpec) => Record<string, unknown>): Record<string, unknown> {
+  return { type: 'object', required: specs.map((s) => s.name), properties: Object.fromEntries(specs.map((s) => [s.name, schema(s)])) };
+}
+
+/** One tensor's value, or (any number of inputs) an object by input name. */
+function valueSchema(specs: readonly TensorSpec[], schema: (spec: TensorSpec) => Record<string, unknown>): Record<string, unknown> {
+  const named = namedObject(specs, schema);
+  return specs.length === 1 ? { anyOf: [schema(specs[0]!), named] } : named;
+}
+
+function rowFormatProblem(inputs: readonly TensorSpec[]): string | null {
+  const fixed = inputs.find((i) => i.shape.length === 0 || !isDynamic(i.shape[0]!));
+  return fixed
+    ? `the row format ("instances") needs a leading batch dimension on every input, and input "${fixed.name}" is ${shapeText(fixed.shape)}; send the columnar format {"inputs": ...} or use POST /v2/models/{name}/infer`
+    : null;
+}
+
+/** The value of each input from a columnar or row value: the bare tensor when the model has one input, else by name. */
+function perInput(value: unknown, inputs: readonly TensorSpec[], at: string): Map<string, unknown> {
+  const only = inputs.length === 1 ? inputs[0]! : undefined;
+  if (only && !(isPlainObject(value) && Object.hasOwn(value, only.name) && Object.keys(value).length === 1)) {
+    return new Map([[only.name, value]]);
+  }
+  if (!isPlainObject(value)) {
+    throw new ValidationFailed(`${at || 'the value'} must be an object by input name (${inputs.map((i) => i.name).join(', ')})`, [{ path: at, problem: 'must be an object' }]);
+  }
+  const unknown = Object.keys(value).find((k) => !inputs.some((i) => i.name === k));
+  if (unknown !== undefined) {
+    throw new ValidationFailed(`unknown input "${shorten(unknown)}"; the model takes ${inputs.map((i) => `"${i.name}"`).join(', ')}`, [
+      { path: `${at}${pointer(unknown)}`, problem: 'unknown input' },
+    ]);
+  }
+  const missing = inputs.find((i) => !Object.hasOwn(value, i.name));
+  if (missing) throw new ValidationFailed(`input "${missing.name}" is missing`, [{ path: `${at}${pointer(missing.name)}`, problem: 'is required' }]);
+  return new Map(inputs.map((i) => [i.name, value[i.name]]));
+}
+
+/** Checks the elements against the datatype and builds the tensor. */
+function toTensor(spec: TensorSpec, shape: number[], values: unknown[], at: string, prepare: KindRuntime['prepareStrings']) {
+  if (!fitsShape(spec.shape, shape)) {
+    throw new ValidationFailed(`input "${spec.name}" has shape ${shapeText(shape)}; the model takes ${shapeText(spec.shape)}`, [
+      { path: at, problem: `shape ${shapeText(shape)} does not fit ${shapeText(spec.shape)}` },
+    ]);
+  }
+  for (let i = 0; i < values.length; i++) {
+    const problem = elementProblem(spec.datatype, values[i]);
+    if (problem) throw new ValidationFailed(`input "${spec.name}": value ${i} (row-major) ${problem}`, [{ path: at, problem: `value ${i} ${problem}` }]);
+  }
+  const data = spec.datatype === 'BYTES' ? prepare(spec.name, values as string[]) : values;
+  return tensorFrom(spec.datatype, data, shape);
+}
+
+function checkRows(spec: TensorSpec, shape: readonly number[]): void {
+  const rows = hasBatchDim(spec.shape) ? (shape[0] ?? 1) : 1;
+  if (rows > settings.maxBatch()) {
+    throw new PayloadTooLarge(`input "${spec.name}" holds ${rows} rows; at most ${settings.maxBatch()} are accepted per request`);
+  }
+}
+
+function columnarFeeds(value: unknown, inputs: readonly TensorSpec[], prepare: KindRuntime['prepareStrings']): Feeds {
+  const feeds: Feeds = {};
+  let total = 0;
+  for (const [name, tensorValue] of perInput(value, inputs, '/inputs')) {
+    const spec = inputs.find((i) => i.name === name)!;
+    const at = inputs.length === 1 && tensorValue === value ? '/inputs' : pointer('inputs', name);
+    const inferred = inferShape(tensorValue, MAX_VALUES - total);
+    if ('problem' in inferred) throw new ValidationFailed(`input "${name}" ${inferred.problem}`, [{ path: at, problem: inferred.problem }]);
+    checkRows(spec, inferred.shape);
+    total += inferred.values.length;
+    feeds[name] = toTensor(spec, inferred.shape, inferred.values, at, prepare);
+  }
+  return feeds;
+}
+
+function rowFeeds(instances: unknown[], inputs: readonly TensorSpec[], prepare: KindRuntime['prepareStrings']): Feeds {
+  const rows = new Map<string, { shape: number[]; values: unknown[] }>(inputs.map((i) => [i.name, { shape: [], values: [] }]));
+  let total = 0;
+  instances.forEach((instance, index) => {
+    for (const [name, rowValue] of perInput(instance, inputs, pointer('instances', index))) {
+      const collected = rows.get(name)!;
+      const at = inputs.length === 1 ? pointer('instances', index) : pointer('instances', index, name);
+      const inferred = inferShape(rowValue, MAX_VALUES - total);
+      if ('problem' in inferred) throw new ValidationFailed(`input "${name}" of instance ${index} ${inferred.problem}`, [{ path: at, problem: inferred.problem }]);
+      if (index > 0 && inferred.shape.join() !== collected.shape.join()) {
+        throw new ValidationFailed(`input "${name}" of instance ${index} has shape ${shapeText(inferred.shape)}, unlike instance 0's ${shapeText(collected.shape)}`, [
+          { path: at, problem: 'every instance must have the same shape' },
+        ]);
+      }
+      collected.shape = inferred.shape;
+      total += inferred.values.length;
+      for (const v of inferred.values) collected.values.push(v);
+    }
+  });
+  return Object.fromEntries(
+    inputs.map((spec) => {
+      const { shape, values } = rows.get(spec.name)!;
+      return [spec.name, toTensor(spec, [instances.length, ...shape], values, '/instances', prepare)];
+    }),
+  );
+}
+
+/** An output tensor as nested JSON; the caller has refused non-finite values already. */
+function nestedOutput(outputs: Outputs, name: string): unknown {
+  const tensor = outputs[name]!;
+  return nest(jsonElements(tensor), tensor.dims);
+}
+
+function rowAnswers(outputs: Outputs, specs: readonly TensorSpec[], count: number): unknown[] {
+  const perOutput = specs.map((spec) => {
+    const tensor = outputs[spec.name]!;
+    if (tensor.dims[0] !== count) {
+      throw new ValidationFailed(`output "${spec.name}" has shape ${shapeText([...tensor.dims])}, not one row per instance; send the columnar format {"inputs": ...}`);
+    }
+    return nestedOutput(outputs, spec.name) as unknown[];
+  });
+  return Array.from({ length: count }, (_, i) =>
+    specs.length === 1 ? perOutput[0]![i] : Object.fromEntries(specs.map((s, j) => [s.name, perOutput[j]![i]])),
+  );
+}
+
+/** What a golden case keeps of one tensor: its shape, the sum of its numbers, and at most 32 evenly spaced values. */
+function tensorView(value: unknown): unknown {
+  const inferred = inferShape(value, Infinity);
+  if ('problem' in inferred) return value;
+  const { shape, values } = inferred;
+  const sampled = values.length <= 32 ? values : Array.from({ length: 32 }, (_, i) => values[Math.floor((i * values.length) / 32)]);
+  const numbers = values.filter((v): v is number => typeof v === 'number');
+  return { shape, sum: numbers.length === values.length ? numbers.reduce((a, b) => a + b, 0) : null, sample: sampled };
+}
+
+export const tensor: ModelKind<TensorManifest> = {
+  summary: 'any graph: tensors of every datatype in and out, in TensorFlow Serving\'s row and columnar JSON formats and the Open Inference Protocol',
+  manifestFields: { required: [], properties: {} },
+
+  check: () => null,
+
+  requestSchema(manifest) {
+    const { inputs } = manifest.onnx;
+    const columnar = { type: 'object', required: ['inputs'], properties: { inputs: valueSchema(inputs, (s) => nestedSchema(s, s.shape)) } };
+    if (rowFormatProblem(inputs)) return columnar;
+    const row = { type: 'object', required: ['instances'], properties: { instances: { type: 'array', minItems: 1, items: valueSchema(inputs, (s) => nestedSchema(s, s.shape.slice(1))) } } };
+    return { oneOf: [row, columnar] };
+  },
+
+  describe: (manifest) => ({
+    inputs: manifest.onnx.inputs.map((s) => ({ name: s.name, datatype: s.datatype, shape: protocolShape(s.shape), dims: s.shape })),
+    outputs: manifest.onnx.outputs.map((s) => ({ name: s.name, datatype: s.datatype, shape: protocolShape(s.shape), dims: s.shape })),
+    formats: rowFormatProblem(manifest.onnx.inputs) ? ['columnar'] : ['row', 'columnar'],
+  }),
+
+  runtime(manifest): KindRuntime {
+    const { inputs, outputs: outputSpecs } = manifest.onnx;
+    const outputNames = outputSpecs.map((o) => o.name);
+    const prepareStrings = unchangedStrings;
+    return {
+      async predict(body, run) {
+        if (!isPlainObject(body)) throw new ValidationFailed('request body must be a JSON object', [{ path: '', problem: 'must be an object' }]);
+        const hasRows = Object.hasOwn(body, 'instances');
+        const hasColumns = Object.hasOwn(body, 'inputs');
+        if (hasRows === hasColumns) {
+          throw new ValidationFailed('send either {"instances": [...]} (row format) or {"inputs": ...} (columnar format)', [
+            { path: '', problem: hasRows ? 'has both "instances" and "inputs"' : 'needs "instances" or "inputs"' },
+          ]);
+        }
+        const warnings: ErrorDetail[] = Object.keys(body)
+          .filter((k) => k !== 'instances' && k !== 'inputs')
+          .slice(0, MAX_WARNINGS)
+          .map((k) => ({ path: pointer(k), problem: 'unknown field, ignored' }));
+        if (hasColumns) {
+          const feeds = columnarFeeds(body.inputs, inputs, prepareStrings);
+          const outputs = await run(feeds);
+          assertFinite(outputs, outputNames, () => '/inputs');
+          const answer = outputSpecs.length === 1 ? nestedOutput(outputs, outputNames[0]!) : Object.fromEntries(outputNames.map((n) => [n, nestedOutput(outputs, n)]));
+          return { body: { outputs: answer }, warnings };
+        }
+        const problem = rowFormatProblem(inputs);
+        if (problem) throw new ValidationFailed(problem, [{ path: '/instances', problem: 'row format not possible for this model' }]);
+        const instances = body.instances;
+        if (!Array.isArray(instances) || instances.length === 0) {
+          throw new ValidationFailed('"instances" must be a non-empty array', [{ path: '/instances', problem: 'must be a non-empty array' }]);
+        }
+        if (instances.length > settings.maxBatch()) {
+          throw new PayloadTooLarge(`"instances" holds ${instances.length} rows; at most ${settings.maxBatch()} are accepted per request`);
+        }
+        const outputs = await run(rowFeeds(instances, inputs, prepareStrings));
+        assertFinite(outputs, outputNames, (row) => pointer('instances', row));
+        return { body: { predictions: rowAnswers(outputs, outputSpecs, instances.length) }, warnings };
+      },
+      goldenRequest: (golden: GoldenCase) => ({
+        inputs: Object.fromEntries(
+          inputs.map((spec, i) => [spec.name, generateTensor(spec.datatype, golden.shapes?.[spec.name] ?? [], (golden.seed ?? 0) + i)]),
+        ),
+      }),
+      goldenView(answer) {
+        const outputs = answer.outputs;
+        return outputSpecs.length === 1 ? tensorView(outputs) : Object.fromEntries(outputNames.map((n) => [n, tensorView((outputs as Record<string, unknown>)[n])]));
+      },
+      prepareStrings,
+    };
+  },
+};

@@ -1,0 +1,126 @@
+import type { ValidateFunction } from 'ajv';
+import { ajv } from '../../ajv';
+import { PayloadTooLarge, ValidationFailed } from '../../errors';
+import { pointer } from '../../json-pointer';
+import type { Feeds } from '../../kinds/kind';
+import type { TensorSpec } from '../../manifest/base';
+import type { Model } from '../../model';
+import { settings } from '../../settings';
+import { shorten } from '../../shorten';
+import { elementProblem, jsonElements, tensorFrom } from '../../tensors/datatypes';
+import { assertFinite } from '../../tensors/finite';
+import { fitsShape, flattenToShape, hasBatchDim, shapeText } from '../../tensors/shape';
+
+/**
+ * POST /v2/models/{name}[/versions/{v}]/infer: tensors in, tensors out, for
+ * every kind of model, on the graph's own inputs and outputs (README, "Open
+ * Inference Protocol"). Data may be flat or nested; nested data must match
+ * the declared shape at every level.
+ */
+
+export const inferenceRequestSchema = {
+  type: 'object',
+  required: ['inputs'],
+  properties: {
+    id: { type: 'string' },
+    parameters: { type: 'object' },
+    inputs: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        required: ['name', 'shape', 'datatype', 'data'],
+        properties: {
+          name: { type: 'string' },
+          shape: { type: 'array', items: { type: 'integer', minimum: 0 } },
+          datatype: { type: 'string' },
+          parameters: { type: 'object' },
+          data: { type: 'array' },
+        },
+      },
+    },
+    outputs: {
+      type: 'array',
+      items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, parameters: { type: 'object' } } },
+    },
+  },
+};
+
+interface RequestInput {
+  name: string;
+  shape: number[];
+  datatype: string;
+  data: unknown[];
+}
+
+interface InferenceRequest {
+  id?: string;
+  inputs: RequestInput[];
+  outputs?: { name: string }[];
+}
+
+// Compiled on first use: most containers never serve this route.
+let validateRequest: ValidateFunction<InferenceRequest> | undefined;
+
+const names = (specs: readonly TensorSpec[]) => specs.map((s) => `"${s.name}"`).join(', ');
+
+function toTensor(model: Model, spec: TensorSpec, input: RequestInput, index: number) {
+  const at = pointer('inputs', index);
+  const bad = (message: string, problem: string) => new ValidationFailed(`input "${spec.name}" ${message}`, [{ path: at, problem }]);
+  if (input.datatype !== spec.datatype) throw bad(`has datatype ${shorten(input.datatype)}; the model takes ${spec.datatype}`, `datatype must be ${spec.datatype}`);
+  if (!fitsShape(spec.shape, input.shape)) {
+    throw bad(`has shape ${shapeText(input.shape)}; the model takes ${shapeText(spec.shape)}`, `shape must fit ${shapeText(spec.shape)}`);
+  }
+  const rows = hasBatchDim(spec.shape) ? (input.shape[0] ?? 1) : 1;
+  if (rows > settings.maxBatch()) throw new PayloadTooLarge(`input "${spec.name}" holds ${rows} rows; at most ${settings.maxBatch()} are accepted per request`);
+  const flat = flattenToShape(input.data, input.shape);
+  if ('problem' in flat) throw bad(flat.problem, flat.problem);
+  for (let i = 0; i < flat.values.length; i++) {
+    const problem = elementProblem(spec.datatype, flat.values[i]);
+    if (problem) throw bad(`value ${i} (row-major) ${problem}`, `value ${i} ${problem}`);
+  }
+  const values = spec.datatype === 'BYTES' ? model.runtime.prepareStrings(spec.name, flat.values as string[]) : flat.values;
+  return tensorFrom(spec.datatype, values, input.shape);
+}
+
+export async function infer(model: Model, body: unknown): Promise<Record<string, unknown>> {
+  validateRequest ??= ajv.compile<InferenceRequest>(inferenceRequestSchema);
+  if (!validateRequest(body)) {
+    const first = validateRequest.errors?.[0];
+    const path = first?.instancePath ?? '';
+    throw new ValidationFailed(`invalid inference request: ${path || '/'} ${first?.message ?? ''}`.trim(), [{ path, problem: first?.message ?? 'is invalid' }]);
+  }
+  const { inputs: inputSpecs, outputs: outputSpecs } = model.manifest.onnx;
+  const feeds: Feeds = {};
+  body.inputs.forEach((input, index) => {
+    const spec = inputSpecs.find((s) => s.name === input.name);
+    if (!spec) {
+      throw new ValidationFailed(`unknown input "${shorten(input.name)}"; the model takes ${names(inputSpecs)}`, [{ path: pointer('inputs', index, 'name'), problem: 'unknown input' }]);
+    }
+    if (feeds[spec.name]) throw new ValidationFailed(`input "${spec.name}" is given more than once`, [{ path: pointer('inputs', index), problem: 'duplicate input' }]);
+    feeds[spec.name] = toTensor(model, spec, input, index);
+  });
+  const missing = inputSpecs.find((s) => !feeds[s.name]);
+  if (missing) throw new ValidationFailed(`input "${missing.name}" is missing; the model takes ${names(inputSpecs)}`, [{ path: '/inputs', problem: `needs "${missing.name}"` }]);
+
+  // No "outputs", or an empty list: every output (README, "Open Inference Protocol").
+  const requested = body.outputs?.length ? [...new Set(body.outputs.map((o) => o.name))] : outputSpecs.map((o) => o.name);
+  const unknownOutput = requested.find((n) => !outputSpecs.some((o) => o.name === n));
+  if (unknownOutput !== undefined) {
+    throw new ValidationFailed(`unknown output "${shorten(unknownOutput)}"; the model produces ${names(outputSpecs)}`, [{ path: '/outputs', problem: 'unknown output' }]);
+  }
+
+  const results = await model.run(feeds, requested);
+  assertFinite(results, requested, (row) => `/inputs (row ${row})`);
+  const outputs = requested.map((name) => {
+    const tensor = results[name]!;
+    const spec = outputSpecs.find((o) => o.name === name)!;
+    return { name, datatype: spec.datatype, shape: [...tensor.dims], data: jsonElements(tensor) };
+  });
+  return {
+    model_name: model.info.name,
+    model_version: model.info.version,
+    ...(body.id !== undefined ? { id: body.id } : {}),
+    outputs,
+  };
+}

@@ -1,0 +1,31 @@
+import { findManifest } from '../../repository/model-repository';
+import type { TensorSpec } from '../../manifest/base';
+import { settings } from '../../settings';
+import { protocolShape } from '../../tensors/shape';
+
+/**
+ * The Open Inference Protocol (KServe V2) over REST, as specified in
+ * kserve/open-inference-protocol, specification/protocol/inference_rest.md:
+ * server and model metadata, from the manifests alone.
+ */
+
+/** "onnxruntime_onnx" as KServe and Triton name the backend (the spec lists platform names as information only). */
+export const PLATFORM = 'onnxruntime_onnx';
+
+const metadataTensor = (spec: TensorSpec) => ({ name: spec.name, datatype: spec.datatype, shape: protocolShape(spec.shape) });
+
+export function serverMetadata(): Record<string, unknown> {
+  return { name: settings.serviceName(), version: settings.serviceVersion(), extensions: [] };
+}
+
+/** Every input and output of the graph, dynamic dimensions as -1. 503 for an unusable manifest. */
+export function modelMetadata(name: string, version?: string): Record<string, unknown> {
+  const { entry, manifest } = findManifest(name, version);
+  return {
+    name: entry.name,
+    versions: entry.versions,
+    platform: PLATFORM,
+    inputs: manifest.onnx.inputs.map(metadataTensor),
+    outputs: manifest.onnx.outputs.map(metadataTensor),
+  };
+}

@@ -1,0 +1,26 @@
+import { modelState } from '../../registry';
+import { findManifest, listModels } from '../../repository/model-repository';
+
+/** Model ready: the version loads and passes its checks and golden cases. An unusable manifest: 503 with the reason. */
+export async function modelReady(name: string, version?: string): Promise<{ name: string; ready: boolean; reason?: string }> {
+  findManifest(name, version);
+  const state = await modelState(name, version);
+  return state.ready ? { name, ready: true } : { name, ready: false, reason: state.reason };
+}
+
+/**
+ * Server ready: every model's served (newest) version is ready, as the
+ * protocol defines it ("all models ready"). A folder whose manifest is
+ * unusable is not a model, so it does not hold readiness back; a valid model
+ * that fails to load or its golden cases does. The spec names the field of
+ * this object "live"; "ready" is added beside it because that is what
+ * KServe's servers and its OpenAPI document return.
+ */
+export async function serverReady(): Promise<{ live: boolean; ready: boolean; not_ready?: string[] }> {
+  const served = listModels().filter((m) => m.versions.at(-1)!.manifest !== null);
+  const states = await Promise.all(served.map((m) => modelState(m.name).catch(() => ({ ready: false }) as const)));
+  const notReady = served.filter((_, i) => !states[i]!.ready).map((m) => m.name);
+  const ready = notReady.length === 0;
+  return ready ? { live: true, ready } : { live: false, ready, not_ready: notReady };
+}
+

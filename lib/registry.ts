@@ -1,0 +1,82 @@
+import { ModelLoadError, ModelUnavailable } from './errors';
+import { loadModel, type Model } from './model';
+import { findVersion } from './repository/model-repository';
+import { settings } from './settings';
+
+export type ModelState = { ready: true; model: Model } | { ready: false; reason: string };
+
+/**
+ * Loaded models, one per version, for the container's life. Bounded so a
+ * caller cycling through versions cannot exhaust memory; MAX_SESSIONS
+ * (default 8) is far above the bundled models, which are never evicted.
+ */
+const cache = new Map<string, Promise<ModelState>>();
+
+async function load(dir: string, manifestOrProblem: Parameters<typeof loadModel>[1] | string): Promise<ModelState> {
+  if (typeof manifestOrProblem === 'string') return { ready: false, reason: manifestOrProblem };
+  try {
+    const model = await loadModel(dir, manifestOrProblem);
+    // On the process's performance timeline, so a probe (bench/probes/cold.js)
+    // can tell when the model became ready without any hook in the code.
+    performance.mark(`model-ready ${model.info.name}@${model.info.version}`, { detail: model.info });
+    return { ready: true, model };
+  } catch (error) {
+    // Only our own reasons are shown to clients; anything else is unexpected.
+    return { ready: false, reason: error instanceof ModelLoadError ? error.message : 'the model could not be loaded' };
+  }
+}
+
+function evictOldest(): void {
+  const oldest = cache.keys().next().value;
+  if (oldest === undefined) return;
+  const state = cache.get(oldest);
+  cache.delete(oldest);
+  // Lambda runs one request at a time per container, so nothing still uses it.
+  void state?.then((s) => (s.ready ? s.model.release() : undefined)).catch(() => undefined);
+}
+
+/**
+ * The state of a model version, loading it on first use. A failed load stays
+ * failed for the container's life: the files in a deployed zip do not change,
+ * so retrying would only fail again, slower. Throws ModelNotFound (404).
+ */
+export function modelState(name: string, version?: string): Promise<ModelState> {
+  const entry = findVersion(name, version);
+  const key = `${entry.dir}`;
+  let state = cache.get(key);
+  if (state) {
+    cache.delete(key); // most recently used goes last
+  } else {
+    state = load(entry.dir, entry.manifest ?? entry.problem ?? 'model.json is invalid');
+    if (cache.size >= settings.maxSessions()) evictOldest();
+  }
+  cache.set(key, state);
+  return state;
+}
+
+/** A ready model, or ModelNotFound (404) / ModelUnavailable (503) with the reason. */
+export async function getModel(name: string, version?: string): Promise<Model> {
+  const state = await modelState(name, version);
+  if (!state.ready) throw new ModelUnavailable(`model unavailable: ${state.reason}`);
+  return state.model;
+}
+
+/**
+ * Starts loading a model without waiting: the handlers call it at import for
+ * the default model, so the file is read and hashed during Lambda's init and
+ * onnxruntime builds the session on its own thread while the first event is
+ * on its way. An unknown name is left for the routes to report (404).
+ */
+export function preload(name: string | undefined): void {
+  if (name === undefined) return;
+  try {
+    void modelState(name).catch(() => undefined);
+  } catch {
+    // No such model: every call will say so.
+  }
+}
+
+/** How many loaded versions this container holds (the cache tests read it). */
+export function cachedSessions(): number {
+  return cache.size;
+}

@@ -1,0 +1,115 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { ModelLoadError, ModelNotFound, ModelUnavailable } from '../errors';
+import type { Manifest } from '../kinds';
+import { NAME_PATTERN, VERSION_PATTERN } from '../manifest/base';
+import { parseManifest } from './parse-manifest';
+import { logger } from '../logger';
+import { settings } from '../settings';
+import { shorten } from '../shorten';
+import { readModelFile } from './model-files';
+import { compareVersions } from './versions';
+
+/**
+ * Which models and versions are deployed: the folders
+ * models/<name>/<version>/ holding a model.json. Adding a folder adds a model;
+ * no code changes. Reads manifests, never onnxruntime, and never throws for a
+ * broken folder: a manifest that cannot be read or is invalid is recorded
+ * with its reason, so the other models, the listing and readiness go on.
+ */
+
+export interface VersionEntry {
+  name: string;
+  version: string;
+  dir: string;
+  /** The parsed manifest, or null with the reason it is not usable. */
+  manifest: Manifest | null;
+  problem: string | null;
+}
+
+export interface ModelEntry {
+  name: string;
+  /** Oldest first; the last is served when no version is named. */
+  versions: VersionEntry[];
+}
+
+const nameShape = new RegExp(NAME_PATTERN);
+const versionShape = new RegExp(VERSION_PATTERN);
+
+function subfolders(dir: string, shape: RegExp): string[] {
+  try {
+    // Only name-shaped folders: __pycache__ or .ipynb_checkpoints beside the
+    // versions must never be taken for a model or for the newest version.
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && shape.test(entry.name))
+      .map((entry) => entry.name);
+  } catch {
+    return [];
+  }
+}
+
+function readEntry(root: string, name: string, version: string): VersionEntry {
+  const dir = path.join(root, name, version);
+  try {
+    const manifest = parseManifest(readModelFile(dir, 'model.json').toString('utf8'));
+    if (manifest.name !== name || manifest.version !== version) {
+      throw new ModelLoadError(`model.json describes ${shorten(manifest.name)} ${shorten(manifest.version)} but lies in the folder ${name}/${version}`);
+    }
+    return { name, version, dir, manifest, problem: null };
+  } catch (error) {
+    if (!(error instanceof ModelLoadError)) logger.error('reading a manifest failed', { model: name, version, error: String(error) });
+    const problem = error instanceof ModelLoadError ? error.message : 'model.json could not be read';
+    return { name, version, dir, manifest: null, problem };
+  }
+}
+
+const repositories = new Map<string, ModelEntry[]>();
+
+/**
+ * Every model with at least one version folder, by name. Read once per
+ * container (and models folder): a deployed zip's files never change, and
+ * this is on every request's path.
+ */
+export function listModels(root = settings.modelsDir()): ModelEntry[] {
+  let models = repositories.get(root);
+  if (!models) {
+    models = subfolders(root, nameShape)
+      .sort()
+      .map((name) => ({
+        name,
+        versions: subfolders(path.join(root, name), versionShape)
+          .filter((version) => existsSync(path.join(root, name, version, 'model.json')))
+          .sort(compareVersions)
+          .map((version) => readEntry(root, name, version)),
+      }))
+      .filter((entry) => entry.versions.length > 0);
+    repositories.set(root, models);
+  }
+  return models;
+}
+
+/** Forgets what was read, so a tool that writes model folders (model:add, tests) sees them anew. */
+export function forgetRepository(): void {
+  repositories.clear();
+}
+
+/** A deployed model version (the newest when none is named), or ModelNotFound (404) naming what exists. */
+export function findVersion(name: string, version?: string, root = settings.modelsDir()): VersionEntry & { versions: string[] } {
+  const models = listModels(root);
+  const entry = models.find((m) => m.name === name);
+  if (!entry) {
+    const known = models.map((m) => m.name).join(', ') || 'none';
+    throw new ModelNotFound(`no model named "${shorten(name)}"; deployed models: ${known}`);
+  }
+  const versions = entry.versions.map((v) => v.version);
+  const found = version === undefined ? entry.versions.at(-1)! : entry.versions.find((v) => v.version === version);
+  if (!found) throw new ModelNotFound(`model "${name}" has no version "${shorten(version ?? '')}"; versions: ${versions.join(', ')}`);
+  return { ...found, versions };
+}
+
+/** A version whose manifest is valid, or ModelUnavailable (503) with the reason it is not. */
+export function findManifest(name: string, version?: string): { entry: VersionEntry & { versions: string[] }; manifest: Manifest } {
+  const entry = findVersion(name, version);
+  if (!entry.manifest) throw new ModelUnavailable(`model unavailable: ${entry.problem}`);
+  return { entry, manifest: entry.manifest };
+}

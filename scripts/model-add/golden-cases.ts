@@ -1,0 +1,73 @@
+import type { InferenceSession } from 'onnxruntime-node';
+import { NonFiniteOutput } from '../../lib/errors';
+import { kindOf, type Manifest } from '../../lib/kinds';
+import type { RunGraph } from '../../lib/kinds/kind';
+import type { GoldenCase, TensorSpec } from '../../lib/manifest/base';
+import { generateTensor } from '../../lib/kinds/tensor/generate';
+import { hasBatchDim, isDynamic } from '../../lib/tensors/shape';
+
+/** Sizes tried, in order, for a dynamic dimension that is not the batch (image height and width, sequence length). */
+const TRIAL_SIZES = [16, 32, 64, 224];
+
+/** Golden cases of a new model, made from a seed: tries the next seeds when the model has no finite answer for one (a Log of a negative number). */
+type CaseMaker = (seed: number) => GoldenCase;
+const SEEDS_TRIED = 20;
+
+/** Three single records generated from seeds, for a new tabular model. */
+export function tabularCases(inputs: readonly TensorSpec[]): CaseMaker[] {
+  return [1, 2, 3].map((n) => (seed) => ({
+    request: Object.fromEntries(inputs.map((spec, i) => [spec.name, (generateTensor(spec.datatype, [1], (n * 100 + seed) * 100 + i) as unknown[])[0]])),
+    answer: null,
+  }));
+}
+
+/** Batch 1 and (where every input has a batch dimension) 2, other dynamic dimensions at a trial size, for a new tensor model. */
+export function tensorCases(inputs: readonly TensorSpec[], trial: number): CaseMaker[] {
+  const shapes = (batch: number) =>
+    Object.fromEntries(inputs.map((spec) => [spec.name, spec.shape.map((d, i) => (typeof d === 'number' ? d : i === 0 ? batch : trial))]));
+  const batched = inputs.every((spec) => hasBatchDim(spec.shape));
+  return [1, ...(batched ? [2] : [])].map((batch) => (seed) => ({ seed: batch * 1000 + seed, shapes: shapes(batch), answer: null }));
+}
+
+/** Records each case's answer, with the first seed whose answer is finite. */
+export async function recordGenerated(manifest: Manifest, session: InferenceSession, makers: readonly CaseMaker[]): Promise<GoldenCase[]> {
+  const cases: GoldenCase[] = [];
+  for (const make of makers) {
+    for (let seed = 0; ; seed++) {
+      try {
+        cases.push(...(await recordAnswers({ ...manifest, golden: { ...manifest.golden, cases: [make(seed)] } } as Manifest, session)));
+        break;
+      } catch (error) {
+        if (!(error instanceof NonFiniteOutput) || seed + 1 >= SEEDS_TRIED) throw error;
+      }
+    }
+  }
+  return cases;
+}
+
+/** The answers the model gives its golden requests now, through the kind's own runtime: what the service will recompute at load. */
+export async function recordAnswers(manifest: Manifest, session: InferenceSession): Promise<GoldenCase[]> {
+  const runtime = kindOf(manifest).runtime(manifest);
+  const outputs = manifest.onnx.outputs.map((o) => o.name);
+  const run: RunGraph = (feeds, names) => session.run(feeds, [...(names ?? outputs)]);
+  const cases: GoldenCase[] = [];
+  for (const golden of manifest.golden.cases) {
+    const { body } = await runtime.predict(runtime.goldenRequest(golden), run);
+    cases.push({ ...golden, answer: runtime.goldenView(body) });
+  }
+  return cases;
+}
+
+/** Records tensor golden cases, trying larger sizes for free dimensions until the graph runs. */
+export async function recordTensorAnswers(manifest: Manifest, session: InferenceSession): Promise<GoldenCase[]> {
+  let lastError: unknown;
+  for (const trial of TRIAL_SIZES) {
+    try {
+      return await recordGenerated(manifest, session, tensorCases(manifest.onnx.inputs, trial));
+    } catch (error) {
+      lastError = error;
+      if (!manifest.onnx.inputs.some((spec) => spec.shape.slice(1).some(isDynamic))) break;
+    }
+  }
+  throw new Error(`the graph does not run on generated inputs: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
+}

@@ -1,0 +1,215 @@
+// npm run model:add -- <file.onnx> --name <name> [--version <v>] [--kind <kind>] [--description <text>] [--force]
+// Writes <models dir>/<name>/<version>/model.onnx and a generated model.json
+// (README, "Bring your own model"). MODELS_DIR is honoured as the service does.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { InferenceSession } from 'onnxruntime-node';
+import { DEFAULT_TOLERANCE } from '../../lib/golden';
+import { isKindName, KIND_NAMES, kindOf, type KindName, type Manifest } from '../../lib/kinds';
+import { NAME_PATTERN, VERSION_PATTERN, type ManifestBase, type TensorSpec } from '../../lib/manifest/base';
+import { loadModel } from '../../lib/model';
+import { forgetRepository, listModels } from '../../lib/repository/model-repository';
+import { settings } from '../../lib/settings';
+import { datatypeOf } from '../../lib/tensors/datatypes';
+import { shapeText } from '../../lib/tensors/shape';
+import { chooseKind } from './choose-kind';
+import { recordAnswers, recordGenerated, recordTensorAnswers, tabularCases } from './golden-cases';
+import { readOnnxFile } from './onnx-file';
+
+export interface AddOptions {
+  file: string;
+  name: string;
+  version?: string;
+  kind?: string;
+  description?: string;
+  force?: boolean;
+}
+
+export interface Added {
+  dir: string;
+  manifest: Manifest;
+}
+
+/** A refusal the user can act on: printed as it is, exit code 2. */
+export class Refused extends Error {}
+
+const USAGE = 'usage: npm run model:add -- <file.onnx> --name <name> [--version <v>] [--kind <kind>] [--description <text>] [--force]';
+
+function signature(metadata: readonly InferenceSession.ValueMetadata[], what: string): TensorSpec[] {
+  return metadata.map((m) => {
+    if (!m.isTensor) throw new Refused(`${what} "${m.name}" is not a tensor and no rewrite applies to it; only tensor inputs and outputs can be served`);
+    const datatype = datatypeOf(m.type);
+    if (!datatype) throw new Refused(`${what} "${m.name}" has type ${m.type}, which onnxruntime-node cannot exchange with JSON`);
+    // onnxruntime reports an unnamed dynamic dimension as "".
+    return { name: m.name, datatype, shape: m.shape.map((d) => (d === '' ? null : d)) };
+  });
+}
+
+const sameSignature = (a: readonly TensorSpec[], b: readonly TensorSpec[]) =>
+  a.length === b.length && a.every((s, i) => s.name === b[i]!.name && s.datatype === b[i]!.datatype && shapeText(s.shape.map((d) => (typeof d === 'number' ? d : null))) === shapeText(b[i]!.shape.map((d) => (typeof d === 'number' ? d : null))));
+
+const describeSignature = (specs: readonly TensorSpec[]) => specs.map((s) => `${s.name} ${s.datatype} ${shapeText(s.shape)}`).join(', ');
+
+/** The fields of a manifest that belong to its kind (everything but the shared ones). */
+function kindFields(manifest: Manifest): Record<string, unknown> {
+  const shared = new Set(['name', 'version', 'description', 'created', 'kind', 'kind_reason', 'file', 'sha256', 'source', 'onnx', 'golden', 'training']);
+  return Object.fromEntries(Object.entries(manifest).filter(([key]) => !shared.has(key)));
+}
+
+export async function addModel(options: AddOptions): Promise<Added> {
+  const { name, force = false } = options;
+  if (!new RegExp(NAME_PATTERN).test(name)) throw new Refused(`--name "${name}" is not a model name: lower-case letters, digits, "-" and "_", starting with a letter or digit (${NAME_PATTERN})`);
+  if (options.version !== undefined && !new RegExp(VERSION_PATTERN).test(options.version)) {
+    throw new Refused(`--version "${options.version}" is not a version: letters, digits, ".", "-" and "_", e.g. 1.1.0 (${VERSION_PATTERN})`);
+  }
+  if (options.kind !== undefined && !isKindName(options.kind)) throw new Refused(`--kind "${options.kind}" is not a kind; the kinds are ${KIND_NAMES.join(', ')}`);
+  let original: Buffer;
+  try {
+    original = readFileSync(options.file);
+  } catch {
+    throw new Refused(`cannot read ${options.file}`);
+  }
+  let onnxFile;
+  try {
+    onnxFile = readOnnxFile(original);
+  } catch (error) {
+    throw new Refused(`${options.file}: ${(error as Error).message}`);
+  }
+  let session: InferenceSession;
+  try {
+    session = await InferenceSession.create(onnxFile.bytes);
+  } catch (error) {
+    throw new Refused(`onnxruntime-node cannot load ${options.file}: ${(error as Error).message.split('\n')[0]}`);
+  }
+  try {
+    const inputs = signature(session.inputMetadata, 'input');
+    const outputs = signature(session.outputMetadata, 'output');
+
+    forgetRepository();
+    const existing = listModels().find((m) => m.name === name);
+    const previous = existing?.versions.filter((v) => v.manifest).at(-1)?.manifest ?? null;
+    if (existing && options.version === undefined) {
+      throw new Refused(`model "${name}" exists (versions ${existing.versions.map((v) => v.version).join(', ')}); give --version for the new one`);
+    }
+    const version = options.version ?? '1.0.0';
+    const dir = path.join(settings.modelsDir(), name, version);
+    if (existsSync(dir) && !force) throw new Refused(`${name}/${version} exists already; give another --version, or --force to replace it`);
+
+    let kind: KindName;
+    let reason: string;
+    let fields: Record<string, unknown>;
+    let golden: Manifest['golden'] | null = null;
+    if (previous && (options.kind === undefined || options.kind === previous.kind)) {
+      if (!sameSignature(inputs, previous.onnx.inputs) || !sameSignature(outputs, previous.onnx.outputs)) {
+        throw new Refused(
+          `the graph's signature differs from ${name} ${previous.version}'s, so it cannot be a new version of the same ${previous.kind} model:\n` +
+            `  ${previous.version}: inputs ${describeSignature(previous.onnx.inputs)}; outputs ${describeSignature(previous.onnx.outputs)}\n` +
+            `  new: inputs ${describeSignature(inputs)}; outputs ${describeSignature(outputs)}\n` +
+            `give --kind to serve it as another kind, or --name for a new model`,
+        );
+      }
+      kind = previous.kind;
+      reason = `kept from ${name} ${previous.version}: the same signature and answer shape`;
+      fields = kindFields(previous);
+      // The same known inputs, answered by the new version.
+      golden = { tolerance: previous.golden.tolerance, cases: previous.golden.cases.map((c) => ({ ...c, answer: null })) };
+    } else {
+      const choice = chooseKind(inputs, outputs, onnxFile.labels);
+      if (options.kind !== undefined && options.kind !== choice.kind) {
+        if (options.kind !== 'tensor') {
+          throw new Refused(
+            `--kind ${options.kind} needs fields that only its training script knows (${options.kind === 'tabular' ? 'a graph of [N, 1] columns' : 'features or labels'}); ` +
+              `this graph fits ${choice.kind} (${choice.reason}), and --kind tensor serves any graph`,
+          );
+        }
+        kind = 'tensor';
+        reason = 'chosen with --kind';
+        fields = {};
+      } else {
+        kind = choice.kind;
+        reason = choice.reason;
+        fields = choice.fields;
+      }
+    }
+
+    const sha256 = createHash('sha256').update(onnxFile.bytes).digest('hex');
+    const base: ManifestBase = {
+      name,
+      version,
+      description: options.description ?? previous?.description ?? `${path.basename(options.file)} (${onnxFile.producer})`,
+      created: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      kind,
+      kind_reason: reason,
+      file: 'model.onnx',
+      sha256,
+      ...(onnxFile.rewritten ? { source: { sha256: createHash('sha256').update(original).digest('hex'), rewritten: onnxFile.rewritten } } : {}),
+      onnx: { inputs, outputs },
+      golden: golden ?? { tolerance: DEFAULT_TOLERANCE, cases: [] },
+      training: { added_from: path.basename(options.file), producer: onnxFile.producer },
+    };
+    const draft = { ...base, ...fields } as Manifest;
+    const cases = golden
+      ? await recordAnswers(draft, session)
+      : kind === 'tensor'
+        ? await recordTensorAnswers(draft, session)
+        : await recordGenerated(draft, session, tabularCases(inputs));
+    const manifest = { ...draft, golden: { ...draft.golden, cases } } as Manifest;
+
+    if (force) rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'model.onnx'), onnxFile.bytes);
+    writeFileSync(path.join(dir, 'model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    forgetRepository();
+    // The service's own loader must accept what was written, golden cases included.
+    try {
+      await (await loadModel(dir, manifest)).release();
+    } catch (error) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Refused(`the written model does not load as the service loads it: ${(error as Error).message}`);
+    }
+    return { dir, manifest };
+  } finally {
+    await session.release();
+  }
+}
+
+/** The curl a user can paste against `npm start`, with the first golden request. */
+export function exampleCurl(manifest: Manifest): string {
+  const body = JSON.stringify(kindOf(manifest).runtime(manifest).goldenRequest(manifest.golden.cases[0]!));
+  const url = `http://127.0.0.1:3000/local/models/${manifest.name}/predict`;
+  if (body.length > 2000) return `curl -s http://127.0.0.1:3000/local/models/${manifest.name} -H 'x-api-key: d41d8cd98f00b204e9800998ecf8427e'   # the request schema`;
+  return `curl -s -X POST ${url} -H 'x-api-key: d41d8cd98f00b204e9800998ecf8427e' -H 'content-type: application/json' -d '${body.replace(/'/g, "'\\''")}'`;
+}
+
+export async function cli(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { name: { type: 'string' }, version: { type: 'string' }, kind: { type: 'string' }, description: { type: 'string' }, force: { type: 'boolean' } },
+    });
+  } catch (error) {
+    console.error(`model:add: ${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const [file, ...extra] = parsed.positionals;
+  if (!file || extra.length > 0 || !parsed.values.name) {
+    console.error(USAGE);
+    return 2;
+  }
+  try {
+    const { dir, manifest } = await addModel({ file, name: parsed.values.name, ...parsed.values });
+    console.log(`wrote ${path.join(dir, 'model.onnx')}${manifest.source ? ` (${manifest.source.rewritten})` : ''}`);
+    console.log(`wrote ${path.join(dir, 'model.json')}: kind ${manifest.kind} (${manifest.kind_reason}); ${manifest.golden.cases.length} golden cases`);
+    console.log(`\nTry it with npm start running:\n  ${exampleCurl(manifest)}`);
+    return 0;
+  } catch (error) {
+    console.error(`model:add: ${error instanceof Refused ? error.message : `failed: ${String(error)}`}`);
+    return error instanceof Refused ? 2 : 1;
+  }
+}
+
+if (require.main === module) void cli(process.argv.slice(2)).then((code) => process.exit(code));

@@ -1,0 +1,25 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from './helpers/models';
+import { scratchModelsDir } from './helpers/models-dir';
+
+/** Every `npm run model:add` line of the README, run as written (against a scratch copy of the models folder). */
+const commands = readFileSync(path.join(repoRoot, 'README.md'), 'utf8')
+  .split('\n')
+  .filter((line) => line.startsWith('npm run model:add -- '))
+  .map((line) => line.replace(/\s+#.*$/, ''));
+
+describe('the README\'s model:add commands', () => {
+  const dir = scratchModelsDir(true);
+
+  it('are there', () => {
+    expect(commands.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it.each(commands)('%s', (command) => {
+    const run = spawnSync('bash', ['-c', `${command} 2>&1`], { cwd: repoRoot, env: { ...process.env, MODELS_DIR: dir }, encoding: 'utf8', timeout: 60_000 });
+    expect(run.stdout).toMatch(/wrote .*model\.json: kind /);
+    expect(run.status).toBe(0);
+  });
+});
