@@ -1,6 +1,6 @@
 import { ModelLoadError, ModelUnavailable } from './errors';
 import { loadModel, type Model } from './model';
-import { findVersion } from './repository/model-repository';
+import { findVersion, type VersionEntry } from './repository/model-repository';
 import { settings } from './settings';
 
 export type ModelState = { ready: true; model: Model } | { ready: false; reason: string };
@@ -12,10 +12,11 @@ export type ModelState = { ready: true; model: Model } | { ready: false; reason:
  */
 const cache = new Map<string, Promise<ModelState>>();
 
-async function load(dir: string, manifestOrProblem: Parameters<typeof loadModel>[1] | string): Promise<ModelState> {
-  if (typeof manifestOrProblem === 'string') return { ready: false, reason: manifestOrProblem };
+async function load(entry: VersionEntry): Promise<ModelState> {
+  const { manifest, problem } = entry;
+  if (!manifest) return { ready: false, reason: problem ?? 'model.json is invalid' };
   try {
-    const model = await loadModel(dir, manifestOrProblem);
+    const model = await loadModel(entry.dir, manifest);
     // On the process's performance timeline, so a probe (bench/probes/cold.js)
     // can tell when the model became ready without any hook in the code.
     performance.mark(`model-ready ${model.info.name}@${model.info.version}`, { detail: model.info });
@@ -42,15 +43,14 @@ function evictOldest(): void {
  */
 export function modelState(name: string, version?: string): Promise<ModelState> {
   const entry = findVersion(name, version);
-  const key = `${entry.dir}`;
-  let state = cache.get(key);
+  let state = cache.get(entry.dir);
   if (state) {
-    cache.delete(key); // most recently used goes last
+    cache.delete(entry.dir); // most recently used goes last
   } else {
-    state = load(entry.dir, entry.manifest ?? entry.problem ?? 'model.json is invalid');
+    state = load(entry);
     if (cache.size >= settings.maxSessions()) evictOldest();
   }
-  cache.set(key, state);
+  cache.set(entry.dir, state);
   return state;
 }
 
