@@ -3,8 +3,8 @@ import { InferenceSession } from 'onnxruntime-node';
 import { ModelLoadError, ServiceError } from './errors';
 import { goldenDifference } from './golden';
 import { kindOf, type Manifest } from './kinds';
-import type { Feeds, KindRuntime, Outputs, Prediction } from './kinds/kind';
-import type { TensorSpec } from './manifest/base';
+import type { Feeds, KindRuntime, Outputs, Prediction, RunGraph } from './kinds/kind';
+import type { GoldenCase, TensorSpec } from './manifest/base';
 import { readModelFile } from './repository/model-files';
 import { datatypeOf } from './tensors/datatypes';
 import { shapeText } from './tensors/shape';
@@ -76,21 +76,33 @@ function checkSignature(kind: 'input' | 'output', metadata: readonly InferenceSe
  * the warm-up: onnxruntime's first run allocates, and that belongs in loading
  * (Lambda's init), not in the first client's call.
  */
-async function selfTest(manifest: Manifest, runtime: KindRuntime, run: Model['run']): Promise<void> {
+async function selfTest(manifest: Manifest, runtime: KindRuntime, run: RunGraph): Promise<void> {
   const { tolerance, cases } = manifest.golden;
   for (const [index, golden] of cases.entries()) {
-    let answer: Prediction;
+    let answer: unknown;
     try {
-      answer = await runtime.predict(runtime.goldenRequest(golden), run);
+      answer = await goldenAnswer(runtime, run, golden);
     } catch (error) {
       const reason = error instanceof ServiceError ? error.message : 'onnxruntime failed on it';
       throw new ModelLoadError(`golden case ${index} could not be answered: ${reason}`);
     }
-    const difference = goldenDifference(golden.answer, runtime.goldenView(answer.body), tolerance);
+    const difference = goldenDifference(golden.answer, answer, tolerance);
     if (difference) {
       throw new ModelLoadError(`golden case ${index} gives another answer than when the model was added (${difference}; tolerance ${tolerance.absolute} + ${tolerance.relative} × |recorded|)`);
     }
   }
+}
+
+/** What the model answers a golden case's request now, as the case records answers (model:add records it, loading compares it). */
+export async function goldenAnswer(runtime: KindRuntime, run: RunGraph, golden: GoldenCase): Promise<unknown> {
+  const { body } = await runtime.predict(runtime.goldenRequest(golden), run);
+  return runtime.goldenView(body);
+}
+
+/** Runs a session on the manifest's outputs, or the ones named. */
+export function sessionRunner(session: InferenceSession, manifest: Manifest): RunGraph {
+  const allOutputs = manifest.onnx.outputs.map((o) => o.name);
+  return (feeds, outputNames) => session.run(feeds, outputNames ?? allOutputs);
 }
 
 /**
@@ -117,8 +129,7 @@ export async function loadModel(dir: string, manifest: Manifest): Promise<Model>
   try {
     checkSignature('input', session.inputMetadata, manifest.onnx.inputs);
     checkSignature('output', session.outputMetadata, manifest.onnx.outputs);
-    const allOutputs = manifest.onnx.outputs.map((o) => o.name);
-    const run: Model['run'] = (feeds, outputNames) => session.run(feeds, [...(outputNames ?? allOutputs)]);
+    const run = sessionRunner(session, manifest);
     const runtime = kindOf(manifest).runtime(manifest);
     const goldenStarted = performance.now();
     await selfTest(manifest, runtime, run);

@@ -1,5 +1,6 @@
 import type { TensorSpec } from '../../lib/manifest/base';
-import { hasBatchDim, isDynamic, shapeText } from '../../lib/tensors/shape';
+import { FLOAT_DATATYPES, isBatchVector, isColumn, LABEL_DATATYPES } from '../../lib/kinds/tabular/signature';
+import { shapeText } from '../../lib/tensors/shape';
 
 /** The kind model:add picks for a graph it has not seen before, the fields that kind needs, and why. */
 export interface KindChoice {
@@ -8,15 +9,14 @@ export interface KindChoice {
   fields: Record<string, unknown>;
 }
 
-const isColumn = (spec: TensorSpec) => spec.shape.length === 2 && isDynamic(spec.shape[0]!) && spec.shape[1] === 1;
-const isFloat = (spec: TensorSpec) => spec.datatype === 'FP32' || spec.datatype === 'FP64';
-const isPerRow = (spec: TensorSpec) => hasBatchDim(spec.shape) && (spec.shape.length === 1 || (spec.shape.length === 2 && spec.shape[1] === 1));
+const isFloat = (spec: TensorSpec) => FLOAT_DATATYPES.includes(spec.datatype);
+const isPerRow = (spec: TensorSpec) => isBatchVector(spec.shape, 1);
 
 function tabularFields(outputs: readonly TensorSpec[], labels: (string | number)[] | null): { fields: Record<string, unknown>; why: string } | null {
-  const probabilities = outputs.find((o) => isFloat(o) && o.shape.length === 2 && isDynamic(o.shape[0]!) && typeof o.shape[1] === 'number' && o.shape[1] >= 2);
+  const probabilities = outputs.find((o) => isFloat(o) && typeof o.shape[1] === 'number' && o.shape[1] >= 2 && isBatchVector(o.shape, o.shape[1]));
   if (probabilities) {
     const classes = probabilities.shape[1] as number;
-    const label = outputs.find((o) => o !== probabilities && ['BYTES', 'INT64', 'INT32'].includes(o.datatype) && isPerRow(o));
+    const label = outputs.find((o) => o !== probabilities && LABEL_DATATYPES.includes(o.datatype) && isPerRow(o));
     const known = labels && labels.length === classes ? labels : null;
     return {
       fields: {
@@ -33,7 +33,7 @@ function tabularFields(outputs: readonly TensorSpec[], labels: (string | number)
 }
 
 export function chooseKind(inputs: readonly TensorSpec[], outputs: readonly TensorSpec[], labels: (string | number)[] | null): KindChoice {
-  if (inputs.every(isColumn)) {
+  if (inputs.every((i) => isColumn(i.shape))) {
     const tabular = tabularFields(outputs, labels);
     if (tabular) {
       return {
@@ -44,6 +44,6 @@ export function chooseKind(inputs: readonly TensorSpec[], outputs: readonly Tens
     }
     return { kind: 'tensor', reason: 'every input is one column [N, 1], but the outputs are neither class probabilities nor one value per row', fields: {} };
   }
-  const other = inputs.find((i) => !isColumn(i))!;
+  const other = inputs.find((i) => !isColumn(i.shape))!;
   return { kind: 'tensor', reason: `input "${other.name}" is ${shapeText(other.shape)}, not one column [N, 1]`, fields: {} };
 }

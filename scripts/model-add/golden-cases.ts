@@ -1,7 +1,7 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import { NonFiniteOutput } from '../../lib/errors';
 import { kindOf, type Manifest } from '../../lib/kinds';
-import type { RunGraph } from '../../lib/kinds/kind';
+import { goldenAnswer, sessionRunner } from '../../lib/model';
 import type { GoldenCase, TensorSpec } from '../../lib/manifest/base';
 import { generateTensor } from '../../lib/kinds/tensor/generate';
 import { hasBatchDim, isDynamic } from '../../lib/tensors/shape';
@@ -48,13 +48,9 @@ export async function recordGenerated(manifest: Manifest, session: InferenceSess
 /** The answers the model gives its golden requests now, through the kind's own runtime: what the service will recompute at load. */
 export async function recordAnswers(manifest: Manifest, session: InferenceSession): Promise<GoldenCase[]> {
   const runtime = kindOf(manifest).runtime(manifest);
-  const outputs = manifest.onnx.outputs.map((o) => o.name);
-  const run: RunGraph = (feeds, names) => session.run(feeds, [...(names ?? outputs)]);
+  const run = sessionRunner(session, manifest);
   const cases: GoldenCase[] = [];
-  for (const golden of manifest.golden.cases) {
-    const { body } = await runtime.predict(runtime.goldenRequest(golden), run);
-    cases.push({ ...golden, answer: runtime.goldenView(body) });
-  }
+  for (const golden of manifest.golden.cases) cases.push({ ...golden, answer: await goldenAnswer(runtime, run, golden) });
   return cases;
 }
 

@@ -8,12 +8,12 @@ import { parseArgs } from 'node:util';
 import { InferenceSession } from 'onnxruntime-node';
 import { DEFAULT_TOLERANCE } from '../../lib/golden';
 import { isKindName, KIND_NAMES, kindOf, type KindName, type Manifest } from '../../lib/kinds';
-import { NAME_PATTERN, VERSION_PATTERN, type ManifestBase, type TensorSpec } from '../../lib/manifest/base';
+import { baseProperties, NAME_PATTERN, VERSION_PATTERN, type ManifestBase, type TensorSpec } from '../../lib/manifest/base';
 import { loadModel } from '../../lib/model';
 import { forgetRepository, listModels } from '../../lib/repository/model-repository';
 import { settings } from '../../lib/settings';
 import { datatypeOf } from '../../lib/tensors/datatypes';
-import { shapeText } from '../../lib/tensors/shape';
+import { protocolShape, shapeText } from '../../lib/tensors/shape';
 import { chooseKind } from './choose-kind';
 import { recordAnswers, recordGenerated, recordTensorAnswers, tabularCases } from './golden-cases';
 import { readOnnxFile } from './onnx-file';
@@ -47,15 +47,16 @@ function signature(metadata: readonly InferenceSession.ValueMetadata[], what: st
   });
 }
 
+/** Same names, datatypes and shapes; a dynamic dimension matches any other dynamic one, whatever its name. */
 const sameSignature = (a: readonly TensorSpec[], b: readonly TensorSpec[]) =>
-  a.length === b.length && a.every((s, i) => s.name === b[i]!.name && s.datatype === b[i]!.datatype && shapeText(s.shape.map((d) => (typeof d === 'number' ? d : null))) === shapeText(b[i]!.shape.map((d) => (typeof d === 'number' ? d : null))));
+  a.length === b.length &&
+  a.every((s, i) => s.name === b[i]!.name && s.datatype === b[i]!.datatype && protocolShape(s.shape).join() === protocolShape(b[i]!.shape).join());
 
 const describeSignature = (specs: readonly TensorSpec[]) => specs.map((s) => `${s.name} ${s.datatype} ${shapeText(s.shape)}`).join(', ');
 
 /** The fields of a manifest that belong to its kind (everything but the shared ones). */
 function kindFields(manifest: Manifest): Record<string, unknown> {
-  const shared = new Set(['name', 'version', 'description', 'created', 'kind', 'kind_reason', 'file', 'sha256', 'source', 'onnx', 'golden', 'training']);
-  return Object.fromEntries(Object.entries(manifest).filter(([key]) => !shared.has(key)));
+  return Object.fromEntries(Object.entries(manifest).filter(([key]) => !Object.hasOwn(baseProperties, key)));
 }
 
 export async function addModel(options: AddOptions): Promise<Added> {

@@ -1,10 +1,11 @@
 import { ValidationFailed } from '../../errors';
 import { specNamed, type ManifestBase, type TensorSpec } from '../../manifest/base';
 import { elementSchema, float32Json, jsonElements, tensorFrom } from '../../tensors/datatypes';
-import { hasBatchDim, isDynamic, shapeText } from '../../tensors/shape';
+import { shapeText } from '../../tensors/shape';
 import type { ModelKind } from '../kind';
 import { argmax, floatOutput, roundProbability, rowOf } from '../records/outputs';
 import { recordRuntime, recordsRequestSchema } from '../records/runtime';
+import { FLOAT_DATATYPES, isBatchVector, isColumn, LABEL_DATATYPES } from './signature';
 
 /**
  * skl2onnx's one-input-per-column pipelines: every graph input is one column
@@ -35,19 +36,11 @@ function recordSchema(manifest: TabularManifest): Record<string, unknown> {
   };
 }
 
-function isBatchColumn(shape: TensorSpec['shape']): boolean {
-  return shape.length === 2 && isDynamic(shape[0]!) && shape[1] === 1;
-}
-
-function isBatchVector(shape: TensorSpec['shape'], width: number): boolean {
-  return hasBatchDim(shape) && (shape.length === 1 ? width === 1 : shape.length === 2 && shape[1] === width);
-}
-
 function checkOutputs(manifest: TabularManifest): string | null {
   const { outputs } = manifest.onnx;
   if (manifest.task === 'regressor') {
     const value = manifest.output.value === undefined ? undefined : specNamed(outputs, manifest.output.value);
-    if (!value || !['FP32', 'FP64'].includes(value.datatype) || !isBatchVector(value.shape, 1)) {
+    if (!value || !FLOAT_DATATYPES.includes(value.datatype) || !isBatchVector(value.shape, 1)) {
       return 'a regressor needs output.value naming a float output [N, 1]';
     }
     return null;
@@ -55,12 +48,12 @@ function checkOutputs(manifest: TabularManifest): string | null {
   const labels = manifest.labels ?? [];
   if (labels.length < 2) return 'a classifier needs at least two labels';
   const probabilities = manifest.output.probabilities === undefined ? undefined : specNamed(outputs, manifest.output.probabilities);
-  if (!probabilities || !['FP32', 'FP64'].includes(probabilities.datatype) || !isBatchVector(probabilities.shape, labels.length)) {
+  if (!probabilities || !FLOAT_DATATYPES.includes(probabilities.datatype) || !isBatchVector(probabilities.shape, labels.length)) {
     return `a classifier needs output.probabilities naming a float output [N, ${labels.length}]`;
   }
   if (manifest.output.label !== undefined) {
     const label = specNamed(outputs, manifest.output.label);
-    if (!label || !['BYTES', 'INT64', 'INT32'].includes(label.datatype)) return 'output.label must name a string or integer output';
+    if (!label || !LABEL_DATATYPES.includes(label.datatype)) return 'output.label must name a string or integer output';
   }
   return null;
 }
@@ -81,7 +74,7 @@ export const tabular: ModelKind<TabularManifest> = {
   },
 
   check(manifest) {
-    const notColumn = manifest.onnx.inputs.find((i) => !isBatchColumn(i.shape));
+    const notColumn = manifest.onnx.inputs.find((i) => !isColumn(i.shape));
     if (notColumn) return `input "${notColumn.name}" is ${shapeText(notColumn.shape)}; every input of a tabular model is a column [N, 1]`;
     return checkOutputs(manifest);
   },
@@ -104,7 +97,7 @@ export const tabular: ModelKind<TabularManifest> = {
     return recordRuntime(manifest.name, {
       schema: recordSchema(manifest),
       fields: new Map(inputs.map((i) => [i.name, i.datatype === 'BYTES' ? 'text' : i.datatype === 'BOOL' ? 'other' : 'numeric'] as const)),
-      checkedOutputs: [probabilities ?? value ?? ''],
+      checkedOutputs: [probabilities, value].filter((name): name is string => name !== undefined),
       encode(records) {
         const feeds = Object.fromEntries(inputs.map((i) => [i.name, tensorFrom(i.datatype, records.map((r) => r[i.name]), [records.length, 1])]));
         return { feeds, notes: [] };

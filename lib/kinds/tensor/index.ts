@@ -3,9 +3,10 @@ import { pointer } from '../../json-pointer';
 import type { GoldenCase, ManifestBase, TensorSpec } from '../../manifest/base';
 import { settings } from '../../settings';
 import { shorten } from '../../shorten';
-import { elementProblem, elementSchema, jsonElements, tensorFrom } from '../../tensors/datatypes';
+import { elementSchema, jsonElements } from '../../tensors/datatypes';
 import { assertFinite } from '../../tensors/finite';
-import { fitsShape, hasBatchDim, inferShape, isDynamic, nest, protocolShape, shapeText, type Dim } from '../../tensors/shape';
+import { checkShape, tensorOf } from '../../tensors/from-json';
+import { hasBatchDim, inferShape, nest, protocolShape, shapeText, type Dim } from '../../tensors/shape';
 import { isPlainObject, MAX_WARNINGS } from '../records/request';
 import { unchangedStrings, type Feeds, type KindRuntime, type ModelKind, type Outputs } from '../kind';
 import { generateTensor } from './generate';
@@ -44,7 +45,7 @@ function valueSchema(specs: readonly TensorSpec[], schema: (spec: TensorSpec) =>
 }
 
 function rowFormatProblem(inputs: readonly TensorSpec[]): string | null {
-  const fixed = inputs.find((i) => i.shape.length === 0 || !isDynamic(i.shape[0]!));
+  const fixed = inputs.find((i) => !hasBatchDim(i.shape));
   return fixed
     ? `the row format ("instances") needs a leading batch dimension on every input, and input "${fixed.name}" is ${shapeText(fixed.shape)}; send the columnar format {"inputs": ...} or use POST /v2/models/{name}/infer`
     : null;
@@ -70,28 +71,6 @@ function perInput(value: unknown, inputs: readonly TensorSpec[], at: string): Ma
   return new Map(inputs.map((i) => [i.name, value[i.name]]));
 }
 
-/** Checks the elements against the datatype and builds the tensor. */
-function toTensor(spec: TensorSpec, shape: number[], values: unknown[], at: string, prepare: KindRuntime['prepareStrings']) {
-  if (!fitsShape(spec.shape, shape)) {
-    throw new ValidationFailed(`input "${spec.name}" has shape ${shapeText(shape)}; the model takes ${shapeText(spec.shape)}`, [
-      { path: at, problem: `shape ${shapeText(shape)} does not fit ${shapeText(spec.shape)}` },
-    ]);
-  }
-  for (let i = 0; i < values.length; i++) {
-    const problem = elementProblem(spec.datatype, values[i]);
-    if (problem) throw new ValidationFailed(`input "${spec.name}": value ${i} (row-major) ${problem}`, [{ path: at, problem: `value ${i} ${problem}` }]);
-  }
-  const data = spec.datatype === 'BYTES' ? prepare(spec.name, values as string[]) : values;
-  return tensorFrom(spec.datatype, data, shape);
-}
-
-function checkRows(spec: TensorSpec, shape: readonly number[]): void {
-  const rows = hasBatchDim(spec.shape) ? (shape[0] ?? 1) : 1;
-  if (rows > settings.maxBatch()) {
-    throw new PayloadTooLarge(`input "${spec.name}" holds ${rows} rows; at most ${settings.maxBatch()} are accepted per request`);
-  }
-}
-
 function columnarFeeds(value: unknown, inputs: readonly TensorSpec[], prepare: KindRuntime['prepareStrings']): Feeds {
   const feeds: Feeds = {};
   let total = 0;
@@ -100,9 +79,9 @@ function columnarFeeds(value: unknown, inputs: readonly TensorSpec[], prepare: K
     const at = inputs.length === 1 && tensorValue === value ? '/inputs' : pointer('inputs', name);
     const inferred = inferShape(tensorValue, MAX_VALUES - total);
     if ('problem' in inferred) throw new ValidationFailed(`input "${name}" ${inferred.problem}`, [{ path: at, problem: inferred.problem }]);
-    checkRows(spec, inferred.shape);
+    checkShape(spec, inferred.shape, at);
     total += inferred.values.length;
-    feeds[name] = toTensor(spec, inferred.shape, inferred.values, at, prepare);
+    feeds[name] = tensorOf(spec, inferred.shape, inferred.values, at, prepare);
   }
   return feeds;
 }
@@ -129,7 +108,9 @@ function rowFeeds(instances: unknown[], inputs: readonly TensorSpec[], prepare: 
   return Object.fromEntries(
     inputs.map((spec) => {
       const { shape, values } = rows.get(spec.name)!;
-      return [spec.name, toTensor(spec, [instances.length, ...shape], values, '/instances', prepare)];
+      const full = [instances.length, ...shape];
+      checkShape(spec, full, '/instances');
+      return [spec.name, tensorOf(spec, full, values, '/instances', prepare)];
     }),
   );
 }

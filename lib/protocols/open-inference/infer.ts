@@ -1,15 +1,15 @@
 import type { ValidateFunction } from 'ajv';
 import { ajv } from '../../ajv';
-import { PayloadTooLarge, ValidationFailed } from '../../errors';
+import { ValidationFailed } from '../../errors';
 import { pointer } from '../../json-pointer';
 import type { Feeds } from '../../kinds/kind';
 import type { TensorSpec } from '../../manifest/base';
 import type { Model } from '../../model';
-import { settings } from '../../settings';
 import { shorten } from '../../shorten';
-import { elementProblem, jsonElements, tensorFrom } from '../../tensors/datatypes';
+import { jsonElements } from '../../tensors/datatypes';
 import { assertFinite } from '../../tensors/finite';
-import { fitsShape, flattenToShape, hasBatchDim, shapeText } from '../../tensors/shape';
+import { checkShape, tensorOf } from '../../tensors/from-json';
+import { flattenToShape } from '../../tensors/shape';
 
 /**
  * POST /v2/models/{name}[/versions/{v}]/infer: tensors in, tensors out, for
@@ -68,19 +68,10 @@ function toTensor(model: Model, spec: TensorSpec, input: RequestInput, index: nu
   const at = pointer('inputs', index);
   const bad = (message: string, problem: string) => new ValidationFailed(`input "${spec.name}" ${message}`, [{ path: at, problem }]);
   if (input.datatype !== spec.datatype) throw bad(`has datatype ${shorten(input.datatype)}; the model takes ${spec.datatype}`, `datatype must be ${spec.datatype}`);
-  if (!fitsShape(spec.shape, input.shape)) {
-    throw bad(`has shape ${shapeText(input.shape)}; the model takes ${shapeText(spec.shape)}`, `shape must fit ${shapeText(spec.shape)}`);
-  }
-  const rows = hasBatchDim(spec.shape) ? (input.shape[0] ?? 1) : 1;
-  if (rows > settings.maxBatch()) throw new PayloadTooLarge(`input "${spec.name}" holds ${rows} rows; at most ${settings.maxBatch()} are accepted per request`);
+  checkShape(spec, input.shape, at);
   const flat = flattenToShape(input.data, input.shape);
   if ('problem' in flat) throw bad(flat.problem, flat.problem);
-  for (let i = 0; i < flat.values.length; i++) {
-    const problem = elementProblem(spec.datatype, flat.values[i]);
-    if (problem) throw bad(`value ${i} (row-major) ${problem}`, `value ${i} ${problem}`);
-  }
-  const values = spec.datatype === 'BYTES' ? model.runtime.prepareStrings(spec.name, flat.values as string[]) : flat.values;
-  return tensorFrom(spec.datatype, values, input.shape);
+  return tensorOf(spec, input.shape, flat.values, at, model.runtime.prepareStrings);
 }
 
 export async function infer(model: Model, body: unknown): Promise<Record<string, unknown>> {
