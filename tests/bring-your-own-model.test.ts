@@ -9,7 +9,7 @@ import { floatToHalf } from '../lib/tensors/half';
 import { addModel } from '../scripts/model-add/main';
 import { invoke, type HttpHandler } from './helpers/lambda';
 import { repoRoot } from './helpers/models';
-import { scratchModelsDir, useModelsDir } from './helpers/models-dir';
+import { removeModelsDir, scratchModelsDir, useModelsDir } from './helpers/models-dir';
 import { route } from './helpers/routes';
 
 const predict = predictHandler as unknown as HttpHandler;
@@ -26,7 +26,7 @@ const packagedModel = path.join(repoRoot, 'node_modules', '@gutenye', 'ocr-model
 
 const dir = scratchModelsDir(false);
 beforeAll(() => useModelsDir(dir));
-afterAll(() => delete process.env.MODELS_DIR);
+afterAll(() => removeModelsDir(dir));
 
 function softmax(scores: number[]): number[] {
   const max = Math.max(...scores);

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { findVersion } from '../lib/repository/model-repository';
 import { invoke, type HttpHandler } from './helpers/lambda';
+import { removeModelsDir, scratchModelsDir, useModelsDir } from './helpers/models-dir';
 import type { ErrorBody } from './helpers/error-body';
 import { manifestOf, modelsDir, parityFixture } from './helpers/models';
 
@@ -75,11 +75,10 @@ describe('GET /health', () => {
   describe('with a damaged model', () => {
     let dir: string;
     beforeEach(() => {
-      dir = mkdtempSync(path.join(tmpdir(), 'models-'));
-      cpSync(modelsDir, dir, { recursive: true });
-      process.env.MODELS_DIR = dir;
+      dir = scratchModelsDir(true);
+      useModelsDir(dir);
     });
-    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    afterEach(() => removeModelsDir(dir));
 
     it('answers 503 with the sha256 mismatch, and predict refuses to score', async () => {
       const onnx = path.join(findVersion('churn', undefined, dir).dir, 'model.onnx');

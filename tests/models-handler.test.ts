@@ -1,5 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { handler as modelsHandler } from '../handlers/models';
 import { handler as predictHandler } from '../handlers/predict';
@@ -7,6 +6,7 @@ import { handler as metadataHandler } from '../handlers/v2-metadata';
 import { listModels } from '../lib/repository/model-repository';
 import { isErrorBody } from './helpers/error-body';
 import { invoke, type HttpHandler } from './helpers/lambda';
+import { removeModelsDir, scratchModelsDir, useModelsDir } from './helpers/models-dir';
 import { churnManifest, manifestOf, modelsDir, parityFixture } from './helpers/models';
 import { route } from './helpers/routes';
 
@@ -90,8 +90,7 @@ describe('a model folder whose manifest is invalid', () => {
   let root: string;
 
   beforeAll(() => {
-    root = mkdtempSync(path.join(tmpdir(), 'models-'));
-    cpSync(modelsDir, root, { recursive: true });
+    root = scratchModelsDir(true);
     const broken = path.join(root, 'broken', '1.0.0');
     cpSync(path.join(modelsDir, 'churn', parityFixture('churn').version), broken, { recursive: true });
     const manifest = JSON.parse(readFileSync(path.join(broken, 'model.json'), 'utf8'));
@@ -101,13 +100,10 @@ describe('a model folder whose manifest is invalid', () => {
     manifest.task = manifest.kind;
     delete manifest.kind;
     writeFileSync(path.join(broken, 'model.json'), JSON.stringify(manifest));
-    process.env.MODELS_DIR = root;
+    useModelsDir(root);
   });
 
-  afterAll(() => {
-    delete process.env.MODELS_DIR;
-    rmSync(root, { recursive: true, force: true });
-  });
+  afterAll(() => removeModelsDir(root));
 
   it('is listed with kind null and the reason, beside the valid models', async () => {
     const reply = await invoke(models, route('GET', '/models'));

@@ -1,6 +1,5 @@
 import Ajv from 'ajv';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { handler as inferHandler } from '../handlers/v2-infer';
 import { handler as metadataHandler } from '../handlers/v2-metadata';
@@ -8,6 +7,7 @@ import { createEncoder } from '../lib/kinds/binary-classification/one-hot-encode
 import { findVersion, listModels } from '../lib/repository/model-repository';
 import { isErrorBody } from './helpers/error-body';
 import { invoke, type HttpHandler } from './helpers/lambda';
+import { removeModelsDir, scratchModelsDir, useModelsDir } from './helpers/models-dir';
 import { churnManifest, modelsDir, parityFixture } from './helpers/models';
 import { route } from './helpers/routes';
 
@@ -184,19 +184,15 @@ describe('Open Inference Protocol: server readiness with a model that fails to l
   let root: string;
 
   beforeAll(() => {
-    root = mkdtempSync(path.join(tmpdir(), 'models-'));
-    cpSync(modelsDir, root, { recursive: true });
+    root = scratchModelsDir(true);
     const onnx = path.join(findVersion('churn', undefined, root).dir, manifest.file);
     const bytes = readFileSync(onnx);
     bytes.writeUInt8(bytes.readUInt8(0) ^ 0xff, 0);
     writeFileSync(onnx, bytes);
-    process.env.MODELS_DIR = root;
+    useModelsDir(root);
   });
 
-  afterAll(() => {
-    delete process.env.MODELS_DIR;
-    rmSync(root, { recursive: true, force: true });
-  });
+  afterAll(() => removeModelsDir(root));
 
   it('answers 503 naming the model that is not ready, and the model route says why', async () => {
     const ready = await invoke(metadata, route('GET', '/v2/health/ready'));

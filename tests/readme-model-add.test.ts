@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './helpers/models';
-import { scratchModelsDir } from './helpers/models-dir';
+import { removeModelsDir, scratchModelsDir } from './helpers/models-dir';
 
 /** Every `npm run model:add` line of the README, run as written (against a scratch copy of the models folder). */
 const commands = readFileSync(path.join(repoRoot, 'README.md'), 'utf8')
@@ -12,6 +12,7 @@ const commands = readFileSync(path.join(repoRoot, 'README.md'), 'utf8')
 
 describe('the README\'s model:add commands', () => {
   const dir = scratchModelsDir(true);
+  afterAll(() => removeModelsDir(dir));
 
   it('are there', () => {
     expect(commands.length).toBeGreaterThanOrEqual(3);

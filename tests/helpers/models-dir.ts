@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { forgetRepository } from '../../lib/repository/model-repository';
@@ -26,4 +26,11 @@ export function scratchModelsDir(withBundled: boolean): string {
 export function useModelsDir(dir: string): void {
   process.env.MODELS_DIR = dir;
   forgetRepository();
+}
+
+/** Points the service back at its own models folder and deletes the scratch one. */
+export function removeModelsDir(dir: string): void {
+  delete process.env.MODELS_DIR;
+  forgetRepository();
+  rmSync(dir, { recursive: true, force: true });
 }
