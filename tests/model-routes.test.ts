@@ -1,7 +1,7 @@
 import { handler as predictHandler } from '../handlers/predict';
 import { invoke, type HttpHandler } from './helpers/lambda';
 import { listModels } from '../lib/repository/model-repository';
-import { modelsDir, parityFixture } from './helpers/models';
+import { modelsDir, parityFixture, served } from './helpers/models';
 import { route } from './helpers/routes';
 
 const predict = predictHandler as unknown as HttpHandler;
@@ -10,10 +10,12 @@ const customer = churn.cases[3]!;
 
 describe('POST /models/{name}/predict and /models/{name}/versions/{version}/predict', () => {
   it('scores with the named model, newest version', async () => {
-    const reply = await invoke(predict, { ...route('POST', '/models/{name}/predict', { name: 'churn' }), json: customer.input });
+    const newest = served('churn');
+    const golden = newest.golden[0]!;
+    const reply = await invoke(predict, { ...route('POST', '/models/{name}/predict', { name: 'churn' }), json: golden.request });
     expect(reply.status).toBe(200);
-    expect(Math.abs((reply.json.churn_probability as number) - customer.churn_probability)).toBeLessThan(1e-5);
-    expect(reply.json.model).toEqual({ name: 'churn', version: churn.version });
+    expect(Math.abs((reply.json.churn_probability as number) - (golden.answer as { churn_probability: number }).churn_probability)).toBeLessThan(1e-5);
+    expect(reply.json.model).toEqual({ name: 'churn', version: newest.version });
   });
 
   it('scores with the named version', async () => {
@@ -22,6 +24,7 @@ describe('POST /models/{name}/predict and /models/{name}/versions/{version}/pred
       json: { instances: [customer.input] },
     });
     expect(reply.status).toBe(200);
+    expect(Math.abs((reply.json.predictions as { churn_probability: number }[])[0]!.churn_probability - customer.churn_probability)).toBeLessThan(1e-5);
     expect(reply.json.model).toEqual({ name: 'churn', version: churn.version });
   });
 

@@ -99,7 +99,7 @@ describe('Open Inference Protocol: POST /v2/models/{name}[/versions/{v}]/infer',
     for (const tensorData of [data, nested]) {
       const reply = await invoke(
         infer,
-        inferRoute('churn', { id: 'req-42', inputs: [{ name: 'features', shape: [cases.length, width], datatype: 'FP32', data: tensorData }] }),
+        inferRoute('churn', { id: 'req-42', inputs: [{ name: 'features', shape: [cases.length, width], datatype: 'FP32', data: tensorData }] }, churn.version),
       );
       expect(reply.status).toBe(200);
       expect(reply.json).toMatchObject({ model_name: 'churn', model_version: churn.version, id: 'req-42' });

@@ -2,20 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Manifest } from '../lib/kinds';
 import { loadModel, type Model } from '../lib/model';
-import { findVersion, listModels, type VersionEntry } from '../lib/repository/model-repository';
-import { modelsDir, parityFixture } from './helpers/models';
+import { findVersion, type VersionEntry } from '../lib/repository/model-repository';
+import { modelsDir, parityFixture, trainedVersions } from './helpers/models';
 
 /** Worst difference allowed between ONNX (through our encoding) and the training library's own output. */
 const PARITY_TOLERANCE = 1e-5;
 /** Requests as the API would take them; also shows batching changes nothing. */
 const CHUNK = 500;
 
-/**
- * The kinds this repository trains itself (models/<name>/train.py), each of
- * which writes parity.json: scikit-learn's predict_proba on held-out inputs.
- * model:add's kinds (tabular, tensor) carry golden cases instead.
- */
-const TRAINED_KINDS = ['binary-classification', 'text-classification'];
 
 interface ParityFile {
   model: string;
@@ -55,9 +49,12 @@ function observed(manifest: Manifest, answer: Record<string, unknown>): { values
   }
 }
 
-const trained = listModels(modelsDir)
-  .flatMap((m) => m.versions)
-  .filter((v): v is VersionEntry & { manifest: Manifest } => v.manifest !== null && TRAINED_KINDS.includes(v.manifest.kind));
+/**
+ * The versions this repository trained itself (models/<name>/train.py), each
+ * of which writes parity.json: scikit-learn's predict_proba on held-out
+ * inputs. Versions added with model:add carry golden cases instead.
+ */
+const trained = trainedVersions() as (VersionEntry & { manifest: Manifest })[];
 
 describe('ONNX parity with the training library, every trained model folder', () => {
   it('has trained model folders', () => {
@@ -107,7 +104,7 @@ describe('churn parity through the predict path', () => {
   let model: Model;
 
   beforeAll(async () => {
-    const entry = findVersion('churn', undefined, modelsDir);
+    const entry = findVersion('churn', fixture.version, modelsDir);
     model = await loadModel(entry.dir, entry.manifest!);
   });
   afterAll(() => model.release());

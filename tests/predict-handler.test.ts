@@ -1,7 +1,8 @@
 import { handler as predictHandler } from '../handlers/predict';
 import { isErrorBody, type ErrorBody } from './helpers/error-body';
 import { invoke, type HttpHandler } from './helpers/lambda';
-import { parityFixture } from './helpers/models';
+import { parityFixture, served } from './helpers/models';
+import { route } from './helpers/routes';
 
 const predict = predictHandler as unknown as HttpHandler;
 const fixture = parityFixture();
@@ -17,27 +18,43 @@ function expectError(reply: Awaited<ReturnType<typeof invoke>>, status: number, 
 }
 
 describe('POST /predict', () => {
+  // The default route serves churn's newest version: its golden cases say what it answers.
+  const newest = served('churn');
+  const golden = newest.golden.map((g) => ({ input: g.request, answer: g.answer as { churn_probability: number; churn: boolean } }));
+
   it('scores one customer: churn_probability, churn at the 0.5 threshold, and the model', async () => {
-    const reply = await invoke(predict, { json: customer.input });
+    const reply = await invoke(predict, { json: golden[0]!.input });
     expect(reply.status).toBe(200);
     expect(reply.headers['content-type']).toMatch(/^application\/json/);
     expect(Object.keys(reply.json).sort()).toEqual(['churn', 'churn_probability', 'model']);
     const p = reply.json.churn_probability as number;
-    expect(Math.abs(p - customer.churn_probability)).toBeLessThan(1e-5);
+    expect(Math.abs(p - golden[0]!.answer.churn_probability)).toBeLessThan(1e-5);
     expect(reply.json.churn).toBe(p >= 0.5);
-    expect(reply.json.model).toEqual({ name: 'churn', version: fixture.version });
+    expect(reply.json.churn).toBe(golden[0]!.answer.churn);
+    expect(reply.json.model).toEqual({ name: 'churn', version: newest.version });
   });
 
   it('scores a batch in order: {"instances": [...]} → {"predictions": [...]}', async () => {
-    const reply = await invoke(predict, { json: { instances: others.map((c) => c.input) } });
+    const reply = await invoke(predict, { json: { instances: golden.map((g) => g.input) } });
     expect(reply.status).toBe(200);
     const predictions = reply.json.predictions as { churn_probability: number; churn: boolean }[];
-    expect(predictions).toHaveLength(others.length);
+    expect(predictions).toHaveLength(golden.length);
     predictions.forEach((p, i) => {
-      expect(Math.abs(p.churn_probability - others[i]!.churn_probability)).toBeLessThan(1e-5);
+      expect(Math.abs(p.churn_probability - golden[i]!.answer.churn_probability)).toBeLessThan(1e-5);
       expect(p.churn).toBe(p.churn_probability >= 0.5);
     });
-    expect(reply.json.model).toEqual({ name: 'churn', version: fixture.version });
+    expect(reply.json.model).toEqual({ name: 'churn', version: newest.version });
+  });
+
+  it("scores the fixture's customers as scikit-learn did, through the version they were trained as", async () => {
+    const reply = await invoke(predict, {
+      ...route('POST', '/models/{name}/versions/{version}/predict', { name: 'churn', version: fixture.version }),
+      json: { instances: [customer, ...others].map((c) => c.input) },
+    });
+    expect(reply.status).toBe(200);
+    (reply.json.predictions as { churn_probability: number }[]).forEach((p, i) => {
+      expect(Math.abs(p.churn_probability - [customer, ...others][i]!.churn_probability)).toBeLessThan(1e-5);
+    });
   });
 
   it('gives both churn answers across the fixture (the threshold is applied, not constant)', async () => {
@@ -55,7 +72,7 @@ describe('POST /predict', () => {
     const body = Buffer.from(JSON.stringify(customer.input)).toString('base64');
     const reply = await invoke(predict, { body, isBase64Encoded: true });
     expect(reply.status).toBe(200);
-    expect(Math.abs((reply.json.churn_probability as number) - customer.churn_probability)).toBeLessThan(1e-5);
+    expect(reply.json).toEqual((await invoke(predict, { json: customer.input })).json);
   });
 
   it('scores an unseen categorical value with no column set and warns about it', async () => {
@@ -152,7 +169,7 @@ describe('POST /predict input policy', () => {
     const asText = { ...customer.input, tenure: String(customer.input.tenure), totalcharges: String(customer.input.totalcharges), monthlycharges: String(customer.input.monthlycharges) };
     const reply = await invoke(predict, { json: asText });
     expect(reply.status).toBe(200);
-    expect(Math.abs((reply.json.churn_probability as number) - customer.churn_probability)).toBeLessThan(1e-5);
+    expect(reply.json.churn_probability).toBe((await invoke(predict, { json: customer.input })).json.churn_probability);
     expect(reply.json).not.toHaveProperty('warnings');
   });
 

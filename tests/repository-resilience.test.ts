@@ -5,7 +5,7 @@ import { handler as modelsHandler } from '../handlers/models';
 import { handler as predictHandler } from '../handlers/predict';
 import { addModel } from '../scripts/model-add/main';
 import { invoke, type HttpHandler } from './helpers/lambda';
-import { modelsDir } from './helpers/models';
+import { modelsDir, served } from './helpers/models';
 import { scratchModelsDir, useModelsDir } from './helpers/models-dir';
 import { route } from './helpers/routes';
 
@@ -81,9 +81,12 @@ describe('a broken folder beside good ones', () => {
 });
 
 describe('an edited manifest never serves a wrong answer', () => {
+  // Each edits the served (newest) version's manifest, which the unversioned route then loads.
+  const servedManifest = (dir: string, name: string) => path.join(dir, name, served(name).version, 'model.json');
+
   it('swapped contract values (columns kept consistent): churn is 503 naming the golden case', async () => {
     const dir = scratchModelsDir(true);
-    const file = path.join(dir, 'churn', '1.0.0', 'model.json');
+    const file = servedManifest(dir, 'churn');
     const manifest = JSON.parse(readFileSync(file, 'utf8'));
     const contract = manifest.features.find((f: { name: string }) => f.name === 'contract');
     contract.values = [contract.values[1], contract.values[0], contract.values[2]];
@@ -97,7 +100,7 @@ describe('an edited manifest never serves a wrong answer', () => {
 
   it('swapped intent labels: intent is 503', async () => {
     const dir = scratchModelsDir(true);
-    const file = path.join(dir, 'intent', '1.0.0', 'model.json');
+    const file = servedManifest(dir, 'intent');
     const manifest = JSON.parse(readFileSync(file, 'utf8'));
     manifest.labels = [manifest.labels[2], manifest.labels[1], manifest.labels[0], manifest.labels[3]];
     writeFileSync(file, JSON.stringify(manifest));
@@ -109,7 +112,7 @@ describe('an edited manifest never serves a wrong answer', () => {
 
   it('a changed threshold: churn is 503', async () => {
     const dir = scratchModelsDir(true);
-    const file = path.join(dir, 'churn', '1.0.0', 'model.json');
+    const file = servedManifest(dir, 'churn');
     const manifest = JSON.parse(readFileSync(file, 'utf8'));
     manifest.output.threshold = 0.05;
     writeFileSync(file, JSON.stringify(manifest));
@@ -120,7 +123,7 @@ describe('an edited manifest never serves a wrong answer', () => {
 
 describe('the README\'s add-a-version workflow', () => {
   it('npm run model:add -- models/churn/1.0.0/model.onnx --name churn --version 1.1.0 keeps the kind and answers the same', async () => {
-    const dir = scratchModelsDir(true);
+    const dir = scratchModelsDir(['churn/1.0.0']);
     useModelsDir(dir);
     const added = await addModel({ file: path.join(modelsDir, 'churn', '1.0.0', 'model.onnx'), name: 'churn', version: '1.1.0' });
     expect(added.manifest.kind).toBe('binary-classification');

@@ -1,24 +1,20 @@
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { forgetRepository } from '../../lib/repository/model-repository';
+import { forgetRepository, listModels } from '../../lib/repository/model-repository';
 import { modelsDir } from './models';
 
 /**
  * A fresh models folder in /tmp for a test that adds or breaks models, with
- * copies of the bundled models' manifests and ONNX files when asked. The
- * handlers are pointed at it through MODELS_DIR, as the service reads it.
+ * copies of the manifests and ONNX files of every version in models/ (true),
+ * of the named "name/version" folders, or of none. The handlers are pointed
+ * at it through MODELS_DIR, as the service reads it.
  */
-export function scratchModelsDir(withBundled: boolean): string {
+export function scratchModelsDir(copy: boolean | readonly string[]): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'models-'));
-  if (withBundled) {
-    for (const name of readdirSync(modelsDir).filter((n) => /^[a-z0-9]/.test(n))) {
-      for (const version of readdirSync(path.join(modelsDir, name)).filter((v) => /^[0-9]/.test(v))) {
-        for (const file of ['model.json', 'model.onnx']) {
-          cpSync(path.join(modelsDir, name, version, file), path.join(dir, name, version, file));
-        }
-      }
-    }
+  const folders = copy === true ? listModels(modelsDir).flatMap((m) => m.versions.map((v) => `${v.name}/${v.version}`)) : copy || [];
+  for (const folder of folders) {
+    for (const file of ['model.json', 'model.onnx']) cpSync(path.join(modelsDir, folder, file), path.join(dir, folder, file));
   }
   return dir;
 }

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Manifest } from '../../lib/kinds';
 import type { BinaryClassificationManifest } from '../../lib/kinds/binary-classification/manifest';
-import { findVersion } from '../../lib/repository/model-repository';
+import type { GoldenCase } from '../../lib/manifest/base';
+import { findVersion, listModels, type VersionEntry } from '../../lib/repository/model-repository';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const modelsDir = path.join(repoRoot, 'models');
@@ -24,14 +25,38 @@ export function versionDir(name: string): string {
   return findVersion(name, undefined, modelsDir).dir;
 }
 
-/** The committed parity fixture of a model's newest version (scikit-learn's predict_proba). */
-export function parityFixture(name = 'churn'): ParityFixture {
-  return JSON.parse(readFileSync(path.join(versionDir(name), 'parity.json'), 'utf8')) as ParityFixture;
+/**
+ * The parity fixture (scikit-learn's predict_proba) of a model's newest
+ * trained version: versions added with model:add have none, and a test that
+ * compares answers with it calls that version by `fixture.version`.
+ */
+export function parityFixture<T extends { version: string } = ParityFixture>(name = 'churn'): T {
+  const trained = trainedVersions().filter((v) => v.name === name).at(-1);
+  if (!trained) throw new Error(`${name} has no trained version`);
+  return JSON.parse(readFileSync(path.join(trained.dir, 'parity.json'), 'utf8')) as T;
 }
 
-/** The committed manifest of a model's newest version, as the repository parsed it. */
-export function manifestOf(name: string): Manifest {
+/**
+ * The versions a models/<name>/train.py wrote (their manifests record the
+ * training data), as opposed to those added with model:add, which record
+ * the file they were added from. Each trained version must have parity.json.
+ */
+export function trainedVersions(): VersionEntry[] {
+  return listModels(modelsDir)
+    .flatMap((m) => m.versions)
+    .filter((v) => v.manifest !== null && v.manifest.training !== undefined && !('added_from' in v.manifest.training));
+}
+
+/** The version served when none is named, and its golden cases: what the default and newest-version routes answer. */
+export function served(name: string): { version: string; golden: GoldenCase[] } {
   const entry = findVersion(name, undefined, modelsDir);
+  if (!entry.manifest) throw new Error(`${name}/${entry.version}: ${entry.problem}`);
+  return { version: entry.version, golden: entry.manifest.golden.cases };
+}
+
+/** The committed manifest of a model's version (the newest when none is named), as the repository parsed it. */
+export function manifestOf(name: string, version?: string): Manifest {
+  const entry = findVersion(name, version, modelsDir);
   if (!entry.manifest) throw new Error(`${name}/${entry.version}: ${entry.problem}`);
   return entry.manifest;
 }

@@ -3,7 +3,7 @@ import { chmodSync, copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { parityFixture } from '../helpers/models';
+import { parityFixture, served } from '../helpers/models';
 import { resourcesOfType, template } from './artifacts';
 import { zipPath } from './zip';
 
@@ -36,7 +36,15 @@ describe('the packaged zip, unzipped and run in plain Node as Lambda would', () 
   let output: RunOutput;
   const predictTemplate = readEvent('predict.json');
   const healthEvent = readEvent('health.json');
-  const withBody = (body: unknown): APIGatewayProxyEvent => ({ ...predictTemplate, body: JSON.stringify(body) });
+  // Parity customers go to the version scikit-learn's outputs belong to; /predict serves the newest.
+  const withBody = (body: unknown): APIGatewayProxyEvent => ({
+    ...predictTemplate,
+    resource: '/models/{name}/versions/{version}/predict',
+    path: `/models/churn/versions/${fixture.version}/predict`,
+    pathParameters: { name: 'churn', version: fixture.version },
+    body: JSON.stringify(body),
+  });
+  const newest = served('churn').version;
 
   // Calls, in order: health (cold), the committed events, every parity customer
   // in batches of at most 1000, then the first 20 one by one.
@@ -87,7 +95,7 @@ describe('the packaged zip, unzipped and run in plain Node as Lambda would', () 
   it('reports a cold start on the first health call and a loaded model', () => {
     const first = JSON.parse(output.results[0]!.body);
     const last = JSON.parse(output.results.at(-1)!.body);
-    expect(first).toMatchObject({ status: 'ok', cold_start: true, model: { name: 'churn', version: fixture.version } });
+    expect(first).toMatchObject({ status: 'ok', cold_start: true, model: { name: 'churn', version: newest } });
     expect(last.cold_start).toBe(false);
   });
 
@@ -105,7 +113,7 @@ describe('the packaged zip, unzipped and run in plain Node as Lambda would', () 
 
   it('answers the committed predict event with a prediction', () => {
     const body = JSON.parse(output.results[1]!.body);
-    expect(body).toEqual({ churn_probability: expect.any(Number), churn: body.churn_probability >= 0.5, model: { name: 'churn', version: fixture.version } });
+    expect(body).toEqual({ churn_probability: expect.any(Number), churn: body.churn_probability >= 0.5, model: { name: 'churn', version: newest } });
   });
 
   it(`cannot write outside /tmp (run ${isRoot ? 'as nobody' : 'as this user'} over a read-only copy)`, () => {
