@@ -1,5 +1,5 @@
-import { DATATYPE_NAMES, type Datatype } from '../tensors/datatypes';
-import type { Dim } from '../tensors/shape';
+import { DATATYPE_NAMES } from '../tensors/datatypes';
+import type { TensorSpec } from '../tensors/spec';
 
 /**
  * What every manifest (model.json) holds, whatever its kind. `npm run
@@ -7,12 +7,7 @@ import type { Dim } from '../tensors/shape';
  * writes one by hand. README, "The manifest", documents each field.
  */
 
-/** One graph input or output: its name, protocol datatype and shape (dynamic dimensions as names or null). */
-export interface TensorSpec {
-  name: string;
-  datatype: Datatype;
-  shape: Dim[];
-}
+export type { TensorSpec } from '../tensors/spec';
 
 /**
  * A known input and the answer the model gave it when it was added: a

@@ -1,6 +1,6 @@
 import type { Tensor } from 'onnxruntime-node';
 import { PayloadTooLarge, ValidationFailed } from '../errors';
-import type { TensorSpec } from '../manifest/base';
+import type { TensorSpec } from './spec';
 import { settings } from '../settings';
 import { elementProblem, tensorFrom } from './datatypes';
 import { fitsShape, hasBatchDim, shapeText } from './shape';
