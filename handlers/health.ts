@@ -8,7 +8,7 @@ import { settings } from '../lib/settings';
 preload(settings.defaultModel());
 
 /** GET /health: 200 with the loaded default model, or 503 with the reason it is not ready. */
-export const handler = httpRoute(async () => {
+export const handler = httpRoute('health', async () => {
   const coldStart = takeColdStart();
   const { name, version, kind, sha256, loadedAt, loadMs, goldenMs } = (await getModel(defaultModelName())).info;
   return jsonResponse(200, {

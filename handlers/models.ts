@@ -7,7 +7,7 @@ import { settings } from '../lib/settings';
  * GET /models and GET /models/{name}: read from the manifests only, so this
  * function never loads onnxruntime and its cold start stays small.
  */
-export const handler = httpRoute(async (event) => {
+export const handler = httpRoute('models', async (event) => {
   const name = event.pathParameters?.name;
   return jsonResponse(200, name === undefined ? modelList(settings.defaultModel()) : modelDetail(name));
 });

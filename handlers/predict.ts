@@ -13,7 +13,7 @@ preload(settings.defaultModel());
  * version) and POST /models/{name}/versions/{version}/predict, in the
  * request formats of the model's kind.
  */
-export const handler = jsonRoute(async (event) => {
+export const handler = jsonRoute('predict', async (event) => {
   const { name, version } = event.pathParameters ?? {};
   const model = await getModel(name ?? defaultModelName(), version);
   return jsonResponse(200, await predictWith(model, event.body));

@@ -7,7 +7,7 @@ import { settings } from '../lib/settings';
 preload(settings.defaultModel());
 
 /** POST /v2/models/{name}[/versions/{version}]/infer (Open Inference Protocol). */
-export const handler = jsonRoute(async (event) => {
+export const handler = jsonRoute('v2-infer', async (event) => {
   const { name, version } = event.pathParameters ?? {};
   const model = await getModel(name!, version);
   return jsonResponse(200, await infer(model, event.body));

@@ -13,7 +13,7 @@ preload(settings.defaultModel());
  * model cache and are small, so one warm container serves them all.
  * Not ready answers 503 so that probes can read the status code alone.
  */
-export const handler = httpRoute(async (event) => {
+export const handler = httpRoute('v2-metadata', async (event) => {
   const { name, version } = event.pathParameters ?? {};
   switch (event.resource) {
     case '/v2':

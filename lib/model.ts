@@ -5,6 +5,8 @@ import { goldenDifference } from './golden';
 import { kindOf, type Manifest } from './kinds';
 import type { Feeds, KindRuntime, Outputs, Prediction, RunGraph } from './kinds/kind';
 import type { GoldenCase, TensorSpec } from './manifest/base';
+import { noteInference } from './observability/request-facts';
+import { traced } from './observability/tracing';
 import { readModelFile } from './repository/model-files';
 import { datatypeOf } from './tensors/datatypes';
 import { shapeText } from './tensors/shape';
@@ -105,6 +107,18 @@ export function sessionRunner(session: InferenceSession, manifest: Manifest): Ru
   return (feeds, outputNames) => session.run(feeds, outputNames ?? allOutputs);
 }
 
+/** A request's runs: timed for the InferenceLatency metric and traced (the golden self-test's are not). */
+function observedRunner(run: RunGraph): RunGraph {
+  return async (feeds, outputNames) => {
+    const started = performance.now();
+    try {
+      return await traced('onnxruntime run', () => run(feeds, outputNames));
+    } finally {
+      noteInference(performance.now() - started);
+    }
+  };
+}
+
 /**
  * Loads one model version from its valid manifest: verifies the ONNX file's
  * sha256 before onnxruntime ever sees it, creates the session, checks its
@@ -143,12 +157,13 @@ export async function loadModel(dir: string, manifest: Manifest): Promise<Model>
       loadMs: Math.round((now - started) * 100) / 100,
       goldenMs: Math.round((now - goldenStarted) * 100) / 100,
     };
+    const served = observedRunner(run);
     return {
       manifest,
       info,
       runtime,
-      predict: (body) => runtime.predict(body, run),
-      run,
+      predict: (body) => runtime.predict(body, served),
+      run: served,
       release: () => session.release(),
     };
   } catch (error) {

@@ -1,5 +1,7 @@
 import { ModelLoadError, ModelUnavailable } from './errors';
 import { loadModel, type Model } from './model';
+import { noteModel } from './observability/request-facts';
+import { traced } from './observability/tracing';
 import { findVersion, type VersionEntry } from './repository/model-repository';
 import { settings } from './settings';
 
@@ -16,7 +18,7 @@ async function load(entry: VersionEntry): Promise<ModelState> {
   const { manifest, problem } = entry;
   if (!manifest) return { ready: false, reason: problem ?? 'model.json is invalid' };
   try {
-    const model = await loadModel(entry.dir, manifest);
+    const model = await traced('model load', () => loadModel(entry.dir, manifest));
     // On the process's performance timeline, so a probe (bench/probes/cold.js)
     // can tell when the model became ready without any hook in the code.
     performance.mark(`model-ready ${model.info.name}@${model.info.version}`, { detail: model.info });
@@ -42,7 +44,10 @@ function evictOldest(): void {
  * so retrying would only fail again, slower. Throws ModelNotFound (404).
  */
 export function modelState(name: string, version?: string): Promise<ModelState> {
-  const entry = findVersion(name, version);
+  return stateOf(findVersion(name, version));
+}
+
+function stateOf(entry: VersionEntry): Promise<ModelState> {
   let state = cache.get(entry.dir);
   if (state) {
     cache.delete(entry.dir); // most recently used goes last
@@ -54,9 +59,15 @@ export function modelState(name: string, version?: string): Promise<ModelState> 
   return state;
 }
 
-/** A ready model, or ModelNotFound (404) / ModelUnavailable (503) with the reason. */
+/**
+ * The model a request is for, ready, or ModelNotFound (404) /
+ * ModelUnavailable (503) with the reason. Its repository name and version
+ * go to the request's access line and metrics.
+ */
 export async function getModel(name: string, version?: string): Promise<Model> {
-  const state = await modelState(name, version);
+  const entry = findVersion(name, version);
+  noteModel(entry.name, entry.version);
+  const state = await stateOf(entry);
   if (!state.ready) throw new ModelUnavailable(`model unavailable: ${state.reason}`);
   return state.model;
 }

@@ -1,24 +1,18 @@
 import { invoke, type HttpHandler } from './helpers/lambda';
+import { accessLines, captureOutput } from './helpers/log-lines';
 import { parityFixture } from './helpers/models';
 
 const API_KEY = 'k3y-Va1ue-that-must-never-be-logged-7f3a9c';
+const API_KEY_ID = 'a1b2c3d4e5';
 const MARKER = 'zz-body-marker-zz';
 
 describe('logs at the default level', () => {
-  const written: string[] = [];
   let predict!: HttpHandler;
   let health!: HttpHandler;
-  const spies: jest.SpyInstance[] = [];
 
   beforeAll(() => {
     // Unset is Powertools' default level (INFO), as deployed by serverless.yml.
     delete process.env.POWERTOOLS_LOG_LEVEL;
-    const capture = (chunk: unknown) => {
-      written.push(String(chunk));
-      return true;
-    };
-    spies.push(jest.spyOn(process.stdout, 'write').mockImplementation(capture));
-    spies.push(jest.spyOn(process.stderr, 'write').mockImplementation(capture));
     jest.isolateModules(() => {
       predict = (require('../handlers/predict') as { handler: HttpHandler }).handler;
       health = (require('../handlers/health') as { handler: HttpHandler }).handler;
@@ -26,36 +20,50 @@ describe('logs at the default level', () => {
   });
 
   afterAll(() => {
-    for (const spy of spies) spy.mockRestore();
     process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   });
 
-  it('carry no API key and no request body, over good and bad requests', async () => {
+  it('write one access line per request, with the key id and failing paths, never the key or the body', async () => {
     const customer = parityFixture().cases[0]!.input;
     const headers = { 'content-type': 'application/json', 'x-api-key': API_KEY, 'X-Api-Key': API_KEY };
     const bodies = [
       JSON.stringify(customer),
       JSON.stringify({ ...customer, contract: MARKER, note: MARKER }),
-      JSON.stringify({ instances: [{ ...customer, tenure: MARKER }] }),
+      JSON.stringify({ instances: [customer, { ...customer, tenure: MARKER }] }),
       `{"tenure": "${MARKER}"`,
       JSON.stringify({ [MARKER]: MARKER }),
       JSON.stringify({ ...customer, padding: MARKER.repeat(80_000) }),
     ];
-    const statuses = [];
-    for (const body of bodies) statuses.push((await invoke(predict, { body, headers })).status);
-    statuses.push((await invoke(predict, { body: MARKER, headers: { ...headers, 'content-type': 'text/plain' } })).status);
-    statuses.push((await invoke(health, { method: 'GET', path: '/health', headers })).status);
+    const statuses: number[] = [];
+    const output = await captureOutput(async () => {
+      for (const body of bodies) statuses.push((await invoke(predict, { body, headers, apiKeyId: API_KEY_ID })).status);
+      statuses.push((await invoke(predict, { body: MARKER, headers: { ...headers, 'content-type': 'text/plain' }, apiKeyId: API_KEY_ID })).status);
+      statuses.push((await invoke(health, { method: 'GET', path: '/health', headers, apiKeyId: API_KEY_ID })).status);
+    });
     expect(statuses).toEqual([200, 200, 400, 400, 400, 413, 415, 200]);
 
-    const logs = written.join('');
-    // The capture works: rejected requests are logged (status, code and our own reason only).
-    expect(logs).toContain('"message":"request rejected"');
-    expect(logs).toContain('"code":"validation_failed"');
-    expect(logs).toContain('"reason":"request body is not valid JSON"');
-    expect(logs).toContain('"reason":"Content-Type must be application/json"');
-    expect(logs).not.toContain(API_KEY);
-    expect(logs).not.toContain(MARKER);
-    expect(logs).not.toContain(JSON.stringify(customer).slice(1, 40));
-    expect(logs).not.toMatch(/\n\s+at /); // no stack traces
+    const lines = accessLines(output);
+    expect(lines.map((l) => l.status)).toEqual(statuses);
+    for (const line of lines) {
+      expect(line).toMatchObject({ level: 'INFO', api_key_id: API_KEY_ID, request_id: expect.any(String), duration_ms: expect.any(Number) });
+    }
+    expect(lines.map((l) => l.route_family)).toEqual([...Array(7).fill('predict'), 'health']);
+    // The first two scored one record each with the default model.
+    expect(lines[0]).toMatchObject({ route: '/predict', method: 'POST', model: 'churn', records: 1, inference_ms: expect.any(Number) });
+    expect(lines[1]).toMatchObject({ warnings: 2 }); // an unknown contract value, an unknown field
+    // Rejections: their code and the failing field's path, not the value.
+    expect(lines[2]).toMatchObject({ code: 'validation_failed', error_paths: ['/instances/1/tenure'], model: 'churn' });
+    expect(lines[2]).not.toHaveProperty('records');
+    expect(lines[3]).toMatchObject({ code: 'invalid_json' });
+    expect(lines[4]).toMatchObject({ code: 'validation_failed' });
+    expect(lines[5]).toMatchObject({ code: 'payload_too_large' });
+    expect(lines[6]).toMatchObject({ code: 'unsupported_media_type' });
+    // Nothing else at INFO: no WARN about reserved keys, no second line per rejection.
+    expect(output.json.filter((l) => !('_aws' in l) && l.message !== 'request')).toEqual([]);
+
+    expect(output.text).not.toContain(API_KEY);
+    expect(output.text).not.toContain(MARKER);
+    expect(output.text).not.toContain(JSON.stringify(customer).slice(1, 40));
+    expect(output.text).not.toMatch(/\n\s+at /); // no stack traces
   });
 });

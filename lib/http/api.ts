@@ -1,10 +1,16 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import httpCors from '@middy/http-cors';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { logger } from '../logger';
+import { metrics } from '../observability/metrics';
+import { observeRequest } from '../observability/observe-request';
+import type { RouteFamily } from '../observability/request-facts';
+import { tracer } from '../observability/tracing';
 import { errorResponse } from './error-response';
 import { jsonBody, type JsonEvent } from './json-body';
 
@@ -12,13 +18,19 @@ type Handler<TEvent> = (event: TEvent, context: Context) => Promise<APIGatewayPr
 
 /**
  * The middleware chain every HTTP route shares. Order matters: middy runs
- * `after`/`onError` in reverse, so errorResponse shapes the error first and
- * the CORS and security headers are added to error responses too.
+ * `after`/`onError` in reverse, so errorResponse shapes the error first, the
+ * CORS and security headers are added to error responses too, observeRequest
+ * then sees the final answer, and the metrics are flushed and the trace
+ * closed last.
  */
-function chain<TEvent>(handler: Handler<TEvent>) {
+function chain<TEvent>(family: RouteFamily, handler: Handler<TEvent>) {
   return middy<TEvent, APIGatewayProxyResult>(handler)
     .use(httpHeaderNormalizer())
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    // The answer is never attached to the trace: it can hold what clients sent.
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(observeRequest(family))
     // Any origin, as API Gateway's preflight (cors: true) allows: callers
     // authenticate with an API key, not cookies, so no credentials are shared.
     .use(httpCors({ origin: '*' }))
@@ -30,11 +42,11 @@ function chain<TEvent>(handler: Handler<TEvent>) {
 }
 
 /** A route with no request body (GET). */
-export function httpRoute(handler: Handler<APIGatewayProxyEvent>) {
-  return chain(handler);
+export function httpRoute(family: RouteFamily, handler: Handler<APIGatewayProxyEvent>) {
+  return chain(family, handler);
 }
 
 /** A route whose body is JSON: the handler gets it parsed, not yet validated. */
-export function jsonRoute(handler: Handler<JsonEvent>) {
-  return chain(handler).use(jsonBody());
+export function jsonRoute(family: RouteFamily, handler: Handler<JsonEvent>) {
+  return chain(family, handler).use(jsonBody());
 }

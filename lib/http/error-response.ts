@@ -2,6 +2,8 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { ServiceError, type ErrorDetail } from '../errors';
 import { logger } from '../logger';
+import { noteError } from '../observability/request-facts';
+import { shorten } from '../shorten';
 import { jsonResponse } from './response';
 
 interface DescribedError {
@@ -44,21 +46,20 @@ function describe(error: unknown): DescribedError {
 }
 
 /**
- * The one place errors become responses. Logs carry the status, code and
- * message (our own words, client text shortened), never the request body,
- * headers or a stack trace.
+ * The one place errors become responses. An internal error is logged with
+ * its name and message, never the request body, headers or a stack trace.
  */
 export function errorResponse(): MiddlewareObj<unknown, APIGatewayProxyResult> {
   return {
     onError: (request) => {
       const described = describe(request.error);
-      const { status, code, message } = described;
+      const { status, code, details } = described;
+      // The request's access line (lib/observability) names the code and the
+      // failing fields' paths; a client's values never reach a log.
+      noteError(code, details.map((d) => shorten(d.path)));
       if (status >= 500) {
         const cause = request.error;
-        logger.error('request failed', { status, code, error: cause instanceof Error ? `${cause.name}: ${cause.message}` : 'non-error thrown' });
-      } else {
-        // "message" is a key Powertools' logger reserves (and drops): the reason goes as "reason".
-        logger.warn('request rejected', { status, code, reason: message });
+        logger.error('request failed', { status, code, cause: cause instanceof Error ? `${cause.name}: ${cause.message}` : 'non-error thrown' });
       }
       request.response = jsonResponse(status, errorBody(described, request.context.awsRequestId));
     },

@@ -7,11 +7,25 @@ export type Outputs = InferenceSession.OnnxValueMapType;
 /** Runs the model's session; output names select a subset (all when omitted). */
 export type RunGraph = (feeds: Feeds, outputNames?: readonly string[]) => Promise<Outputs>;
 
+/**
+ * One figure about a batch's answers, published as a metric so a dashboard
+ * shows when what the model predicts drifts (README, "Metrics"). The name is
+ * the kind's or a label from the manifest, never client text.
+ */
+export interface Signal {
+  metric: string;
+  unit: 'Count' | 'Percent' | 'None';
+  value: number;
+}
+
 export interface Prediction {
   /** The answer body without the model reference, which the route adds. */
   body: Record<string, unknown>;
   /** Problems that did not stop the request (fields ignored, unknown categories). */
   warnings: ErrorDetail[];
+  /** Records (or tensor rows) scored. */
+  records: number;
+  signals: Signal[];
 }
 
 /** One loaded model's kind-specific behaviour, built once from its manifest. */
@@ -26,6 +40,12 @@ export interface KindRuntime {
   goldenRequest(golden: GoldenCase): unknown;
   /** What a golden case records of an answer (a large tensor: a sample of it). */
   goldenView(answer: Record<string, unknown>): unknown;
+  /**
+   * What the kind reads from a batch's outputs for drift metrics: computed on
+   * the graph's outputs, so the Open Inference Protocol route gets the same
+   * figures as predict. `count` is the batch's row count.
+   */
+  signals(outputs: Outputs, count: number): Signal[];
   /** Strings bound for the graph, prepared as this kind's predict route prepares them (the Open Inference Protocol route uses it). */
   prepareStrings(input: string, values: string[]): string[];
 }

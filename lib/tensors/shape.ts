@@ -24,6 +24,11 @@ export function fitsShape(declared: readonly Dim[], actual: readonly number[]): 
   return declared.length === actual.length && declared.every((d, i) => typeof d !== 'number' || d === actual[i]);
 }
 
+/** The rows of a tensor for counting records scored: its first dimension, 1 for a scalar. */
+export function leadingDim(dims: readonly number[]): number {
+  return dims.length > 0 ? dims[0]! : 1;
+}
+
 export function elementCount(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }

@@ -10,6 +10,8 @@ export interface EventOptions {
   /** The route template, e.g. "/models/{name}/predict"; defaults to the path. */
   resource?: string;
   pathParameters?: Record<string, string>;
+  /** API Gateway's id of the caller's key (requestContext.identity.apiKeyId). */
+  apiKeyId?: string;
 }
 
 /** An API Gateway REST (v1) proxy event, as Lambda receives it. */
@@ -34,7 +36,7 @@ export function apiEvent(options: EventOptions = {}): APIGatewayProxyEvent {
       authorizer: null,
       protocol: 'HTTP/1.1',
       httpMethod: method,
-      identity: {} as APIGatewayProxyEvent['requestContext']['identity'],
+      identity: (options.apiKeyId === undefined ? {} : { apiKeyId: options.apiKeyId }) as APIGatewayProxyEvent['requestContext']['identity'],
       path: `/test${path}`,
       stage: 'test',
       requestId: randomUUID(),

@@ -61,8 +61,13 @@ describe.each(stages)('compiled CloudFormation of $name', ({ name, stage, archit
   });
 
   it('gives every function the runtime, architecture, memory, timeout, log retention and concurrency cap of serverless.yml', () => {
-    const functions = resourcesOfType(t, 'AWS::Lambda::Function');
-    expect(functions.map(([, fn]) => fn.Properties.FunctionName).sort()).toEqual(Object.values(service.functions).map((f) => f.name).sort());
+    const all = resourcesOfType(t, 'AWS::Lambda::Function');
+    const names = Object.values(service.functions).map((f) => f.name);
+    const functions = all.filter(([, fn]) => names.includes(fn.Properties.FunctionName));
+    expect(functions.map(([, fn]) => fn.Properties.FunctionName).sort()).toEqual([...names].sort());
+    // The only other function is osls's custom resource that sets API Gateway's
+    // CloudWatch role for access logs (README, "Observability").
+    expect(all.filter((f) => !functions.includes(f)).map(([, fn]) => fn.Properties.FunctionName)).toEqual([`ml-inference-${stage}-custom-resource-apigw-cw-role`]);
     const { provider } = service;
     expect(provider.runtime).toBe('nodejs22.x');
     expect(provider.architecture).toBe(architecture);
@@ -78,7 +83,9 @@ describe.each(stages)('compiled CloudFormation of $name', ({ name, stage, archit
       expect(fn.Properties.Environment.Variables.DEFAULT_MODEL).toBe('churn');
     }
     const logGroups = resourcesOfType(t, 'AWS::Logs::LogGroup');
-    expect(logGroups).toHaveLength(functions.length);
+    // One per function, and API Gateway's access log.
+    expect(logGroups.map(([id]) => id)).toContain('ApiGatewayLogGroup');
+    expect(logGroups).toHaveLength(functions.length + 1);
     for (const [, group] of logGroups) expect(group.Properties.RetentionInDays).toBe(provider.logRetentionInDays);
   });
 });

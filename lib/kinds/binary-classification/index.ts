@@ -5,6 +5,7 @@ import { shapeText } from '../../tensors/shape';
 import type { ModelKind } from '../kind';
 import { floatOutput, roundProbability } from '../records/outputs';
 import { recordRuntime, recordsRequestSchema } from '../records/runtime';
+import { binarySignals } from '../records/signals';
 import { columnNames, manifestFields, type BinaryClassificationManifest, type Feature } from './manifest';
 import { createEncoder } from './one-hot-encoder';
 
@@ -73,6 +74,7 @@ export const binaryClassification: ModelKind<BinaryClassificationManifest> = {
         const p = floatOutput(outputs, output, count);
         return Array.from(p, (value) => ({ [probability]: roundProbability(value), [label]: value >= threshold }));
       },
+      signals: (outputs, count) => binarySignals(floatOutput(outputs, output, count), threshold),
     });
   },
 };

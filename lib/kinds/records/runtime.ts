@@ -1,7 +1,8 @@
 import { ajv } from '../../ajv';
+import { traced } from '../../observability/tracing';
 import type { GoldenCase } from '../../manifest/base';
 import { assertFinite } from '../../tensors/finite';
-import { unchangedStrings, type Feeds, type KindRuntime, type Outputs } from '../kind';
+import { unchangedStrings, type Feeds, type KindRuntime, type Outputs, type Signal } from '../kind';
 import { MAX_WARNINGS, parseRecords, recordPointer, type FeatureRecord, type FieldKinds } from './request';
 
 /** Something about one record that did not stop it being scored. */
@@ -23,6 +24,8 @@ export interface RecordCodec {
   fields: FieldKinds;
   encode(records: readonly FeatureRecord[]): { feeds: Feeds; notes: RecordNote[] };
   answers(outputs: Outputs, count: number): Record<string, unknown>[];
+  /** The batch's drift figures (./signals.ts), from the same outputs. */
+  signals(outputs: Outputs, count: number): Signal[];
   /** Outputs whose values must be finite for an answer to exist. */
   checkedOutputs: readonly string[];
   prepareStrings?: (input: string, values: string[]) => string[];
@@ -43,8 +46,10 @@ export function recordRuntime(modelName: string, codec: RecordCodec): KindRuntim
   const validate = ajv.compile(codec.schema);
   return {
     async predict(body, run) {
-      const request = parseRecords(body, codec.fields, validate, modelName);
-      const { feeds, notes } = codec.encode(request.records);
+      const { request, feeds, notes } = traced('encode', () => {
+        const request = parseRecords(body, codec.fields, validate, modelName);
+        return { request, ...codec.encode(request.records) };
+      });
       const outputs = await run(feeds);
       assertFinite(outputs, codec.checkedOutputs, (row) => recordPointer(request.single, row));
       const answers = codec.answers(outputs, request.records.length);
@@ -52,8 +57,10 @@ export function recordRuntime(modelName: string, codec: RecordCodec): KindRuntim
         ...request.warnings,
         ...notes.map((n) => ({ path: recordPointer(request.single, n.index, n.field), problem: n.problem })),
       ].slice(0, MAX_WARNINGS);
-      return { body: request.single ? { ...answers[0] } : { predictions: answers }, warnings };
+      const count = request.records.length;
+      return { body: request.single ? { ...answers[0] } : { predictions: answers }, warnings, records: count, signals: codec.signals(outputs, count) };
     },
+    signals: codec.signals,
     goldenRequest: (golden: GoldenCase) => golden.request,
     goldenView: (answer) => answer,
     prepareStrings: codec.prepareStrings ?? unchangedStrings,

@@ -5,6 +5,7 @@ import { shapeText } from '../../tensors/shape';
 import type { ModelKind } from '../kind';
 import { argmax, floatOutput, roundProbability, rowOf } from '../records/outputs';
 import { recordRuntime, recordsRequestSchema } from '../records/runtime';
+import { argmaxRows, labelCountSignals, meanSignal } from '../records/signals';
 import { FLOAT_DATATYPES, isBatchVector, isColumn, LABEL_DATATYPES } from './signature';
 
 /**
@@ -115,6 +116,10 @@ export const tabular: ModelKind<TabularManifest> = {
             probabilities: Object.fromEntries(labels.map((l, j) => [String(l), roundProbability(row[j]!)])),
           };
         });
+      },
+      signals(outputs, count) {
+        if (manifest.task === 'regressor') return meanSignal(floatOutput(outputs, value!, count));
+        return labelCountSignals(labels, argmaxRows(floatOutput(outputs, probabilities!, count * labels.length), count));
       },
       prepareStrings(input, values) {
         if (values.some((v) => v.length > MAX_TEXT)) throw new ValidationFailed(`input "${input}": BYTES data must be strings of at most ${MAX_TEXT} characters`);

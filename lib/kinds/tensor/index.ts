@@ -1,12 +1,13 @@
 import { PayloadTooLarge, ValidationFailed, type ErrorDetail } from '../../errors';
 import { pointer } from '../../json-pointer';
 import type { GoldenCase, ManifestBase, TensorSpec } from '../../manifest/base';
+import { traced } from '../../observability/tracing';
 import { settings } from '../../settings';
 import { shorten } from '../../shorten';
 import { elementSchema, jsonElements } from '../../tensors/datatypes';
 import { assertFinite } from '../../tensors/finite';
 import { checkShape, tensorOf } from '../../tensors/from-json';
-import { hasBatchDim, inferShape, nest, protocolShape, shapeText, type Dim } from '../../tensors/shape';
+import { hasBatchDim, inferShape, leadingDim, nest, protocolShape, shapeText, type Dim } from '../../tensors/shape';
 import { isPlainObject, MAX_WARNINGS } from '../records/request';
 import { unchangedStrings, type Feeds, type KindRuntime, type ModelKind, type Outputs } from '../kind';
 import { generateTensor } from './generate';
@@ -183,11 +184,11 @@ export const tensor: ModelKind<TensorManifest> = {
           .slice(0, MAX_WARNINGS)
           .map((k) => ({ path: pointer(k), problem: 'unknown field, ignored' }));
         if (hasColumns) {
-          const feeds = columnarFeeds(body.inputs, inputs, prepareStrings);
+          const feeds = traced('encode', () => columnarFeeds(body.inputs, inputs, prepareStrings));
           const outputs = await run(feeds);
           assertFinite(outputs, outputNames, () => '/inputs');
           const answer = outputSpecs.length === 1 ? nestedOutput(outputs, outputNames[0]!) : Object.fromEntries(outputNames.map((n) => [n, nestedOutput(outputs, n)]));
-          return { body: { outputs: answer }, warnings };
+          return { body: { outputs: answer }, warnings, records: leadingDim(outputs[outputNames[0]!]!.dims), signals: [] };
         }
         const problem = rowFormatProblem(inputs);
         if (problem) throw new ValidationFailed(problem, [{ path: '/instances', problem: 'row format not possible for this model' }]);
@@ -198,10 +199,12 @@ export const tensor: ModelKind<TensorManifest> = {
         if (instances.length > settings.maxBatch()) {
           throw new PayloadTooLarge(`"instances" holds ${instances.length} rows; at most ${settings.maxBatch()} are accepted per request`);
         }
-        const outputs = await run(rowFeeds(instances, inputs, prepareStrings));
+        const outputs = await run(traced('encode', () => rowFeeds(instances, inputs, prepareStrings)));
         assertFinite(outputs, outputNames, (row) => pointer('instances', row));
-        return { body: { predictions: rowAnswers(outputs, outputSpecs, instances.length) }, warnings };
+        return { body: { predictions: rowAnswers(outputs, outputSpecs, instances.length) }, warnings, records: instances.length, signals: [] };
       },
+      // A tensor's meaning is the model's own: no drift figure can be read from it generically.
+      signals: () => [],
       goldenRequest: (golden: GoldenCase) => ({
         inputs: Object.fromEntries(
           inputs.map((spec, i) => [spec.name, generateTensor(spec.datatype, golden.shapes?.[spec.name] ?? [], (golden.seed ?? 0) + i)]),

@@ -5,6 +5,7 @@ import { shapeText } from '../../tensors/shape';
 import type { ModelKind } from '../kind';
 import { argmax, floatOutput, roundProbability, rowOf } from '../records/outputs';
 import { recordRuntime, recordsRequestSchema } from '../records/runtime';
+import { argmaxRows, labelCountSignals } from '../records/signals';
 
 /** Text classification: one string per record into a string tensor [N]; a probability per label out. */
 export interface TextClassificationManifest extends ManifestBase {
@@ -92,6 +93,7 @@ export const textClassification: ModelKind<TextClassificationManifest> = {
           return { [manifest.output.label]: labels[argmax(row)], [manifest.output.probabilities]: probabilities };
         });
       },
+      signals: (outputs, count) => labelCountSignals(labels, argmaxRows(floatOutput(outputs, output, count * labels.length), count)),
       // The Open Inference Protocol route's strings: same limit, same preparation.
       prepareStrings(name, values) {
         if (values.some((v) => v.length > manifest.text.maxLength)) {

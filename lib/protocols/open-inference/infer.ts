@@ -5,11 +5,13 @@ import { pointer } from '../../json-pointer';
 import type { Feeds } from '../../kinds/kind';
 import type { TensorSpec } from '../../manifest/base';
 import type { Model } from '../../model';
+import { noteScored } from '../../observability/request-facts';
+import { traced } from '../../observability/tracing';
 import { shorten } from '../../shorten';
 import { jsonElements } from '../../tensors/datatypes';
 import { assertFinite } from '../../tensors/finite';
 import { checkShape, tensorOf } from '../../tensors/from-json';
-import { flattenToShape } from '../../tensors/shape';
+import { flattenToShape, leadingDim } from '../../tensors/shape';
 
 /**
  * POST /v2/models/{name}[/versions/{v}]/infer: tensors in, tensors out, for
@@ -74,16 +76,11 @@ function toTensor(model: Model, spec: TensorSpec, input: RequestInput, index: nu
   return tensorOf(spec, input.shape, flat.values, at, model.runtime.prepareStrings);
 }
 
-export async function infer(model: Model, body: unknown): Promise<Record<string, unknown>> {
-  validateRequest ??= ajv.compile<InferenceRequest>(inferenceRequestSchema);
-  if (!validateRequest(body)) {
-    const first = validateRequest.errors?.[0];
-    const path = first?.instancePath ?? '';
-    throw new ValidationFailed(`invalid inference request: ${path || '/'} ${first?.message ?? ''}`.trim(), [{ path, problem: first?.message ?? 'is invalid' }]);
-  }
-  const { inputs: inputSpecs, outputs: outputSpecs } = model.manifest.onnx;
+/** The graph's feeds from the request's inputs: each known, given once, of the declared datatype and shape. */
+function feedsOf(model: Model, requestInputs: RequestInput[]): Feeds {
+  const inputSpecs = model.manifest.onnx.inputs;
   const feeds: Feeds = {};
-  body.inputs.forEach((input, index) => {
+  requestInputs.forEach((input, index) => {
     const spec = inputSpecs.find((s) => s.name === input.name);
     if (!spec) {
       throw new ValidationFailed(`unknown input "${shorten(input.name)}"; the model takes ${names(inputSpecs)}`, [{ path: pointer('inputs', index, 'name'), problem: 'unknown input' }]);
@@ -93,6 +90,18 @@ export async function infer(model: Model, body: unknown): Promise<Record<string,
   });
   const missing = inputSpecs.find((s) => !feeds[s.name]);
   if (missing) throw new ValidationFailed(`input "${missing.name}" is missing; the model takes ${names(inputSpecs)}`, [{ path: '/inputs', problem: `needs "${missing.name}"` }]);
+  return feeds;
+}
+
+export async function infer(model: Model, body: unknown): Promise<Record<string, unknown>> {
+  validateRequest ??= ajv.compile<InferenceRequest>(inferenceRequestSchema);
+  if (!validateRequest(body)) {
+    const first = validateRequest.errors?.[0];
+    const path = first?.instancePath ?? '';
+    throw new ValidationFailed(`invalid inference request: ${path || '/'} ${first?.message ?? ''}`.trim(), [{ path, problem: first?.message ?? 'is invalid' }]);
+  }
+  const { outputs: outputSpecs } = model.manifest.onnx;
+  const feeds = traced('encode', () => feedsOf(model, body.inputs));
 
   // No "outputs", or an empty list: every output (README, "Open Inference Protocol").
   const requested = body.outputs?.length ? [...new Set(body.outputs.map((o) => o.name))] : outputSpecs.map((o) => o.name);
@@ -103,6 +112,9 @@ export async function infer(model: Model, body: unknown): Promise<Record<string,
 
   const results = await model.run(feeds, requested);
   assertFinite(results, requested, (row) => `/inputs (row ${row})`);
+  // The kind's drift figures need every output it reads: only when all were computed.
+  const rows = leadingDim(feeds[body.inputs[0]!.name]!.dims);
+  noteScored(rows, requested.length === outputSpecs.length ? model.runtime.signals(results, rows) : [], 0);
   const outputs = requested.map((name) => {
     const tensor = results[name]!;
     const spec = outputSpecs.find((o) => o.name === name)!;

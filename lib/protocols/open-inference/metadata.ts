@@ -1,3 +1,4 @@
+import { noteModel } from '../../observability/request-facts';
 import { findManifest } from '../../repository/model-repository';
 import type { TensorSpec } from '../../manifest/base';
 import { settings } from '../../settings';
@@ -21,6 +22,7 @@ export function serverMetadata(): Record<string, unknown> {
 /** Every input and output of the graph, dynamic dimensions as -1. 503 for an unusable manifest. */
 export function modelMetadata(name: string, version?: string): Record<string, unknown> {
   const { entry, manifest } = findManifest(name, version);
+  noteModel(entry.name, entry.version);
   return {
     name: entry.name,
     versions: entry.versions,

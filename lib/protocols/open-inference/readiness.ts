@@ -1,9 +1,11 @@
 import { modelState } from '../../registry';
+import { noteModel } from '../../observability/request-facts';
 import { findManifest, listModels } from '../../repository/model-repository';
 
 /** Model ready: the version loads and passes its checks and golden cases. An unusable manifest: 503 with the reason. */
 export async function modelReady(name: string, version?: string): Promise<{ name: string; ready: boolean; reason?: string }> {
-  findManifest(name, version);
+  const { entry } = findManifest(name, version);
+  noteModel(entry.name, entry.version);
   const state = await modelState(name, version);
   return state.ready ? { name, ready: true } : { name, ready: false, reason: state.reason };
 }

@@ -1,4 +1,5 @@
 import { kindOf } from '../../kinds';
+import { noteModel } from '../../observability/request-facts';
 import { findManifest, listModels } from '../../repository/model-repository';
 
 /**
@@ -25,6 +26,7 @@ export function modelList(defaultName: string | undefined): Record<string, unkno
 /** GET /models/{name}: what to send, what comes back, and how well it did. 503 for an unusable manifest. */
 export function modelDetail(name: string, version?: string): Record<string, unknown> {
   const { entry, manifest } = findManifest(name, version);
+  noteModel(entry.name, entry.version);
   const kind = kindOf(manifest);
   const training = (manifest.training ?? {}) as { metrics?: unknown };
   return {

@@ -1,0 +1,77 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Signal } from '../kinds/kind';
+import { settings } from '../settings';
+import type { RequestFacts } from './request-facts';
+
+/**
+ * The one EMF publisher (namespace from POWERTOOLS_METRICS_NAMESPACE in
+ * serverless.yml). Every metric the service writes is in METRIC_CATALOG,
+ * which the README's table, the dashboard and the tests read.
+ */
+export const metrics = new Metrics({ serviceName: settings.serviceName() });
+
+/** Which dimensions a metric is published with (README, "Metrics"). */
+export type DimensionSet = 'request' | 'error' | 'service' | 'cold-start';
+
+export const DIMENSIONS: Record<DimensionSet, readonly string[]> = {
+  // model and version only once a request named a model the repository holds.
+  request: ['service', 'route_family', 'model', 'version'],
+  error: ['service', 'route_family', 'code'],
+  service: ['service'],
+  'cold-start': ['service', 'function_name'],
+};
+
+export interface MetricEntry {
+  /** A name, or a pattern ("Predicted.<label>") for one metric per label. */
+  name: string;
+  unit: 'Count' | 'Milliseconds' | 'Percent' | 'None';
+  dimensions: DimensionSet;
+  description: string;
+}
+
+export const METRIC_CATALOG: readonly MetricEntry[] = [
+  { name: 'Requests', unit: 'Count', dimensions: 'request', description: 'requests answered by a function, any status' },
+  { name: 'Latency', unit: 'Milliseconds', dimensions: 'request', description: 'the handler, from its first middleware to its answer' },
+  { name: 'InferenceLatency', unit: 'Milliseconds', dimensions: 'request', description: "onnxruntime's run, for requests that reached the model" },
+  { name: 'RecordsScored', unit: 'Count', dimensions: 'request', description: 'records (or tensor rows) in an answered batch' },
+  { name: 'ClientErrors', unit: 'Count', dimensions: 'request', description: '1 for an answer with a 4xx status, else 0 (its average is the rate)' },
+  { name: 'ServerErrors', unit: 'Count', dimensions: 'request', description: '1 for an answer with a 5xx status, else 0' },
+  { name: 'MeanProbability', unit: 'None', dimensions: 'request', description: "binary classification: the batch's mean positive probability" },
+  { name: 'PositiveRate', unit: 'Percent', dimensions: 'request', description: 'binary classification: share of the batch at or above the threshold' },
+  { name: 'Predicted.<label>', unit: 'Count', dimensions: 'request', description: 'classifiers: records predicted as each label (first 50 labels)' },
+  { name: 'PredictedOther', unit: 'Count', dimensions: 'request', description: 'classifiers: records predicted as a label beyond the first 50' },
+  { name: 'MeanPrediction', unit: 'None', dimensions: 'request', description: "regressors: the batch's mean predicted value" },
+  { name: 'Errors', unit: 'Count', dimensions: 'error', description: 'rejected or failed requests, by error code (README, "Errors")' },
+  { name: 'ModelNotReady', unit: 'Count', dimensions: 'service', description: 'requests that met a model that could not load (a 503)' },
+  { name: 'ColdStart', unit: 'Count', dimensions: 'cold-start', description: "a container's first request (Powertools)" },
+];
+
+const SIGNAL_UNITS: Record<Signal['unit'], (typeof MetricUnit)[keyof typeof MetricUnit]> = { Count: MetricUnit.Count, Percent: MetricUnit.Percent, None: MetricUnit.NoUnit };
+
+/**
+ * Adds the finished request's metrics to the buffer that Powertools'
+ * logMetrics middleware flushes as one EMF line (plus one per error line).
+ */
+export function addRequestMetrics(facts: RequestFacts, status: number, durationMs: number, code: string | undefined): void {
+  metrics.addDimension('route_family', facts.family);
+  if (facts.model !== undefined && facts.version !== undefined) {
+    metrics.addDimension('model', facts.model);
+    metrics.addDimension('version', facts.version);
+  }
+  metrics.addMetric('Requests', MetricUnit.Count, 1);
+  metrics.addMetric('Latency', MetricUnit.Milliseconds, durationMs);
+  metrics.addMetric('ClientErrors', MetricUnit.Count, status >= 400 && status < 500 ? 1 : 0);
+  metrics.addMetric('ServerErrors', MetricUnit.Count, status >= 500 ? 1 : 0);
+  if (facts.inferenceMs > 0) metrics.addMetric('InferenceLatency', MetricUnit.Milliseconds, facts.inferenceMs);
+  if (status < 400 && facts.records !== undefined) {
+    metrics.addMetric('RecordsScored', MetricUnit.Count, facts.records);
+    for (const signal of facts.signals) metrics.addMetric(signal.metric, SIGNAL_UNITS[signal.unit], signal.value);
+  }
+  if (code !== undefined) {
+    const single = metrics.singleMetric();
+    single.addDimension('route_family', facts.family);
+    single.addDimension('code', code);
+    single.addMetric('Errors', MetricUnit.Count, 1);
+  }
+  if (status === 503) metrics.singleMetric().addMetric('ModelNotReady', MetricUnit.Count, 1);
+}

@@ -1,0 +1,62 @@
+import type { MiddlewareObj, Request } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { logger } from '../logger';
+import { addRequestMetrics } from './metrics';
+import { beginRequest, endRequest, type RouteFamily } from './request-facts';
+import { tracer } from './tracing';
+
+type HttpRequest = Request<unknown, APIGatewayProxyResult>;
+
+const round2 = (ms: number) => Math.round(ms * 100) / 100;
+
+/**
+ * Every request leaves one INFO access line and one EMF line (README,
+ * "Observability"). The line carries the route template, the repository's
+ * model name and version, the status and the API key's id (API Gateway's
+ * identity, never the key itself); a rejection adds its error code and the
+ * failing fields' paths. Nothing the client sent is copied into it.
+ *
+ * It sits outside the error middleware, so it sees the final status of every
+ * answer, and inside Powertools' logMetrics and tracer middlewares, which
+ * flush the metrics and close the trace after it.
+ */
+export function observeRequest(family: RouteFamily): MiddlewareObj<unknown, APIGatewayProxyResult> {
+  const finish = (request: HttpRequest) => {
+    const facts = endRequest();
+    if (!facts) return;
+    const status = request.response?.statusCode ?? 500;
+    const durationMs = round2(performance.now() - facts.started);
+    addRequestMetrics(facts, status, durationMs, facts.code);
+    if (facts.model !== undefined && tracer.isTracingEnabled()) {
+      tracer.putAnnotation('model', facts.model);
+      tracer.putAnnotation('version', facts.version ?? '');
+    }
+    // The event's shape is API Gateway's; a malformed one must not break the line.
+    const event = request.event as Partial<APIGatewayProxyEvent> | undefined;
+    logger.info('request', {
+      route: event?.resource,
+      method: event?.httpMethod,
+      route_family: facts.family,
+      status,
+      duration_ms: durationMs,
+      model: facts.model,
+      version: facts.version,
+      records: facts.records,
+      inference_ms: facts.inferenceMs > 0 ? round2(facts.inferenceMs) : undefined,
+      warnings: facts.warnings > 0 ? facts.warnings : undefined,
+      request_id: event?.requestContext?.requestId,
+      api_key_id: event?.requestContext?.identity?.apiKeyId ?? undefined,
+      code: facts.code,
+      error_paths: facts.errorPaths?.length ? facts.errorPaths : undefined,
+    });
+    // With POWERTOOLS_LOGGER_SAMPLE_RATE, a share of requests log at DEBUG: the batch's drift figures too.
+    logger.debug('request signals', { signals: facts.signals });
+  };
+  return {
+    before: () => {
+      beginRequest(family);
+    },
+    after: finish,
+    onError: finish,
+  };
+}

@@ -1,0 +1,73 @@
+import type { Signal } from '../kinds/kind';
+
+/** The functions' kinds of work, one dimension value each (serverless.yml's function names). */
+export type RouteFamily = 'predict' | 'health' | 'models' | 'v2-metadata' | 'v2-infer';
+
+/**
+ * What the code learns about the request under way, for its access line and
+ * metrics (./observe-request.ts). Names come from the repository (the
+ * manifest), never from the client's text, so metric dimensions stay bounded.
+ */
+export interface RequestFacts {
+  readonly family: RouteFamily;
+  readonly started: number;
+  model?: string;
+  version?: string;
+  records?: number;
+  /** Time inside onnxruntime's run, summed over the request's runs. */
+  inferenceMs: number;
+  signals: Signal[];
+  warnings: number;
+  /** A rejected or failed request: its error code and the failing fields' JSON pointers. */
+  code?: string;
+  errorPaths?: string[];
+}
+
+/**
+ * The request under way. One slot, as Powertools keeps its logger keys and
+ * metrics: Lambda sends a container one event at a time, and so does
+ * serverless-offline (one worker per concurrent request).
+ */
+let current: RequestFacts | undefined;
+
+export function beginRequest(family: RouteFamily): RequestFacts {
+  current = { family, started: performance.now(), inferenceMs: 0, signals: [], warnings: 0 };
+  return current;
+}
+
+/** The finished request's facts; none are taken after this. */
+export function endRequest(): RequestFacts | undefined {
+  const facts = current;
+  current = undefined;
+  return facts;
+}
+
+/** Whether a handler is running (model loading during Lambda's init is outside any request). */
+export function requestUnderWay(): boolean {
+  return current !== undefined;
+}
+
+/** The repository's name and version of the model the request resolved to. */
+export function noteModel(name: string, version: string): void {
+  if (!current) return;
+  current.model = name;
+  current.version = version;
+}
+
+export function noteInference(ms: number): void {
+  if (current) current.inferenceMs += ms;
+}
+
+export function noteScored(records: number, signals: Signal[], warnings: number): void {
+  if (!current) return;
+  current.records = records;
+  current.signals = signals;
+  current.warnings = warnings;
+}
+
+/** Set by the one error middleware (lib/http/error-response.ts). */
+export function noteError(code: string, errorPaths: string[]): void {
+  if (!current) return;
+  current.code = code;
+  current.errorPaths = errorPaths;
+}

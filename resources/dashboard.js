@@ -1,0 +1,70 @@
+'use strict';
+// The CloudWatch dashboard of a stage (README, "Observability"): calls and
+// latency per model and version, errors, throttles, cold starts and the
+// prediction distribution. Built here rather than written as YAML because
+// its body is one JSON string; names of the service's own metrics are those
+// of lib/observability/metrics.ts (METRIC_CATALOG), which a test checks.
+
+const PERIOD = 300;
+
+module.exports = async ({ resolveVariable }) => {
+  const namespace = await resolveVariable('self:custom.metricsNamespace');
+  const service = await resolveVariable('self:service');
+  const stage = await resolveVariable('sls:stage');
+  const apiName = `${stage}-${service}`;
+  // SEARCH over the service's own metrics; a namespace with "/" must be quoted.
+  const search = (dimensions, metric, stat) =>
+    `SEARCH('{"${namespace}",${dimensions.join(',')}} MetricName="${metric}"', '${stat}', ${PERIOD})`;
+  const perModel = ['service', 'route_family', 'model', 'version'];
+  const functions = ['PredictLambdaFunction', 'HealthLambdaFunction', 'ModelsLambdaFunction', 'V2DashmetadataLambdaFunction', 'V2DashinferLambdaFunction'];
+
+  let y = 0;
+  const widget = (title, properties, width = 12) => {
+    const placed = { type: 'metric', width, height: 6, x: 0, y, properties: { title, region: '${AWS::Region}', view: 'timeSeries', period: PERIOD, ...properties } };
+    y += 6;
+    return placed;
+  };
+  const expressions = (list) => list.map(([expression, label], i) => [{ expression, label, id: `e${i}` }]);
+  const lambdaMetric = (metric, stat) => functions.map((fn) => ['AWS/Lambda', metric, 'FunctionName', `\${${fn}}`, { stat }]);
+
+  const widgets = [
+    widget('Requests per model and version', { stat: 'Sum', metrics: expressions([[search(perModel, 'Requests', 'Sum'), '']]) }, 24),
+    widget('Latency p99 per model and version (ms)', { metrics: expressions([[search(perModel, 'Latency', 'p99'), ''], [search(perModel, 'InferenceLatency', 'p99'), 'onnxruntime']]) }, 24),
+    widget('Errors by code', { metrics: expressions([[search(['service', 'route_family', 'code'], 'Errors', 'Sum'), '']]) }),
+    widget('API Gateway answers', {
+      stat: 'Sum',
+      metrics: [
+        ['AWS/ApiGateway', 'Count', 'ApiName', apiName, 'Stage', stage],
+        ['AWS/ApiGateway', '4XXError', 'ApiName', apiName, 'Stage', stage],
+        ['AWS/ApiGateway', '5XXError', 'ApiName', apiName, 'Stage', stage],
+        [namespace, 'Throttled', { label: '429 (usage plans)' }],
+      ],
+    }),
+    widget('Lambda throttles and errors', { stat: 'Sum', metrics: [...lambdaMetric('Throttles', 'Sum'), ...lambdaMetric('Errors', 'Sum')] }),
+    widget('Cold starts and models not ready', {
+      metrics: [...expressions([[search(['service', 'function_name'], 'ColdStart', 'Sum'), '']]), [namespace, 'ModelNotReady', 'service', service, { stat: 'Sum' }]],
+    }),
+    widget('Prediction distribution: binary classifiers', {
+      metrics: expressions([[search(perModel, 'MeanProbability', 'Average'), 'mean probability'], [search(perModel, 'PositiveRate', 'Average'), 'positive %']]),
+    }),
+    widget('Prediction distribution: labels and regressors', {
+      // Predicted.<label> is one metric per label: match on the name's first token.
+      metrics: expressions([
+        [`SEARCH('{"${namespace}",${perModel.join(',')}} Predicted', 'Sum', ${PERIOD})`, ''],
+        [search(perModel, 'MeanPrediction', 'Average'), 'mean value'],
+      ]),
+    }),
+  ];
+
+  return {
+    Resources: {
+      Dashboard: {
+        Type: 'AWS::CloudWatch::Dashboard',
+        Properties: {
+          DashboardName: `${service}-${stage}`,
+          DashboardBody: { 'Fn::Sub': JSON.stringify({ widgets }) },
+        },
+      },
+    },
+  };
+};
