@@ -6,7 +6,7 @@ import { kindOf, type Manifest } from './kinds';
 import type { Feeds, KindRuntime, Outputs, Prediction, RunGraph } from './kinds/kind';
 import type { GoldenCase, TensorSpec } from './manifest/base';
 import { noteInference } from './observability/request-facts';
-import { traced } from './observability/tracing';
+import { traced, untraced } from './observability/tracing';
 import { readModelFile } from './repository/model-files';
 import { datatypeOf } from './tensors/datatypes';
 import { shapeText } from './tensors/shape';
@@ -146,7 +146,7 @@ export async function loadModel(dir: string, manifest: Manifest): Promise<Model>
     const run = sessionRunner(session, manifest);
     const runtime = kindOf(manifest).runtime(manifest);
     const goldenStarted = performance.now();
-    await selfTest(manifest, runtime, run);
+    await untraced(() => selfTest(manifest, runtime, run));
     const now = performance.now();
     const info: ModelInfo = {
       name: manifest.name,

@@ -9,6 +9,25 @@ import { requestUnderWay } from './request-facts';
  */
 export const tracer = new Tracer({ serviceName: settings.serviceName(), captureHTTPsRequests: false });
 
+/** Nesting depth of work that must not appear as the request's own (see untraced). */
+let untracedWork = 0;
+
+/**
+ * Runs `work` with no subsegments of its own: a model's golden self-test,
+ * which belongs to its load. A model preloaded during init can still be
+ * finishing its self-test when the first request awaits it, and those runs
+ * are not that request's encoding and inference. The request awaits the
+ * load meanwhile, so nothing of its own is hidden.
+ */
+export async function untraced<T>(work: () => Promise<T>): Promise<T> {
+  untracedWork++;
+  try {
+    return await work();
+  } finally {
+    untracedWork--;
+  }
+}
+
 /**
  * Runs `work` in a subsegment of the request's trace ("model load", "encode",
  * "onnxruntime run"), closed when it returns or settles. Outside a request
@@ -16,7 +35,7 @@ export const tracer = new Tracer({ serviceName: settings.serviceName(), captureH
  * Lambda's own Initialization subsegment covers that time.
  */
 export function traced<T>(name: string, work: () => T): T {
-  if (!requestUnderWay() || !tracer.isTracingEnabled()) return work();
+  if (untracedWork > 0 || !requestUnderWay() || !tracer.isTracingEnabled()) return work();
   const parent = tracer.getSegment();
   if (parent === undefined) return work();
   const subsegment = parent.addNewSubsegment(name);

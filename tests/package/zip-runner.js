@@ -1,6 +1,6 @@
 // Runs inside a fresh Node process over an unzipped package, as Lambda would:
 // requires the bundled handlers from LAMBDA_TASK_ROOT and calls them with the
-// events listed in the JSON file named by argv[2]: [{fn, event}, ...].
+// events listed in the JSON file named by argv[2]: [{fn, event, traceId?}, ...].
 // Prints one line `ZIP-RUNNER-RESULT {results: [{statusCode, body}], writes}`
 // on stdout, beside whatever the handlers log there.
 'use strict';
@@ -21,12 +21,13 @@ function tryWrite(file) {
 }
 
 (async () => {
-  const handlers = {
-    predict: require(path.join(root, 'handlers/predict.js')).handler,
-    health: require(path.join(root, 'handlers/health.js')).handler,
-  };
+  // Each function's bundle is loaded on its first call, as its container would.
+  const handlers = {};
   const results = [];
-  for (const [i, { fn, event }] of calls.entries()) {
+  for (const [i, { fn, event, traceId }] of calls.entries()) {
+    // Lambda sets the invocation's trace header in the environment.
+    if (traceId) process.env._X_AMZN_TRACE_ID = traceId;
+    handlers[fn] ??= require(path.join(root, `handlers/${fn}.js`)).handler;
     const context = { awsRequestId: `zip-run-${i}`, functionName: fn, getRemainingTimeInMillis: () => 10000 };
     const { statusCode, body } = await handlers[fn](event, context);
     results.push({ statusCode, body });

@@ -1,0 +1,151 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { createSocket, type Socket } from 'node:dgram';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { parityFixture } from '../helpers/models';
+import { resourcesOfType, template } from './artifacts';
+import { zipPath } from './zip';
+
+/**
+ * X-Ray from the packaged prod zip, run in plain Node with the environment
+ * Lambda gives a traced function. The X-Ray SDK sends segments over UDP to
+ * the daemon's address: here a listener on loopback.
+ */
+
+interface XraySegment {
+  name: string;
+  id: string;
+  parent_id?: string;
+  trace_id?: string;
+  annotations?: Record<string, unknown>;
+  metadata?: unknown;
+  cause?: unknown;
+  subsegments?: XraySegment[];
+}
+
+const MARKER = 'zz-traced-body-marker-zz';
+const eventsDir = path.resolve(__dirname, '..', 'events');
+const predictEvent = JSON.parse(readFileSync(path.join(eventsDir, 'predict.json'), 'utf8')) as APIGatewayProxyEvent;
+const customer = parityFixture().cases[0]!.input;
+const traceId = (n: number) => `Root=1-5759e988-bd862e3fe1be46a99427279${n};Parent=53995c3f42cd8ad${n};Sampled=1`;
+const onModel = (name: string, body: unknown): APIGatewayProxyEvent => ({
+  ...predictEvent,
+  resource: '/models/{name}/predict',
+  path: `/models/${name}/predict`,
+  pathParameters: { name },
+  body: JSON.stringify(body),
+});
+
+const calls = [
+  { fn: 'predict', event: { ...predictEvent, body: JSON.stringify({ ...customer, note: MARKER }) }, traceId: traceId(1) },
+  { fn: 'predict', event: onModel('intent', { text: `cancel ${MARKER}` }), traceId: traceId(2) },
+  { fn: 'predict', event: { ...predictEvent, body: JSON.stringify({ ...customer, tenure: MARKER }) }, traceId: traceId(3) },
+];
+
+/**
+ * Every segment document in a datagram, with the trace it belongs to. In
+ * Lambda the SDK streams each subsegment on its own as it closes (with its
+ * parent_id); nested ones are flattened too.
+ */
+function flatten(segment: XraySegment, traceOf: string, parent: string | undefined, into: (XraySegment & { trace: string })[]): void {
+  into.push({ ...segment, trace: segment.trace_id ?? traceOf, parent_id: segment.parent_id ?? parent });
+  for (const child of segment.subsegments ?? []) flatten(child, segment.trace_id ?? traceOf, segment.id, into);
+}
+
+describe('tracing in the packaged function', () => {
+  let work: string;
+  let socket: Socket;
+  const datagrams: string[] = [];
+  const segments: (XraySegment & { trace: string })[] = [];
+  let results: { statusCode: number }[];
+
+  beforeAll(async () => {
+    socket = createSocket('udp4');
+    socket.on('message', (message) => datagrams.push(message.toString('utf8')));
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const port = socket.address().port;
+
+    work = mkdtempSync(path.join(tmpdir(), 'trace-run-'));
+    const task = path.join(work, 'task');
+    execFileSync('unzip', ['-q', zipPath('prod'), '-d', task]);
+    copyFileSync(path.join(__dirname, 'zip-runner.js'), path.join(work, 'runner.js'));
+    writeFileSync(path.join(work, 'calls.json'), JSON.stringify(calls));
+    const fn = resourcesOfType(template('prod'), 'AWS::Lambda::Function').find(([id]) => id === 'PredictLambdaFunction');
+    const env = {
+      ...(fn![1].Properties.Environment.Variables as Record<string, string>),
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: '/tmp',
+      LAMBDA_TASK_ROOT: task,
+      // What Lambda sets for a function with TracingConfig Active.
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      AWS_LAMBDA_FUNCTION_NAME: 'ml-inference-prod-predict',
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      _HANDLER: 'handlers/predict.handler',
+      AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${port}`,
+      AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
+    };
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(work, 'runner.js'), path.join(work, 'calls.json')], {
+      cwd: tmpdir(),
+      env,
+      encoding: 'utf8',
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 60_000,
+    });
+    const line = stdout.split('\n').find((l) => l.startsWith('ZIP-RUNNER-RESULT '));
+    results = (JSON.parse(line!.slice('ZIP-RUNNER-RESULT '.length)) as { results: { statusCode: number }[] }).results;
+    // Datagrams sent before the process exited may still be in the socket's queue.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (const datagram of datagrams) {
+      const [header, body] = datagram.split('\n');
+      expect(JSON.parse(header!)).toEqual({ format: 'json', version: 1 });
+      flatten(JSON.parse(body!) as XraySegment, '', undefined, segments);
+    }
+  });
+
+  afterAll(() => {
+    socket?.close();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  const handlerSegment = (n: number) => segments.find((s) => s.name === '## handlers/predict.handler' && s.trace === traceId(n).split(';')[0]!.slice('Root='.length));
+  /** The names of a segment's direct subsegments, in the order they closed. */
+  const childNames = (segment: XraySegment | undefined) => segments.filter((s) => segment !== undefined && s.parent_id === segment.id).map((s) => s.name);
+
+  it("answers as without tracing", () => {
+    expect(results.map((r) => r.statusCode)).toEqual([200, 200, 400]);
+  });
+
+  it('sends a handler subsegment per request, annotated with the model and version', () => {
+    for (const n of [1, 2, 3]) expect(handlerSegment(n)).toBeDefined();
+    expect(handlerSegment(1)!.annotations).toMatchObject({ model: 'churn', version: expect.any(String), ColdStart: true, Service: 'ml-inference' });
+    expect(handlerSegment(2)!.annotations).toMatchObject({ model: 'intent', ColdStart: false });
+    expect(handlerSegment(3)!.annotations).toMatchObject({ model: 'churn' });
+  });
+
+  it('has subsegments for encoding and the onnxruntime run, and model load for a model first used in the request', () => {
+    // churn was loaded during init (outside any trace): encode and run only.
+    expect(childNames(handlerSegment(1))).toEqual(['encode', 'onnxruntime run']);
+    // intent is loaded by this request (its golden self-test is part of the load).
+    expect(childNames(handlerSegment(2))).toEqual(['model load', 'encode', 'onnxruntime run']);
+    // Only these: the self-tests' own runs are not shown as the requests'.
+    expect(segments.map((s) => s.name).sort()).toEqual(
+      ['## handlers/predict.handler', '## handlers/predict.handler', '## handlers/predict.handler', 'encode', 'encode', 'encode', 'model load', 'onnxruntime run', 'onnxruntime run'].sort(),
+    );
+    // A rejected request stops in encoding: no run.
+    expect(childNames(handlerSegment(3))).toEqual(['encode']);
+  });
+
+  it('carries no request body, answer or stack trace', () => {
+    const all = datagrams.join('\n');
+    expect(all).not.toContain(MARKER);
+    expect(all).not.toContain('churn_probability');
+    expect(all).not.toMatch(/\bat .+:\d+:\d+/);
+    for (const n of [1, 2, 3]) {
+      expect(handlerSegment(n)!.metadata).toBeUndefined();
+      expect(handlerSegment(n)!.cause).toBeUndefined();
+    }
+  });
+});
