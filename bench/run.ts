@@ -4,7 +4,8 @@
 // bench/results.json and BENCHMARKS.md. Never asserts a timing: it fails only
 // when a figure cannot be measured. Bundled to .esbuild/ by the npm script.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { freePort, startOffline, stopProcessGroup } from '../scripts/offline-server';
@@ -30,17 +31,74 @@ function customers(): Record<string, unknown>[] {
 }
 
 /** `serverless package` for the dev stage, as CI does; returns the zip and the resolved memory size. */
-function packageArtifact(): { zip: string; memoryMb: number } {
+function packageArtifact(): { zip: string; memoryMb: number; artifactDir: string } {
   const out = path.join(root, '.artifacts', 'bench');
   const cli = require.resolve('serverless/bin/serverless.js', { paths: [root] });
   execFileSync('timeout', ['300', process.execPath, cli, 'package', '--stage', 'dev', '--package', out], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   const state = JSON.parse(readFileSync(path.join(out, 'serverless-state.json'), 'utf8')) as { service: { provider: { memorySize: number } } };
-  return { zip: path.join(out, 'ml-inference.zip'), memoryMb: state.service.provider.memorySize };
+  return { zip: path.join(out, 'ml-inference.zip'), memoryMb: state.service.provider.memorySize, artifactDir: out };
 }
 
+/**
+ * Runs a probe; its figures are the BENCH-RESULT line after whatever the
+ * handler logged. Its stdout goes to a file, as to a log collector reading
+ * on another CPU: a pipe read by this process would wake it on every line
+ * and charge that switch to the handler.
+ */
 function childJson<T>(args: string[], env: Record<string, string>, input?: string): T {
-  const out = execFileSync(process.execPath, args, { cwd: tmpdir(), env: { PATH: process.env.PATH ?? '', ...env }, input, maxBuffer: 256 * 1024 * 1024 });
-  return JSON.parse(out.toString()) as T;
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-out-'));
+  const file = path.join(dir, 'stdout');
+  const fd = openSync(file, 'w');
+  try {
+    execFileSync(process.execPath, args, { cwd: tmpdir(), env: { PATH: process.env.PATH ?? '', ...env }, input, stdio: ['pipe', fd, 'inherit'] });
+    const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith('BENCH-RESULT '));
+    if (!line) throw new Error(`${path.basename(args[0]!)} printed no BENCH-RESULT line`);
+    return JSON.parse(line.slice('BENCH-RESULT '.length)) as T;
+  } finally {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The predict function's environment as the packaged template sets it (log level, metrics namespace, ...). */
+function functionEnvironment(artifactDir: string): Record<string, string> {
+  const t = JSON.parse(readFileSync(path.join(artifactDir, 'cloudformation-template-update-stack.json'), 'utf8')) as {
+    Resources: Record<string, { Properties: { Environment?: { Variables: Record<string, string> } } }>;
+  };
+  return t.Resources.PredictLambdaFunction!.Properties.Environment!.Variables;
+}
+
+/**
+ * What each kind of observability output adds, cumulatively (README,
+ * "Observability"): nothing written, then the access line, then EMF metrics,
+ * then X-Ray tracing on: for a request that is not sampled (Lambda samples
+ * 1 request a second and 5% beyond, so most are not), and for one that is,
+ * its segments sent to a UDP sink on loopback. The last is the deployed
+ * configuration at its worst and gives the headline figures.
+ */
+function observabilityVariants(functionEnv: Record<string, string>, taskRoot: string, xrayPort: number): { name: string; env: Record<string, string> }[] {
+  const quiet = { ...functionEnv, POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' };
+  const logged = { ...quiet, POWERTOOLS_LOG_LEVEL: functionEnv.POWERTOOLS_LOG_LEVEL ?? 'INFO' };
+  const metrics = { ...logged, POWERTOOLS_METRICS_DISABLED: 'false' };
+  const traced = {
+    ...metrics,
+    // What Lambda sets for a function with active tracing, and the trace header of a sampled request.
+    LAMBDA_TASK_ROOT: taskRoot,
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    AWS_LAMBDA_FUNCTION_NAME: 'bench-predict',
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    _HANDLER: 'handlers/predict.handler',
+    AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${xrayPort}`,
+    POWERTOOLS_TRACE_ENABLED: 'true',
+    _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0',
+  };
+  return [
+    { name: 'nothing written', env: quiet },
+    { name: '+ access line', env: logged },
+    { name: '+ EMF metrics', env: metrics },
+    { name: '+ X-Ray tracing on, request not sampled (most requests)', env: traced },
+    { name: '+ X-Ray tracing, every request sampled (as deployed, worst case)', env: { ...traced, _X_AMZN_TRACE_ID: traced._X_AMZN_TRACE_ID.replace('Sampled=0', 'Sampled=1') } },
+  ];
 }
 
 interface ColdSample {
@@ -52,14 +110,14 @@ interface ColdSample {
   processMs: number;
 }
 
-function coldStarts(taskRoot: string, customer: string): ColdSample[] {
+function coldStarts(taskRoot: string, customer: string, env: Record<string, string>): ColdSample[] {
   const samples: ColdSample[] = [];
   for (let i = 0; i < COLD_RUNS; i++) {
     const started = performance.now();
     const sample = childJson<Omit<ColdSample, 'processMs'>>([path.join(root, 'bench/probes/cold.js')], {
+      ...env,
       TASK_ROOT: taskRoot,
       CUSTOMER: customer,
-      DEFAULT_MODEL: 'churn',
       NODE_ENV: 'production',
     });
     samples.push({ ...sample, processMs: performance.now() - started });
@@ -94,21 +152,36 @@ async function main(): Promise<void> {
   const customer = JSON.stringify(records[0]);
 
   log('packaging the dev stage');
-  const { zip, memoryMb } = packageArtifact();
+  const { zip, memoryMb, artifactDir } = packageArtifact();
   const taskRoot = mkdtempSync(path.join(tmpdir(), 'bench-task-'));
   try {
     execFileSync('unzip', ['-q', zip, '-d', taskRoot]);
     const unzippedBytes = Number(execFileSync('du', ['-sb', taskRoot]).toString().split('\t')[0]);
 
-    log(`cold starts: ${COLD_RUNS} fresh processes`);
-    const cold = coldStarts(taskRoot, customer);
+    // The X-Ray daemon's stand-in: the SDK sends each request's segments here.
+    const xraySink = createSocket('udp4');
+    await new Promise<void>((resolve) => xraySink.bind(0, '127.0.0.1', resolve));
+    const variants = observabilityVariants(functionEnvironment(artifactDir), taskRoot, xraySink.address().port);
+    const deployed = variants.at(-1)!.env;
+
+    log(`cold starts: ${COLD_RUNS} fresh processes for each of ${variants.length} observability settings`);
+    const colds = variants.map((v) => coldStarts(taskRoot, customer, v.env));
+    const cold = colds.at(-1)!;
 
     log(`warm handler: ${WARM_CALLS} calls, then batches`);
-    const handler = childJson<{ warmMs: number[]; batch: Results['ours']['handlerBatch'] }>(
-      [path.join(root, 'bench/probes/handler.js'), String(WARM_CALLS)],
-      { TASK_ROOT: taskRoot, DEFAULT_MODEL: 'churn', NODE_ENV: 'production' },
-      JSON.stringify(records),
-    );
+    const warmHandler = (env: Record<string, string>, calls: number, single: boolean) =>
+      childJson<{ warmMs: number[]; batch: Results['ours']['handlerBatch'] }>(
+        [path.join(root, 'bench/probes/handler.js'), String(calls), ...(single ? ['single'] : [])],
+        { ...env, TASK_ROOT: taskRoot, NODE_ENV: 'production' },
+        JSON.stringify(records),
+      );
+    const handler = warmHandler(deployed, WARM_CALLS, false);
+    log(`warm handler per observability setting: ${WARM_CALLS} calls each, in two alternating rounds`);
+    const warmByVariant = variants.map(() => [] as number[]);
+    for (let round = 0; round < 2; round++) {
+      variants.forEach((v, i) => warmByVariant[i]!.push(...warmHandler(v.env, WARM_CALLS / 2, true).warmMs));
+    }
+    xraySink.close();
 
     log('library call on parsed records');
     const libraryBundle = path.join(root, '.esbuild/bench-library.js');
@@ -143,6 +216,12 @@ async function main(): Promise<void> {
           runs: cold.map((c) => c.totalMs),
         },
         warmHandler: warm,
+        observability: variants.map((v, i) => ({
+          setting: v.name,
+          warmP50Ms: latency(warmByVariant[i]!).p50,
+          coldTotalMs: median(colds[i]!.map((c) => c.totalMs)),
+          coldProcessMs: median(colds[i]!.map((c) => c.processMs)),
+        })),
         librarySingle: latency(library.singleMs),
         handlerBatch: handler.batch,
         libraryBatch: library.batch,

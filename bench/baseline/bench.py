@@ -5,8 +5,8 @@
 
 Prints ONE JSON object on stdout; progress goes to stderr. Customers are the
 held-out split as the API receives them (models/churn/1.0.0/parity.json),
-and the run fails unless the pickle reproduces parity.json's probabilities,
-so the baseline is provably the model the service serves as ONNX.
+and the run fails unless the pickle reproduces parity.json's probabilities
+within TOLERANCE, so the baseline is provably the model the service serves.
 Statistics follow bench/stats.ts: nearest-rank percentiles, 500 warm-up calls.
 """
 
@@ -30,7 +30,13 @@ REPO_ROOT = HERE.parents[1]
 PARITY = REPO_ROOT / "models" / "churn" / "1.0.0" / "parity.json"
 DEFAULT_MODEL = HERE / ".build" / "model.bin"
 PYTHON = "/usr/bin/python3"
-TOLERANCE = 1e-9
+# The tolerance tests/parity.test.ts holds the served ONNX model to against the
+# same file. The pickle is retrained here (train_pickle.py): on a machine with
+# another BLAS the fitted coefficients land a few 1e-6 apart (2.96e-06 at
+# worst, measured), which 1e-9 refused although it is the same model; a
+# different model (other data, features or settings) moves the probabilities
+# by orders of magnitude more than 1e-5.
+TOLERANCE = 1e-5
 WARMUP = 500
 BATCH_SIZES = (1, 10, 100, 1000)
 

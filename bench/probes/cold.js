@@ -3,7 +3,8 @@
 // Loading starts at module scope (as in Lambda's init); the registry marks
 // the moment the session is ready on the performance timeline, which splits
 // the wait into module load, session creation and the first call.
-// Prints {moduleLoadMs, sessionMs, firstCallMs, totalMs, peakRssMb}.
+// After the handler's own log and metric lines, prints one line:
+// BENCH-RESULT {moduleLoadMs, sessionMs, firstCallMs, totalMs, peakRssMb}.
 'use strict';
 const started = performance.now();
 const { handler: predict } = require(`${process.env.TASK_ROOT}/handlers/predict.js`);
@@ -33,11 +34,11 @@ const readyMark = () => performance.getEntriesByType('mark').find((m) => m.name.
     console.error(`first call answered ${first.statusCode}: ${first.body}`);
     process.exit(1);
   }
-  process.stdout.write(JSON.stringify({
+  process.stdout.write(`\nBENCH-RESULT ${JSON.stringify({
     moduleLoadMs: loaded - started,
     sessionMs: sessionReady - loaded,
     firstCallMs: answered - sessionReady,
     totalMs: answered - started,
     peakRssMb: peakRssMb(),
-  }));
+  })}\n`);
 })();

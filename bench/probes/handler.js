@@ -1,7 +1,9 @@
 // The full predict handler of the packaged artifact, in-process and warm:
 // middy chain, body parsing, validation, encoding, onnxruntime, response.
-// argv: <warm iterations>. Customers come as JSON on stdin.
-// Prints {warmMs: [...per call], batch: {size: {recordsPerSecond, msPerBatch}}}.
+// argv: <warm iterations> [single]. Customers come as JSON on stdin.
+// The handler writes its log and metric lines to stdout, as in Lambda; the
+// figures come last, on one line: BENCH-RESULT {warmMs: [...per call],
+// batch: {size: {recordsPerSecond, msPerBatch}}} (no batches with `single`).
 'use strict';
 const { handler } = require(`${process.env.TASK_ROOT}/handlers/predict.js`);
 
@@ -45,6 +47,6 @@ async function throughput(size, minMs) {
     warmMs.push(performance.now() - start);
   }
   const batch = {};
-  for (const size of [1, 10, 100, 1000]) batch[size] = await throughput(size, 1000);
-  process.stdout.write(JSON.stringify({ warmMs, batch }));
+  if (process.argv[3] !== 'single') for (const size of [1, 10, 100, 1000]) batch[size] = await throughput(size, 1000);
+  process.stdout.write(`\nBENCH-RESULT ${JSON.stringify({ warmMs, batch })}\n`);
 })().catch((e) => { console.error(e.message); process.exit(1); });

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     const ms = times[Math.floor(times.length / 2)]!;
     batch[size] = { msPerBatch: ms, recordsPerSecond: (size / ms) * 1000, batches: times.length };
   }
-  process.stdout.write(JSON.stringify({ singleMs, batch }));
+  process.stdout.write(`\nBENCH-RESULT ${JSON.stringify({ singleMs, batch })}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import httpCors from '@middy/http-cors';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
@@ -10,7 +9,7 @@ import { logger } from '../logger';
 import { metrics } from '../observability/metrics';
 import { observeRequest } from '../observability/observe-request';
 import type { RouteFamily } from '../observability/request-facts';
-import { tracer } from '../observability/tracing';
+import { traceHandler } from '../observability/tracing';
 import { errorResponse } from './error-response';
 import { jsonBody, type JsonEvent } from './json-body';
 
@@ -27,8 +26,7 @@ function chain<TEvent>(family: RouteFamily, handler: Handler<TEvent>) {
   return middy<TEvent, APIGatewayProxyResult>(handler)
     .use(httpHeaderNormalizer())
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    // The answer is never attached to the trace: it can hold what clients sent.
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(traceHandler())
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(observeRequest(family))
     // Any origin, as API Gateway's preflight (cors: true) allows: callers

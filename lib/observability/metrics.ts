@@ -41,7 +41,7 @@ export const METRIC_CATALOG: readonly MetricEntry[] = [
   { name: 'Predicted.<label>', unit: 'Count', dimensions: 'request', description: 'classifiers: records predicted as each label (first 50 labels)' },
   { name: 'PredictedOther', unit: 'Count', dimensions: 'request', description: 'classifiers: records predicted as a label beyond the first 50' },
   { name: 'MeanPrediction', unit: 'None', dimensions: 'request', description: "regressors: the batch's mean predicted value" },
-  { name: 'Errors', unit: 'Count', dimensions: 'error', description: 'rejected or failed requests, by error code (README, "Errors")' },
+  { name: 'Errors', unit: 'Count', dimensions: 'error', description: 'rejected or failed requests, by error code' },
   { name: 'ModelNotReady', unit: 'Count', dimensions: 'service', description: 'requests that met a model that could not load (a 503)' },
   { name: 'ColdStart', unit: 'Count', dimensions: 'cold-start', description: "a container's first request (Powertools)" },
 ];

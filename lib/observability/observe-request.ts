@@ -3,7 +3,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { logger } from '../logger';
 import { addRequestMetrics } from './metrics';
 import { beginRequest, endRequest, type RouteFamily } from './request-facts';
-import { tracer } from './tracing';
+import { annotate } from './tracing';
 
 type HttpRequest = Request<unknown, APIGatewayProxyResult>;
 
@@ -27,10 +27,7 @@ export function observeRequest(family: RouteFamily): MiddlewareObj<unknown, APIG
     const status = request.response?.statusCode ?? 500;
     const durationMs = round2(performance.now() - facts.started);
     addRequestMetrics(facts, status, durationMs, facts.code);
-    if (facts.model !== undefined && tracer.isTracingEnabled()) {
-      tracer.putAnnotation('model', facts.model);
-      tracer.putAnnotation('version', facts.version ?? '');
-    }
+    if (facts.model !== undefined && facts.version !== undefined) annotate({ model: facts.model, version: facts.version });
     // The event's shape is API Gateway's; a malformed one must not break the line.
     const event = request.event as Partial<APIGatewayProxyEvent> | undefined;
     logger.info('request', {

@@ -68,6 +68,26 @@ describe('the local API Gateway (serverless-offline on 127.0.0.1)', () => {
     for (const path of ['/models', '/v2/health/live', '/v2/models/churn']) expect((await call(path)).status).toBe(403);
   });
 
+  it('leaves one readable access line per request in the output, a rejection with its failing path', async () => {
+    const before = offline!.log.join('').length;
+    const headers = { 'x-api-key': offline!.key, 'content-type': 'application/json' };
+    expect((await post(JSON.stringify({ ...customer.input, tenure: -1 }), headers)).status).toBe(400);
+    expect((await call('/v2/models/churn/ready', { headers })).status).toBe(200);
+    // The line is written before the answer leaves the worker; give the pipe a moment.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const lines = offline!.log
+      .join('')
+      .slice(before)
+      .split('\n')
+      .filter((l) => l.startsWith('{"level"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.message === 'request');
+    expect(lines).toEqual([
+      expect.objectContaining({ route: '/predict', status: 400, code: 'validation_failed', error_paths: ['/tenure'], model: 'churn' }),
+      expect.objectContaining({ route: '/v2/models/{name}/ready', status: 200, model: 'churn', route_family: 'v2-metadata' }),
+    ]);
+  });
+
   it('answers malformed JSON with a 400 JSON error', async () => {
     const res = await post('{"tenure": ', { 'x-api-key': offline!.key, 'content-type': 'application/json' });
     expect(res.status).toBe(400);

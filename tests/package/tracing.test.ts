@@ -43,6 +43,8 @@ const calls = [
   { fn: 'predict', event: { ...predictEvent, body: JSON.stringify({ ...customer, note: MARKER }) }, traceId: traceId(1) },
   { fn: 'predict', event: onModel('intent', { text: `cancel ${MARKER}` }), traceId: traceId(2) },
   { fn: 'predict', event: { ...predictEvent, body: JSON.stringify({ ...customer, tenure: MARKER }) }, traceId: traceId(3) },
+  // Not sampled, as most requests are: nothing is sent.
+  { fn: 'predict', event: predictEvent, traceId: traceId(4).replace('Sampled=1', 'Sampled=0') },
 ];
 
 /**
@@ -115,7 +117,7 @@ describe('tracing in the packaged function', () => {
   const childNames = (segment: XraySegment | undefined) => segments.filter((s) => segment !== undefined && s.parent_id === segment.id).map((s) => s.name);
 
   it("answers as without tracing", () => {
-    expect(results.map((r) => r.statusCode)).toEqual([200, 200, 400]);
+    expect(results.map((r) => r.statusCode)).toEqual([200, 200, 400, 200]);
   });
 
   it('sends a handler subsegment per request, annotated with the model and version', () => {
@@ -123,6 +125,11 @@ describe('tracing in the packaged function', () => {
     expect(handlerSegment(1)!.annotations).toMatchObject({ model: 'churn', version: expect.any(String), ColdStart: true, Service: 'ml-inference' });
     expect(handlerSegment(2)!.annotations).toMatchObject({ model: 'intent', ColdStart: false });
     expect(handlerSegment(3)!.annotations).toMatchObject({ model: 'churn' });
+  });
+
+  it('sends nothing for a request X-Ray does not sample', () => {
+    expect(segments.filter((s) => s.trace.endsWith('4'))).toEqual([]);
+    expect(segments.map((s) => s.trace).filter((t) => t !== '')).toHaveLength(segments.length);
   });
 
   it('has subsegments for encoding and the onnxruntime run, and model load for a model first used in the request', () => {
