@@ -13,6 +13,8 @@ describe('logs at the default level', () => {
   beforeAll(() => {
     // Unset is Powertools' default level (INFO), as deployed by serverless.yml.
     delete process.env.POWERTOOLS_LOG_LEVEL;
+    // Asks Powertools to log every event, key header and body included: the chain must refuse.
+    process.env.POWERTOOLS_LOGGER_LOG_EVENT = 'true';
     jest.isolateModules(() => {
       predict = (require('../handlers/predict') as { handler: HttpHandler }).handler;
       health = (require('../handlers/health') as { handler: HttpHandler }).handler;
@@ -21,6 +23,7 @@ describe('logs at the default level', () => {
 
   afterAll(() => {
     process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+    delete process.env.POWERTOOLS_LOGGER_LOG_EVENT;
   });
 
   it('write one access line per request, with the key id and failing paths, never the key or the body', async () => {

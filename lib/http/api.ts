@@ -25,7 +25,9 @@ type Handler<TEvent> = (event: TEvent, context: Context) => Promise<APIGatewayPr
 function chain<TEvent>(family: RouteFamily, handler: Handler<TEvent>) {
   return middy<TEvent, APIGatewayProxyResult>(handler)
     .use(httpHeaderNormalizer())
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    // Never the event: it holds the API key header and the request body, even
+    // if POWERTOOLS_LOGGER_LOG_EVENT is set (this option wins over it).
+    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
     .use(traceHandler())
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(observeRequest(family))
