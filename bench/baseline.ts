@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { BatchFigure } from './report';
+import type { BatchFigure } from './stats';
 import type { Latency } from './stats';
 
 /** The baseline's figures, from bench/baseline/bench.py, in our report's terms. */

@@ -3,13 +3,8 @@ import path from 'node:path';
 import type { Baseline } from './baseline';
 import type { Cost } from './cost';
 import type { HttpFigure } from './http-load';
-import type { Latency } from './stats';
+import type { BatchFigure, Latency } from './stats';
 
-export interface BatchFigure {
-  msPerBatch: number;
-  recordsPerSecond: number;
-  batches: number;
-}
 
 
 export interface Results {

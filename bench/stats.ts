@@ -19,3 +19,10 @@ export interface Latency {
 export function latency(values: readonly number[]): Latency {
   return { p50: percentile(values, 50), p90: percentile(values, 90), p99: percentile(values, 99), max: Math.max(...values), n: values.length };
 }
+
+/** Throughput at one batch size: the median batch time and what it makes per second. */
+export interface BatchFigure {
+  msPerBatch: number;
+  recordsPerSecond: number;
+  batches: number;
+}

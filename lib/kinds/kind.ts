@@ -1,22 +1,12 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { ErrorDetail } from '../errors';
 import type { GoldenCase, ManifestBase } from '../manifest/base';
+import type { Signal } from '../observability/request-facts';
 
 export type Feeds = Record<string, Tensor>;
 export type Outputs = InferenceSession.OnnxValueMapType;
 /** Runs the model's session; output names select a subset (all when omitted). */
 export type RunGraph = (feeds: Feeds, outputNames?: readonly string[]) => Promise<Outputs>;
-
-/**
- * One figure about a batch's answers, published as a metric so a dashboard
- * shows when what the model predicts drifts (README, "Metrics"). The name is
- * the kind's or a label from the manifest, never client text.
- */
-export interface Signal {
-  metric: string;
-  unit: 'Count' | 'Percent' | 'None';
-  value: number;
-}
 
 export interface Prediction {
   /** The answer body without the model reference, which the route adds. */

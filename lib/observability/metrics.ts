@@ -1,7 +1,6 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Signal } from '../kinds/kind';
 import { settings } from '../settings';
-import type { RequestFacts } from './request-facts';
+import type { RequestFacts, Signal } from './request-facts';
 
 /**
  * The one EMF publisher (namespace from POWERTOOLS_METRICS_NAMESPACE in

@@ -1,4 +1,14 @@
-import type { Signal } from '../kinds/kind';
+/**
+ * One figure about a batch's answers, published as a metric so a dashboard
+ * shows when what the model predicts drifts (README, "Metrics"). Each kind
+ * computes its own; the name is the kind's or a label from the manifest,
+ * never client text.
+ */
+export interface Signal {
+  metric: string;
+  unit: 'Count' | 'Percent' | 'None';
+  value: number;
+}
 
 /** The functions' kinds of work, one dimension value each (serverless.yml's function names). */
 export type RouteFamily = 'predict' | 'health' | 'models' | 'v2-metadata' | 'v2-infer';

@@ -2,7 +2,8 @@ import { ajv } from '../../ajv';
 import { traced } from '../../observability/tracing';
 import type { GoldenCase } from '../../manifest/base';
 import { assertFinite } from '../../tensors/finite';
-import { unchangedStrings, type Feeds, type KindRuntime, type Outputs, type Signal } from '../kind';
+import type { Signal } from '../../observability/request-facts';
+import { unchangedStrings, type Feeds, type KindRuntime, type Outputs } from '../kind';
 import { MAX_WARNINGS, parseRecords, recordPointer, type FeatureRecord, type FieldKinds } from './request';
 
 /** Something about one record that did not stop it being scored. */

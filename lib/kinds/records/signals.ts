@@ -1,4 +1,4 @@
-import type { Signal } from '../kind';
+import type { Signal } from '../../observability/request-facts';
 import { argmax, rowOf } from './outputs';
 
 /**
