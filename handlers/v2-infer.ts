@@ -1,14 +1,19 @@
 import { jsonRoute } from '../lib/http/api';
-import { jsonResponse } from '../lib/http/response';
+import { jsonResponse, versionHeader } from '../lib/http/response';
 import { infer } from '../lib/protocols/open-inference/infer';
-import { getModel, preload } from '../lib/registry';
+import { preload, serveModel } from '../lib/registry';
 import { settings } from '../lib/settings';
 
 preload(settings.defaultModel());
 
-/** POST /v2/models/{name}[/versions/{version}]/infer (Open Inference Protocol). */
+/**
+ * POST /v2/models/{name}[/versions/{version}]/infer (Open Inference
+ * Protocol). Without a version the model's traffic file splits it, as
+ * /models/{name}/predict (the protocol leaves the choice to the server); the
+ * answer's model_version and X-Model-Version name the version.
+ */
 export const handler = jsonRoute('v2-infer', async (event) => {
   const { name, version } = event.pathParameters ?? {};
-  const model = await getModel(name!, version);
-  return jsonResponse(200, await infer(model, event.body));
+  const { model } = await serveModel({ name: name!, version, apiKeyId: event.requestContext?.identity?.apiKeyId ?? undefined });
+  return jsonResponse(200, await infer(model, event.body), versionHeader(model));
 });

@@ -29,6 +29,8 @@ export interface Model {
   readonly runtime: KindRuntime;
   /** POST /models/{name}/predict on this model: the answer body (no model reference) and warnings. */
   predict(body: unknown): Promise<Prediction>;
+  /** The same, not counted as the request's inference time: a shadow's scoring (lib/rollout/shadow.ts). */
+  predictAside(body: unknown): Promise<Prediction>;
   /** Runs the graph on tensors the caller built; output names select a subset. */
   run(feeds: Feeds, outputNames?: readonly string[]): Promise<Outputs>;
   /** Frees the native session; the model cannot be used afterwards. */
@@ -163,6 +165,7 @@ export async function loadModel(dir: string, manifest: Manifest): Promise<Model>
       info,
       runtime,
       predict: (body) => runtime.predict(body, served),
+      predictAside: (body) => runtime.predict(body, run),
       run: served,
       release: () => session.release(),
     };

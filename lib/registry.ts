@@ -2,7 +2,8 @@ import { ModelLoadError, ModelUnavailable } from './errors';
 import { loadModel, type Model } from './model';
 import { noteModel } from './observability/request-facts';
 import { traced } from './observability/tracing';
-import { findVersion, type VersionEntry } from './repository/model-repository';
+import { findModel, findVersion, type VersionEntry } from './repository/model-repository';
+import { primaryVersion, routeRequest, servableVersions, type RouteChoice, type Routed } from './rollout/route';
 import { settings } from './settings';
 
 export type ModelState = { ready: true; model: Model } | { ready: false; reason: string };
@@ -72,6 +73,59 @@ export async function getModel(name: string, version?: string): Promise<Model> {
   return state.model;
 }
 
+export interface ServedModel {
+  model: Model;
+  routed: Routed;
+}
+
+/**
+ * Every version a traffic file can serve must be ready before any is served
+ * by it: a file naming a version that cannot load makes the routes that read
+ * it answer 503 with the reason (README, "Releasing a new version").
+ */
+async function assertTrafficReady(name: string): Promise<void> {
+  const model = findModel(name);
+  const state = model.traffic;
+  if (state === null || 'problem' in state) return;
+  for (const version of servableVersions(model, state.traffic)) {
+    const loaded = await stateOf(version);
+    if (!loaded.ready) throw new ModelUnavailable(`model unavailable: traffic.json names version "${version.version}", which is not ready: ${loaded.reason}`);
+  }
+}
+
+/**
+ * The model version that serves a request, as rollout/route.ts chooses it
+ * (exact version, label, split or newest), ready; its repository name and
+ * version go to the request's access line and metrics.
+ */
+export async function serveModel(choice: RouteChoice): Promise<ServedModel> {
+  const routed = routeRequest(choice);
+  noteModel(routed.served.name, routed.served.version);
+  if (routed.traffic) await assertTrafficReady(choice.name);
+  const state = await stateOf(routed.served);
+  if (!state.ready) throw new ModelUnavailable(`model unavailable: ${state.reason}`);
+  return { model: state.model, routed };
+}
+
+/** A split's shadow version, if it is ready: a shadow that could not load is skipped, never an error. */
+export async function readyShadow(entry: VersionEntry): Promise<Model | null> {
+  const state = await stateOf(entry);
+  return state.ready ? state.model : null;
+}
+
+/**
+ * What the unversioned metadata routes and /health describe: the version the
+ * split serves most (or the newest), once every servable version is ready.
+ */
+export async function primaryModel(name: string, { note = true } = {}): Promise<Model> {
+  await assertTrafficReady(name);
+  const entry = primaryVersion(name);
+  if (note) noteModel(entry.name, entry.version);
+  const state = await stateOf(entry);
+  if (!state.ready) throw new ModelUnavailable(`model unavailable: ${state.reason}`);
+  return state.model;
+}
+
 /**
  * Starts loading a model without waiting: the handlers call it at import for
  * the default model, so the file is read and hashed during Lambda's init and
@@ -81,7 +135,13 @@ export async function getModel(name: string, version?: string): Promise<Model> {
 export function preload(name: string | undefined): void {
   if (name === undefined) return;
   try {
-    void modelState(name).catch(() => undefined);
+    // Every version its traffic file serves or shadows, or the newest.
+    const model = findModel(name);
+    const state = model.traffic;
+    const traffic = state !== null && 'traffic' in state ? state.traffic : null;
+    const entries = servableVersions(model, traffic);
+    if (traffic?.shadow !== undefined) entries.push(model.versions.find((v) => v.version === traffic.shadow)!);
+    for (const entry of entries) void stateOf(entry).catch(() => undefined);
   } catch {
     // No such model: every call will say so.
   }

@@ -28,6 +28,8 @@ export const settings = {
   maxBodyBytes: (): number => positiveInteger('MAX_BODY_BYTES', 1_048_576),
   /** Loaded model versions kept per container; the least recently used goes beyond. */
   maxSessions: (): number => positiveInteger('MAX_SESSIONS', 8),
+  /** Longest a shadow version may take on a request before it is skipped (README, "Releasing a new version"). */
+  shadowBudgetMs: (): number => positiveInteger('SHADOW_BUDGET_MS', 100),
   /** Reported by GET /v2. */
   serviceVersion: (): string => process.env.SERVICE_VERSION ?? '0.1.0',
   serviceName: (): string => process.env.POWERTOOLS_SERVICE_NAME ?? 'ml-inference',

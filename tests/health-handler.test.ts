@@ -58,6 +58,8 @@ describe('GET /health', () => {
         load_ms: expect.any(Number),
         golden_ms: expect.any(Number),
       },
+      // churn has no traffic file: the newest version serves everything.
+      traffic: null,
       cold_start: true,
     });
     const second = await invoke(health, get);

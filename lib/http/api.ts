@@ -12,6 +12,7 @@ import type { RouteFamily } from '../observability/request-facts';
 import { traceHandler } from '../observability/tracing';
 import { errorResponse } from './error-response';
 import { jsonBody, type JsonEvent } from './json-body';
+import { VERSION_HEADER } from './response';
 
 type Handler<TEvent> = (event: TEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -33,7 +34,7 @@ function chain<TEvent>(family: RouteFamily, handler: Handler<TEvent>) {
     .use(observeRequest(family))
     // Any origin, as API Gateway's preflight (cors: true) allows: callers
     // authenticate with an API key, not cookies, so no credentials are shared.
-    .use(httpCors({ origin: '*' }))
+    .use(httpCors({ origin: '*', exposeHeaders: VERSION_HEADER }))
     // No reporting endpoint is configured, and the default sends the header
     // empty. The option exists in the middleware's code (6.4.5) but not in its
     // typings, hence the cast.

@@ -1,6 +1,6 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { settings } from '../settings';
-import type { RequestFacts, Signal } from './request-facts';
+import type { RequestFacts, ShadowFacts, Signal } from './request-facts';
 
 /**
  * The one EMF publisher (namespace from POWERTOOLS_METRICS_NAMESPACE in
@@ -10,7 +10,7 @@ import type { RequestFacts, Signal } from './request-facts';
 export const metrics = new Metrics({ serviceName: settings.serviceName() });
 
 /** Which dimensions a metric is published with (README, "Metrics"). */
-export type DimensionSet = 'request' | 'error' | 'service' | 'cold-start';
+export type DimensionSet = 'request' | 'error' | 'service' | 'cold-start' | 'shadow';
 
 export const DIMENSIONS: Record<DimensionSet, readonly string[]> = {
   // model and version only once a request named a model the repository holds.
@@ -18,6 +18,8 @@ export const DIMENSIONS: Record<DimensionSet, readonly string[]> = {
   error: ['service', 'route_family', 'code'],
   service: ['service'],
   'cold-start': ['service', 'function_name'],
+  // version is the shadow's: its disagreement with whichever version served.
+  shadow: ['service', 'model', 'version'],
 };
 
 export interface MetricEntry {
@@ -43,6 +45,11 @@ export const METRIC_CATALOG: readonly MetricEntry[] = [
   { name: 'Errors', unit: 'Count', dimensions: 'error', description: 'rejected or failed requests, by error code' },
   { name: 'ModelNotReady', unit: 'Count', dimensions: 'service', description: 'requests that met a model that could not load (a 503)' },
   { name: 'ColdStart', unit: 'Count', dimensions: 'cold-start', description: "a container's first request (Powertools)" },
+  { name: 'ShadowLatency', unit: 'Milliseconds', dimensions: 'shadow', description: "the shadow version's scoring of a split-routed request, inside the request" },
+  { name: 'ShadowMaxDelta', unit: 'None', dimensions: 'shadow', description: "largest difference between a number of the served answer and the shadow's" },
+  { name: 'ShadowFlips', unit: 'Count', dimensions: 'shadow', description: "values of the answer the shadow gives otherwise (labels, decisions)" },
+  { name: 'ShadowErrors', unit: 'Count', dimensions: 'shadow', description: '1 when the shadow refused or failed a request the served version answered' },
+  { name: 'ShadowSkipped', unit: 'Count', dimensions: 'shadow', description: '1 when the shadow was not ready or over SHADOW_BUDGET_MS' },
 ];
 
 const SIGNAL_UNITS: Record<Signal['unit'], (typeof MetricUnit)[keyof typeof MetricUnit]> = { Count: MetricUnit.Count, Percent: MetricUnit.Percent, None: MetricUnit.NoUnit };
@@ -73,4 +80,21 @@ export function addRequestMetrics(facts: RequestFacts, status: number, durationM
     single.addMetric('Errors', MetricUnit.Count, 1);
   }
   if (status === 503) metrics.singleMetric().addMetric('ModelNotReady', MetricUnit.Count, 1);
+  if (facts.shadow && facts.model !== undefined) addShadowMetrics(facts.model, facts.shadow);
+}
+
+/** The shadow's line: its own version as the dimension, flushed at once (a request has at most one). */
+const shadowMetrics = new Metrics({ serviceName: settings.serviceName() });
+
+function addShadowMetrics(model: string, shadow: ShadowFacts): void {
+  shadowMetrics.addDimension('model', model);
+  shadowMetrics.addDimension('version', shadow.version);
+  shadowMetrics.addMetric('ShadowLatency', MetricUnit.Milliseconds, shadow.ms);
+  shadowMetrics.addMetric('ShadowErrors', MetricUnit.Count, shadow.outcome === 'error' ? 1 : 0);
+  shadowMetrics.addMetric('ShadowSkipped', MetricUnit.Count, shadow.outcome === 'skipped' ? 1 : 0);
+  if (shadow.outcome === 'compared') {
+    shadowMetrics.addMetric('ShadowMaxDelta', MetricUnit.NoUnit, shadow.maxDelta ?? 0);
+    shadowMetrics.addMetric('ShadowFlips', MetricUnit.Count, shadow.flips ?? 0);
+  }
+  shadowMetrics.publishStoredMetrics();
 }

@@ -43,6 +43,14 @@ export function observeRequest(family: RouteFamily): MiddlewareObj<unknown, APIG
       warnings: facts.warnings > 0 ? facts.warnings : undefined,
       request_id: event?.requestContext?.requestId,
       api_key_id: event?.requestContext?.identity?.apiKeyId ?? undefined,
+      shadow: facts.shadow && {
+        version: facts.shadow.version,
+        outcome: facts.shadow.outcome,
+        max_delta: facts.shadow.maxDelta,
+        flips: facts.shadow.flips,
+        reason: facts.shadow.reason,
+        ms: facts.shadow.ms,
+      },
       code: facts.code,
       error_paths: facts.errorPaths?.length ? facts.errorPaths : undefined,
     });

@@ -13,6 +13,16 @@ export interface Signal {
 /** The functions' kinds of work, one dimension value each (serverless.yml's function names). */
 export type RouteFamily = 'predict' | 'health' | 'models' | 'v2-metadata' | 'v2-infer';
 
+/** What a shadow version did with the request (lib/rollout/shadow.ts). */
+export interface ShadowFacts {
+  version: string;
+  outcome: 'compared' | 'error' | 'skipped';
+  maxDelta?: number;
+  flips?: number;
+  reason?: string;
+  ms: number;
+}
+
 /**
  * What the code learns about the request under way, for its access line and
  * metrics (./observe-request.ts). Names come from the repository (the
@@ -28,6 +38,8 @@ export interface RequestFacts {
   inferenceMs: number;
   signals: Signal[];
   warnings: number;
+  /** A split's shadow version, when one scored the request too. */
+  shadow?: ShadowFacts;
   /** A rejected or failed request: its error code and the failing fields' JSON pointers. */
   code?: string;
   errorPaths?: string[];
@@ -80,4 +92,8 @@ export function noteError(code: string, errorPaths: string[]): void {
   if (!current) return;
   current.code = code;
   current.errorPaths = errorPaths;
+}
+
+export function noteShadow(shadow: ShadowFacts): void {
+  if (current) current.shadow = shadow;
 }

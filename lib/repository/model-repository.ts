@@ -1,9 +1,10 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ModelLoadError, ModelNotFound, ModelUnavailable } from '../errors';
 import type { Manifest } from '../kinds';
 import { NAME_PATTERN, VERSION_PATTERN } from '../manifest/base';
 import { parseManifest } from './parse-manifest';
+import { parseTraffic, type Traffic } from './parse-traffic';
 import { logger } from '../logger';
 import { settings } from '../settings';
 import { shorten } from '../shorten';
@@ -31,8 +32,10 @@ export interface VersionEntry {
 
 export interface ModelEntry {
   name: string;
-  /** Oldest first; the last is served when no version is named. */
+  /** Oldest first; without a traffic file the last is served when no version is named. */
   versions: VersionEntry[];
+  /** models/<name>/traffic.json (read on first use): none, the parsed file, or why it cannot be used. */
+  readonly traffic: { traffic: Traffic } | { problem: string } | null;
 }
 
 const nameShape = new RegExp(NAME_PATTERN);
@@ -88,6 +91,28 @@ function versionEntry(root: string, name: string, version: string, versions: rea
   };
 }
 
+function readTraffic(root: string, name: string, versions: readonly string[]): ModelEntry['traffic'] {
+  const file = path.join(root, name, 'traffic.json');
+  if (!existsSync(file)) return null;
+  try {
+    return parseTraffic(readFileSync(file, 'utf8'), versions);
+  } catch {
+    return { problem: 'traffic.json could not be read' };
+  }
+}
+
+function modelEntry(root: string, name: string, versions: readonly string[]): ModelEntry {
+  let traffic: ModelEntry['traffic'] | undefined;
+  return {
+    name,
+    versions: versions.map((version) => versionEntry(root, name, version, versions)),
+    get traffic() {
+      if (traffic === undefined) traffic = readTraffic(root, name, versions);
+      return traffic;
+    },
+  };
+}
+
 const repositories = new Map<string, ModelEntry[]>();
 
 /**
@@ -104,7 +129,7 @@ export function listModels(root = settings.modelsDir()): ModelEntry[] {
         const versions = subfolders(path.join(root, name), versionShape)
           .filter((version) => existsSync(path.join(root, name, version, 'model.json')))
           .sort(compareVersions);
-        return { name, versions: versions.map((version) => versionEntry(root, name, version, versions)) };
+        return modelEntry(root, name, versions);
       })
       .filter((entry) => entry.versions.length > 0);
     repositories.set(root, models);
@@ -117,14 +142,20 @@ export function forgetRepository(): void {
   repositories.clear();
 }
 
-/** A deployed model version (the newest when none is named), or ModelNotFound (404) naming what exists. On every request's path: it allocates nothing. */
-export function findVersion(name: string, version?: string, root = settings.modelsDir()): VersionEntry {
+/** A deployed model, or ModelNotFound (404) naming those there are. */
+export function findModel(name: string, root = settings.modelsDir()): ModelEntry {
   const models = listModels(root);
   const entry = models.find((m) => m.name === name);
   if (!entry) {
     const known = models.map((m) => m.name).join(', ') || 'none';
     throw new ModelNotFound(`no model named "${shorten(name)}"; deployed models: ${known}`);
   }
+  return entry;
+}
+
+/** A deployed model version (the newest when none is named), or ModelNotFound (404) naming what exists. On every request's path: it allocates nothing. */
+export function findVersion(name: string, version?: string, root = settings.modelsDir()): VersionEntry {
+  const entry = findModel(name, root);
   const found = version === undefined ? entry.versions.at(-1)! : entry.versions.find((v) => v.version === version);
   if (!found) throw new ModelNotFound(`model "${name}" has no version "${shorten(version ?? '')}"; versions: ${entry.versions.map((v) => v.version).join(', ')}`);
   return found;

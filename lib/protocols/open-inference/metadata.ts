@@ -1,4 +1,5 @@
 import { noteModel } from '../../observability/request-facts';
+import { primaryVersion } from '../../rollout/route';
 import { findManifest } from '../../repository/model-repository';
 import type { TensorSpec } from '../../manifest/base';
 import { settings } from '../../settings';
@@ -21,7 +22,8 @@ export function serverMetadata(): Record<string, unknown> {
 
 /** Every input and output of the graph, dynamic dimensions as -1. 503 for an unusable manifest. */
 export function modelMetadata(name: string, version?: string): Record<string, unknown> {
-  const { entry, manifest } = findManifest(name, version);
+  // Without a version: the one the traffic split serves most (the newest without a traffic file).
+  const { entry, manifest } = findManifest(name, version ?? primaryVersion(name).version);
   noteModel(entry.name, entry.version);
   return {
     name: entry.name,

@@ -1,5 +1,6 @@
 import { kindOf } from '../../kinds';
 import { noteModel } from '../../observability/request-facts';
+import { primaryVersion, trafficView } from '../../rollout/route';
 import { findManifest, listModels } from '../../repository/model-repository';
 
 /**
@@ -25,7 +26,8 @@ export function modelList(defaultName: string | undefined): Record<string, unkno
 
 /** GET /models/{name}: what to send, what comes back, and how well it did. 503 for an unusable manifest. */
 export function modelDetail(name: string, version?: string): Record<string, unknown> {
-  const { entry, manifest } = findManifest(name, version);
+  // Without a version: the one the traffic split serves most (the newest without a traffic file).
+  const { entry, manifest } = findManifest(name, version ?? primaryVersion(name).version);
   noteModel(entry.name, entry.version);
   const kind = kindOf(manifest);
   const training = (manifest.training ?? {}) as { metrics?: unknown };
@@ -33,6 +35,7 @@ export function modelDetail(name: string, version?: string): Record<string, unkn
     name: manifest.name,
     version: manifest.version,
     versions: entry.versions,
+    traffic: trafficView(name),
     kind: manifest.kind,
     description: manifest.description,
     created: manifest.created,

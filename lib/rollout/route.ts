@@ -1,0 +1,108 @@
+import { ModelNotFound, ModelUnavailable } from '../errors';
+import { findModel, findVersion, type ModelEntry, type VersionEntry } from '../repository/model-repository';
+import type { Traffic } from '../repository/parse-traffic';
+import { shorten } from '../shorten';
+
+/** What a request asks for: a model, and perhaps an exact version or a label. */
+export interface RouteChoice {
+  name: string;
+  version?: string;
+  label?: string;
+  /** API Gateway's id of the caller's key, for a sticky split. */
+  apiKeyId?: string;
+}
+
+export interface Routed {
+  served: VersionEntry;
+  /** Also scores the request (split-routed requests only). */
+  shadow?: VersionEntry;
+  /** How the version was chosen. */
+  by: 'version' | 'label' | 'split' | 'newest';
+  /** The model's traffic file, when the choice read it. */
+  traffic?: Traffic;
+}
+
+/** A stable bucket in [0, 100) for a key id and a model: FNV-1a, so the same caller lands in the same place. */
+export function stickyBucket(apiKeyId: string, model: string): number {
+  let hash = 0x811c9dc5;
+  const text = `${model}\u0000${apiKeyId}`;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % 100;
+}
+
+/** The version whose cumulative weight covers `bucket` (0 <= bucket < 100), in the file's order. */
+export function versionForBucket(split: Traffic['split'], bucket: number): string {
+  let covered = 0;
+  let last = '';
+  for (const [version, weight] of Object.entries(split)) {
+    covered += weight;
+    if (weight > 0) last = version;
+    if (bucket < covered) return version;
+  }
+  return last; // unreachable: the weights sum to 100 (parse-traffic.ts)
+}
+
+function usableTraffic(model: ModelEntry): Traffic | null {
+  const state = model.traffic;
+  if (state === null) return null;
+  if ('problem' in state) throw new ModelUnavailable(`model unavailable: ${state.problem}`);
+  return state.traffic;
+}
+
+const versionOf = (model: ModelEntry, version: string) => model.versions.find((v) => v.version === version)!;
+
+/**
+ * Which version serves a request (README, "Releasing a new version"): an
+ * exact version as named, whatever traffic.json says; a label as the file
+ * maps it; otherwise the file's split (sticky by key id when it says so, a
+ * fresh draw per request without a key id), or the newest version when the
+ * model has no file. A file that cannot be used makes the routes that read
+ * it answer 503 with its reason.
+ */
+export function routeRequest(choice: RouteChoice, draw: () => number = Math.random): Routed {
+  if (choice.version !== undefined) return { served: findVersion(choice.name, choice.version), by: 'version' };
+  const model = findModel(choice.name);
+  const traffic = usableTraffic(model);
+  if (choice.label !== undefined) {
+    const labels = traffic ? Object.keys(traffic.labels) : [];
+    const version = traffic?.labels[choice.label];
+    if (version === undefined) {
+      throw new ModelNotFound(`model "${model.name}" has no label "${shorten(choice.label)}"; labels: ${labels.join(', ') || 'none (no traffic.json)'}`);
+    }
+    return { served: versionOf(model, version), by: 'label', traffic: traffic! };
+  }
+  if (!traffic) return { served: model.versions.at(-1)!, by: 'newest' };
+  const sticky = traffic.sticky === 'api_key' && choice.apiKeyId !== undefined && choice.apiKeyId !== '';
+  const bucket = sticky ? stickyBucket(choice.apiKeyId!, model.name) : Math.floor(draw() * 100);
+  return {
+    served: versionOf(model, versionForBucket(traffic.split, bucket)),
+    ...(traffic.shadow !== undefined ? { shadow: versionOf(model, traffic.shadow) } : {}),
+    by: 'split',
+    traffic,
+  };
+}
+
+/** Every version a model's traffic file can serve (split and labels), or the newest without one. */
+export function servableVersions(model: ModelEntry, traffic: Traffic | null): VersionEntry[] {
+  if (!traffic) return [model.versions.at(-1)!];
+  const named = new Set([...Object.keys(traffic.split).filter((v) => traffic.split[v]! > 0), ...Object.values(traffic.labels)]);
+  return model.versions.filter((v) => named.has(v.version));
+}
+
+/** The version a split serves most (the first on a tie), or the newest without a file: what the unversioned metadata routes describe. */
+export function primaryVersion(name: string): VersionEntry {
+  const model = findModel(name);
+  const traffic = usableTraffic(model);
+  if (!traffic) return model.versions.at(-1)!;
+  const [top] = Object.entries(traffic.split).reduce((best, entry) => (entry[1] > best[1] ? entry : best));
+  return versionOf(model, top);
+}
+
+/** What GET /models/{name} and /health show of a model's traffic file: the file, its problem, or null without one. */
+export function trafficView(name: string): Traffic | { problem: string } | null {
+  const state = findModel(name).traffic;
+  return state === null ? null : 'problem' in state ? { problem: state.problem } : state.traffic;
+}

@@ -1,0 +1,60 @@
+import { ServiceError } from '../errors';
+import type { Model } from '../model';
+import type { ShadowFacts } from '../observability/request-facts';
+import { untraced } from '../observability/tracing';
+import { settings } from '../settings';
+
+/** What scoring a request with the shadow version gave (README, "Releasing a new version"). */
+export type ShadowOutcome = ShadowFacts;
+
+/** Walks two answers side by side: numbers give |Δ|, anything else that differs is a flip. */
+export function disagreement(served: unknown, shadow: unknown): { maxDelta: number; flips: number } {
+  const result = { maxDelta: 0, flips: 0 };
+  const walk = (a: unknown, b: unknown) => {
+    if (typeof a === 'number' && typeof b === 'number') {
+      result.maxDelta = Math.max(result.maxDelta, Math.abs(a - b));
+    } else if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
+      a.forEach((x, i) => walk(x, b[i]));
+    } else if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+      for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) walk((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]);
+    } else if (a !== b) {
+      result.flips++;
+    }
+  };
+  walk(served, shadow);
+  return result;
+}
+
+const over = (ms: number) => new Promise<'timeout'>((resolve) => setTimeout(resolve, ms, 'timeout').unref());
+
+/**
+ * Scores the request again with the shadow version (`loading`: the
+ * registry's promise of it, null when it could not load) and compares. Never
+ * throws and never changes the served answer: a shadow that is not ready,
+ * refuses the request, fails or takes longer than SHADOW_BUDGET_MS is
+ * reported and left. Lambda gives no time after the response, so this runs
+ * inside the request, after the served answer is computed; a run cut off by
+ * the budget finishes in the background. Its time does not count as the
+ * request's inference time, nor its steps as the request's trace.
+ */
+export async function scoreShadow(version: string, loading: Promise<Model | null>, body: unknown, served: Record<string, unknown>): Promise<ShadowOutcome> {
+  const started = performance.now();
+  const done = (rest: Omit<ShadowOutcome, 'version' | 'ms'>): ShadowOutcome => ({ version, ...rest, ms: Math.round((performance.now() - started) * 100) / 100 });
+  try {
+    const budget = settings.shadowBudgetMs();
+    const model = await Promise.race([loading, over(budget)]);
+    if (model === 'timeout') return done({ outcome: 'skipped', reason: 'still loading' });
+    if (model === null) return done({ outcome: 'skipped', reason: 'not ready' });
+    const left = budget - (performance.now() - started);
+    const answer = await Promise.race([untraced(() => scoreAside(model, body)), over(Math.max(0, left))]);
+    // Encoding runs synchronously, so a timer cannot always cut it short: an answer that came late is dropped too.
+    if (answer === 'timeout' || performance.now() - started > budget) return done({ outcome: 'skipped', reason: 'over the time budget' });
+    return done({ outcome: 'compared', ...disagreement(served, answer) });
+  } catch (error) {
+    return done({ outcome: 'error', reason: error instanceof ServiceError ? error.code : 'internal_error' });
+  }
+}
+
+async function scoreAside(model: Model, body: unknown): Promise<Record<string, unknown>> {
+  return (await model.predictAside(body)).body;
+}
