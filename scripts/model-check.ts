@@ -1,16 +1,20 @@
 // npm run model:check: loads every version folder under the models folder
 // (MODELS_DIR, as the service reads it) as the service would: manifest,
-// sha256, the graph's signature against the manifest, and the golden cases.
-// Exits 1 if any folder fails.
+// sha256, the graph's signature against the manifest, and the golden cases;
+// then each traffic.json (usable, every version it names loads).
+// Exits 1 if any folder or traffic file fails.
 import { loadModel } from '../lib/model';
 import { listModels } from '../lib/repository/model-repository';
 import { ModelLoadError } from '../lib/errors';
+import { servableVersions } from '../lib/rollout/route';
 
 async function main(): Promise<number> {
   let failed = 0;
   const models = listModels();
   if (models.length === 0) console.log('no model folders found');
-  for (const { versions } of models) {
+  for (const model of models) {
+    const { versions } = model;
+    const loaded = new Map<string, boolean>();
     for (const entry of versions) {
       const where = `${entry.name}/${entry.version}`;
       if (!entry.manifest) {
@@ -19,14 +23,31 @@ async function main(): Promise<number> {
         continue;
       }
       try {
-        const model = await loadModel(entry.dir, entry.manifest);
-        const { kind, loadMs, goldenMs } = model.info;
+        const loadedModel = await loadModel(entry.dir, entry.manifest);
+        const { kind, loadMs, goldenMs } = loadedModel.info;
         console.log(`ok   ${where} (${kind}): ${entry.manifest.golden.cases.length} golden cases pass; loaded in ${loadMs} ms, golden ${goldenMs} ms`);
-        await model.release();
+        loaded.set(entry.version, true);
+        await loadedModel.release();
       } catch (error) {
         failed++;
         console.log(`FAIL ${where}: ${error instanceof ModelLoadError ? error.message : String(error)}`);
       }
+    }
+    // The traffic file: usable, and every version it serves or shadows loads.
+    const traffic = model.traffic;
+    if (traffic === null) continue;
+    if ('problem' in traffic) {
+      failed++;
+      console.log(`FAIL ${model.name}/traffic.json: ${traffic.problem}`);
+      continue;
+    }
+    const named = [...servableVersions(model, traffic.traffic).map((v) => v.version), ...(traffic.traffic.shadow ? [traffic.traffic.shadow] : [])];
+    const broken = named.filter((v) => !loaded.get(v));
+    if (broken.length > 0) {
+      failed++;
+      console.log(`FAIL ${model.name}/traffic.json: names ${broken.join(', ')}, which do not load`);
+    } else {
+      console.log(`ok   ${model.name}/traffic.json: ${Object.entries(traffic.traffic.split).map(([v, w]) => `${v} ${w}%`).join(', ')}`);
     }
   }
   return failed === 0 ? 0 : 1;

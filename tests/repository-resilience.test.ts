@@ -122,15 +122,28 @@ describe('an edited manifest never serves a wrong answer', () => {
 });
 
 describe('the README\'s add-a-version workflow', () => {
-  it('npm run model:add -- models/churn/1.0.0/model.onnx --name churn --version 1.1.0 keeps the kind and answers the same', async () => {
+  it('npm run model:add -- models/churn/1.0.0/model.onnx --name churn --version 1.1.0 keeps the kind, keeps 1.0.0 serving and answers the same', async () => {
     const dir = scratchModelsDir(['churn/1.0.0']);
     useModelsDir(dir);
     const added = await addModel({ file: path.join(modelsDir, 'churn', '1.0.0', 'model.onnx'), name: 'churn', version: '1.1.0' });
     expect(added.manifest.kind).toBe('binary-classification');
+    expect(added.traffic[0]).toBe('kept churn 1.0.0 serving 100%: wrote traffic.json (without it the newest version, 1.1.0, would serve everything)');
+    expect(added.traffic).toContain('  promote:  npm run model:traffic -- churn --promote 1.1.0');
+    expect(JSON.parse(readFileSync(path.join(dir, 'churn', 'traffic.json'), 'utf8'))).toEqual({ labels: { stable: '1.0.0' }, split: { '1.0.0': 100 } });
     useModelsDir(dir);
-    const newest = await predictOn('churn', customer);
-    expect(newest.json.model).toEqual({ name: 'churn', version: '1.1.0' });
-    const old = await predictOn('churn', customer, '1.0.0');
-    expect(newest.json.churn_probability).toBe(old.json.churn_probability);
+    const served = await predictOn('churn', customer);
+    expect(served.json.model).toEqual({ name: 'churn', version: '1.0.0' });
+    const added11 = await predictOn('churn', customer, '1.1.0');
+    expect(added11.json.model).toEqual({ name: 'churn', version: '1.1.0' });
+    expect(added11.json.churn_probability).toBe(served.json.churn_probability);
+  });
+
+  it('--promote serves the new version at once', async () => {
+    const dir = scratchModelsDir(['churn/1.0.0']);
+    useModelsDir(dir);
+    const added = await addModel({ file: path.join(modelsDir, 'churn', '1.0.0', 'model.onnx'), name: 'churn', version: '1.1.0', promote: true });
+    expect(added.traffic).toEqual(['promoted: churn 1.1.0 serves 100% (traffic.json written)']);
+    useModelsDir(dir);
+    expect((await predictOn('churn', customer)).json.model).toEqual({ name: 'churn', version: '1.1.0' });
   });
 });

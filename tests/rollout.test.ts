@@ -205,3 +205,41 @@ describe('a traffic file that cannot be used', () => {
 
   afterAll(() => traffic(null));
 });
+
+describe('npm run model:traffic and model:check', () => {
+  const { cli } = require('../scripts/model-traffic') as typeof import('../scripts/model-traffic');
+  const file = path.join(churn, 'traffic.json');
+  const quiet = <T>(work: () => T): T => {
+    const spies = [jest.spyOn(console, 'log').mockImplementation(() => undefined), jest.spyOn(console, 'error').mockImplementation(() => undefined)];
+    try {
+      return work();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  };
+
+  beforeEach(() => traffic(null));
+
+  it('writes each release step as the service reads it, and refuses a bad one without touching the file', () => {
+    expect(quiet(() => cli(['churn', '--split', '1.0.0=100', '--label', 'stable=1.0.0']))).toBe(0);
+    expect(quiet(() => cli(['churn', '--shadow', '1.1.0']))).toBe(0);
+    expect(quiet(() => cli(['churn', '--split', '1.0.0=90,1.1.0=10', '--label', 'canary=1.1.0']))).toBe(0);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ labels: { stable: '1.0.0', canary: '1.1.0' }, split: { '1.0.0': 90, '1.1.0': 10 }, shadow: '1.1.0' });
+    expect(quiet(() => cli(['churn', '--promote', '1.1.0']))).toBe(0);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ labels: { stable: '1.1.0', canary: '1.1.0' }, split: { '1.1.0': 100 } });
+    const before = readFileSync(file, 'utf8');
+    for (const bad of [['--split', '1.0.0=90'], ['--split', '1.0.0=50,7.0.0=50'], ['--sticky', 'ip']]) {
+      expect(quiet(() => cli(['churn', ...bad]))).toBe(2);
+      expect(readFileSync(file, 'utf8')).toBe(before);
+    }
+  });
+
+  it('model:check fails on a traffic file that names a version that does not load', () => {
+    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+    writeFileSync(file, JSON.stringify({ split: { '1.0.0': 90, '9.9.9': 10 } }));
+    const run = spawnSync('npm', ['run', '--silent', 'model:check'], { cwd: path.resolve(__dirname, '..'), env: { ...process.env, MODELS_DIR: dir }, encoding: 'utf8', timeout: 60_000 });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('FAIL churn/traffic.json: names 9.9.9, which do not load');
+    expect(run.stdout).toContain('ok   churn/1.1.0');
+  });
+});

@@ -1,4 +1,4 @@
-// npm run model:add -- <file.onnx> --name <name> [--version <v>] [--kind <kind>] [--description <text>] [--force]
+// npm run model:add -- <file.onnx> --name <name> [--version <v>] [--kind <kind>] [--description <text>] [--force] [--promote]
 // Writes <models dir>/<name>/<version>/model.onnx and a generated model.json
 // (README, "Bring your own model"). MODELS_DIR is honoured as the service does.
 import { createHash } from 'node:crypto';
@@ -14,6 +14,7 @@ import { forgetRepository, listModels } from '../../lib/repository/model-reposit
 import { settings } from '../../lib/settings';
 import { datatypeOf } from '../../lib/tensors/datatypes';
 import { protocolShape, shapeText } from '../../lib/tensors/shape';
+import { changeTraffic, describeTraffic, readTrafficFile, writeTrafficFile } from '../traffic-file';
 import { chooseKind } from './choose-kind';
 import { recordAnswers, recordGenerated, recordTensorAnswers, tabularCases } from './golden-cases';
 import { readOnnxFile } from './onnx-file';
@@ -25,17 +26,21 @@ export interface AddOptions {
   kind?: string;
   description?: string;
   force?: boolean;
+  /** Serve the new version at once instead of keeping the served one (a model that had versions). */
+  promote?: boolean;
 }
 
 export interface Added {
   dir: string;
   manifest: Manifest;
+  /** What happened to the model's traffic, and the commands for the next release steps. */
+  traffic: string[];
 }
 
 /** A refusal the user can act on: printed as it is, exit code 2. */
 export class Refused extends Error {}
 
-const USAGE = 'usage: npm run model:add -- <file.onnx> --name <name> [--version <v>] [--kind <kind>] [--description <text>] [--force]';
+const USAGE = 'usage: npm run model:add -- <file.onnx> --name <name> [--version <v>] [--kind <kind>] [--description <text>] [--force] [--promote]';
 
 function signature(metadata: readonly InferenceSession.ValueMetadata[], what: string): TensorSpec[] {
   return metadata.map((m) => {
@@ -170,10 +175,43 @@ export async function addModel(options: AddOptions): Promise<Added> {
       rmSync(dir, { recursive: true, force: true });
       throw new Refused(`the written model does not load as the service loads it: ${(error as Error).message}`);
     }
-    return { dir, manifest };
+    const traffic = existing ? keepServing(name, version, existing.versions.at(-1)!.version, options.promote === true) : [];
+    return { dir, manifest, traffic };
   } finally {
     await session.release();
   }
+}
+
+/**
+ * A new version of a model that is already served does not take its traffic
+ * (README, "Releasing a new version"): without a traffic file the newest
+ * version would serve everything, so one is written that keeps the version
+ * served until now at 100 %; an existing file is left as it is (the new
+ * version gets 0 %). --promote serves the new version at once instead.
+ */
+function keepServing(name: string, version: string, newestBefore: string, promote: boolean): string[] {
+  const current = readTrafficFile(name);
+  const lines: string[] = [];
+  if (promote) {
+    writeTrafficFile(name, changeTraffic(current, newestBefore, { promote: version }));
+    lines.push(`promoted: ${name} ${version} serves 100% (traffic.json written)`);
+  } else if (!current) {
+    writeTrafficFile(name, { labels: { stable: newestBefore }, split: { [newestBefore]: 100 } });
+    lines.push(`kept ${name} ${newestBefore} serving 100%: wrote traffic.json (without it the newest version, ${version}, would serve everything)`);
+  } else {
+    lines.push(`traffic.json unchanged, ${version} gets no traffic yet: ${describeTraffic(current, version)}`);
+  }
+  const served = Object.keys(readTrafficFile(name)?.split ?? { [newestBefore]: 100 })[0]!;
+  if (!promote) {
+    lines.push(
+      'next steps (each writes traffic.json; deploy to apply):',
+      `  shadow:   npm run model:traffic -- ${name} --shadow ${version}`,
+      `  canary:   npm run model:traffic -- ${name} --split ${served}=90,${version}=10 --label canary=${version}`,
+      `  promote:  npm run model:traffic -- ${name} --promote ${version}`,
+      `  rollback: npm run model:traffic -- ${name} --promote ${served}`,
+    );
+  }
+  return lines;
 }
 
 /** The curl a user can paste against `npm start`, with the first golden request. */
@@ -190,7 +228,7 @@ export async function cli(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { name: { type: 'string' }, version: { type: 'string' }, kind: { type: 'string' }, description: { type: 'string' }, force: { type: 'boolean' } },
+      options: { name: { type: 'string' }, version: { type: 'string' }, kind: { type: 'string' }, description: { type: 'string' }, force: { type: 'boolean' }, promote: { type: 'boolean' } },
     });
   } catch (error) {
     console.error(`model:add: ${(error as Error).message}\n${USAGE}`);
@@ -202,9 +240,10 @@ export async function cli(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    const { dir, manifest } = await addModel({ file, name: parsed.values.name, ...parsed.values });
+    const { dir, manifest, traffic } = await addModel({ file, name: parsed.values.name, ...parsed.values });
     console.log(`wrote ${path.join(dir, 'model.onnx')}${manifest.source ? ` (${manifest.source.rewritten})` : ''}`);
     console.log(`wrote ${path.join(dir, 'model.json')}: kind ${manifest.kind} (${manifest.kind_reason}); ${manifest.golden.cases.length} golden cases`);
+    for (const line of traffic) console.log(line);
     console.log(`\nTry it with npm start running:\n  ${exampleCurl(manifest)}`);
     return 0;
   } catch (error) {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { stages } from './stages';
 import { zipEntries, zippedBytes } from './zip';
@@ -39,6 +39,15 @@ describe.each(stages)('the packaged zip of $name', ({ name, architecture }) => {
     for (const model of ['churn', 'intent']) {
       expect(files).toEqual(expect.arrayContaining([`models/${model}/1.0.0/model.onnx`, `models/${model}/1.0.0/model.json`]));
     }
+  });
+
+  it("carries every model's traffic file (README, \"Releasing a new version\")", () => {
+    const root = path.resolve(__dirname, '..', '..');
+    const trafficFiles = readdirSync(path.join(root, 'models'))
+      .map((model) => `models/${model}/traffic.json`)
+      .filter((file) => existsSync(path.join(root, file)));
+    expect(trafficFiles.length).toBeGreaterThan(0);
+    expect(files).toEqual(expect.arrayContaining(trafficFiles));
   });
 
   it(`carries exactly one onnxruntime binding, for linux and ${architecture}`, () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
@@ -10,6 +10,7 @@ import { zipPath } from './zip';
 interface Result {
   statusCode: number;
   body: string;
+  headers: Record<string, string>;
 }
 interface RunOutput {
   results: Result[];
@@ -19,6 +20,8 @@ interface RunOutput {
 const eventsDir = path.resolve(__dirname, '..', 'events');
 const readEvent = (file: string) => JSON.parse(readFileSync(path.join(eventsDir, file), 'utf8')) as APIGatewayProxyEvent;
 const fixture = parityFixture();
+const SPLIT_CALLS = 200;
+const SPLIT_VERSION = '99.0.0';
 const isRoot = process.getuid?.() === 0;
 
 /** chmod -R: directories r-x, files r--, so the package cannot be changed by its own process. */
@@ -56,12 +59,20 @@ describe('the packaged zip, unzipped and run in plain Node as Lambda would', () 
     ...batches.map((batch) => ({ fn: 'predict', event: withBody({ instances: batch.map((c) => c.input) }) })),
     ...singles.map((c) => ({ fn: 'predict', event: withBody(c.input) })),
     { fn: 'health', event: healthEvent },
+    // Through a 50/50 split written into the unzipped copy (beforeAll): /predict, keyless.
+    ...Array.from({ length: SPLIT_CALLS }, (_, i) => ({ fn: 'predict', event: { ...predictTemplate, body: JSON.stringify(fixture.cases[i]!.input) } })),
   ];
 
   beforeAll(() => {
     work = mkdtempSync(path.join(tmpdir(), 'zip-run-'));
     const task = path.join(work, 'task');
     execFileSync('unzip', ['-q', zipPath('dev'), '-d', task]);
+    // A second churn version (the served one's files under another version) and a split over both.
+    const churnDir = path.join(task, 'models', 'churn');
+    cpSync(path.join(churnDir, newest), path.join(churnDir, SPLIT_VERSION), { recursive: true });
+    const manifestFile = path.join(churnDir, SPLIT_VERSION, 'model.json');
+    writeFileSync(manifestFile, JSON.stringify({ ...JSON.parse(readFileSync(manifestFile, 'utf8')), version: SPLIT_VERSION }));
+    writeFileSync(path.join(churnDir, 'traffic.json'), JSON.stringify({ labels: { stable: newest }, split: { [newest]: 50, [SPLIT_VERSION]: 50 } }));
     makeReadOnly(task);
     copyFileSync(path.join(__dirname, 'zip-runner.js'), path.join(work, 'runner.js'));
     writeFileSync(path.join(work, 'calls.json'), JSON.stringify(calls));
@@ -92,11 +103,22 @@ describe('the packaged zip, unzipped and run in plain Node as Lambda would', () 
     expect(output.results.map((r) => r.statusCode)).toEqual(calls.map(() => 200));
   });
 
+  it('scores through a traffic split: both versions answer, each named in the body and X-Model-Version', () => {
+    const split = output.results.slice(-SPLIT_CALLS);
+    const versions = split.map((r) => (JSON.parse(r.body) as { model: { version: string } }).model.version);
+    split.forEach((r, i) => expect(r.headers['X-Model-Version']).toBe(versions[i]));
+    const share = versions.filter((v) => v === SPLIT_VERSION).length / SPLIT_CALLS;
+    // Binomial(200, 0.5): sd 0.035; ±5 sd.
+    expect(share).toBeGreaterThan(0.5 - 0.18);
+    expect(share).toBeLessThan(0.5 + 0.18);
+  });
+
   it('reports a cold start on the first health call and a loaded model', () => {
     const first = JSON.parse(output.results[0]!.body);
-    const last = JSON.parse(output.results.at(-1)!.body);
+    const last = JSON.parse(output.results.at(-1 - SPLIT_CALLS)!.body);
     expect(first).toMatchObject({ status: 'ok', cold_start: true, model: { name: 'churn', version: newest } });
-    expect(last.cold_start).toBe(false);
+    // The split's primary version (the first of two equal weights), and the file itself.
+    expect(last).toMatchObject({ cold_start: false, model: { version: newest }, traffic: { split: { [newest]: 50, [SPLIT_VERSION]: 50 } } });
   });
 
   it('scores every parity customer within 1e-5 of scikit-learn, batched and one by one', () => {

@@ -1,7 +1,7 @@
 // Runs inside a fresh Node process over an unzipped package, as Lambda would:
 // requires the bundled handlers from LAMBDA_TASK_ROOT and calls them with the
 // events listed in the JSON file named by argv[2]: [{fn, event, traceId?}, ...].
-// Prints one line `ZIP-RUNNER-RESULT {results: [{statusCode, body}], writes}`
+// Prints one line `ZIP-RUNNER-RESULT {results: [{statusCode, body, headers}], writes}`
 // on stdout, beside whatever the handlers log there.
 'use strict';
 const fs = require('node:fs');
@@ -29,8 +29,8 @@ function tryWrite(file) {
     if (traceId) process.env._X_AMZN_TRACE_ID = traceId;
     handlers[fn] ??= require(path.join(root, `handlers/${fn}.js`)).handler;
     const context = { awsRequestId: `zip-run-${i}`, functionName: fn, getRemainingTimeInMillis: () => 10000 };
-    const { statusCode, body } = await handlers[fn](event, context);
-    results.push({ statusCode, body });
+    const { statusCode, body, headers } = await handlers[fn](event, context);
+    results.push({ statusCode, body, headers });
   }
   const writes = {
     taskRoot: tryWrite(path.join(root, 'write-probe')),
