@@ -17,6 +17,8 @@ export interface Results {
     warmHandler: Latency;
     /** The same handler with each kind of observability output added in turn (bench/run.ts). */
     observability: { setting: string; warmP50Ms: number; coldTotalMs: number; coldProcessMs: number }[];
+    /** The predict handler on one record, without and with a shadow version (bench/run.ts). */
+    shadow?: { withoutP50Ms: number; withP50Ms: number; withoutP99Ms: number; withP99Ms: number };
     librarySingle: Latency;
     handlerBatch: Record<string, BatchFigure>;
     libraryBatch: Record<string, BatchFigure>;
@@ -173,6 +175,21 @@ function observabilityTable(r: Results): string {
   ].join('\n');
 }
 
+/** The warm single-record handler with and without a shadow scoring the same request (README, "Releasing a new version"). */
+function shadowText(r: Results): string {
+  const x = r.ours.shadow;
+  if (!x) return 'Not measured in this run.';
+  const us = (ms: number) => `${f(ms * 1000)} µs`;
+  return [
+    '| warm handler, one record | p50 | p99 |',
+    '| --- | --- | --- |',
+    `| served version only | ${us(x.withoutP50Ms)} | ${us(x.withoutP99Ms)} |`,
+    `| with a shadow version (a copy of the served one) | ${us(x.withP50Ms)} | ${us(x.withP99Ms)} |`,
+    '',
+    `A shadow adds ${us(x.withP50Ms - x.withoutP50Ms)} to the p50: it scores the request again inside it, after the served answer (Lambda gives no time after the response), and compares the two. A shadow as costly as the served model roughly doubles the model's part of a request; SHADOW_BUDGET_MS (default 100 ms) bounds it.`,
+  ].join('\n');
+}
+
 function markdown(r: Results): string {
   const b = r.baseline;
   return `# Benchmarks
@@ -199,6 +216,10 @@ ${table(r)}
 Ours above is measured as deployed, for a request X-Ray does not sample (Lambda samples one a second and 5% beyond): access line, EMF metrics, X-Ray on. The handler's output goes to a file, as to a log collector on another CPU. Each output added in turn, ${r.settings.warmCalls.toLocaleString('en-US')} warm calls per setting in two alternating rounds and ${r.settings.coldRuns} cold starts each:
 
 ${observabilityTable(r)}
+
+## What a shadow version costs
+
+${shadowText(r)}
 `;
 }
 

@@ -5,7 +5,7 @@
 // when a figure cannot be measured. Bundled to .esbuild/ by the npm script.
 import { execFileSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { freePort, startOffline, stopProcessGroup } from '../scripts/offline-server';
@@ -126,6 +126,25 @@ function coldStarts(taskRoot: string, customer: string, env: Record<string, stri
   return samples;
 }
 
+/**
+ * A models folder like the package's, where churn's served version also has
+ * a shadow: a copy of itself as another version (the same work again, as a
+ * retrained model of the same shape would be), so the bench can measure what
+ * a shadow adds to a request (README, "Releasing a new version").
+ */
+function shadowedModelsDir(taskRoot: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-shadow-'));
+  cpSync(path.join(taskRoot, 'models'), dir, { recursive: true });
+  const churn = path.join(dir, 'churn');
+  const served = readdirSync(churn, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort().at(-1)!;
+  const shadow = '999.0.0';
+  cpSync(path.join(churn, served), path.join(churn, shadow), { recursive: true });
+  const manifest = path.join(churn, shadow, 'model.json');
+  writeFileSync(manifest, JSON.stringify({ ...JSON.parse(readFileSync(manifest, 'utf8')), version: shadow }));
+  writeFileSync(path.join(churn, 'traffic.json'), JSON.stringify({ split: { [served]: 100 }, shadow }));
+  return dir;
+}
+
 async function ourHttp(customer: string) {
   log('local HTTP: serverless-offline');
   const offline = await startOffline();
@@ -184,6 +203,15 @@ async function main(): Promise<void> {
     for (let round = 0; round < 2; round++) {
       variants.forEach((v, i) => warmByVariant[i]!.push(...warmHandler(v.env, WARM_CALLS / 2, true).warmMs));
     }
+    log(`warm handler with a shadow version: ${WARM_CALLS} calls each, with and without, in two alternating rounds`);
+    const shadowDir = shadowedModelsDir(taskRoot);
+    const withShadow: number[] = [];
+    const withoutShadow: number[] = [];
+    for (let round = 0; round < 2; round++) {
+      withoutShadow.push(...warmHandler(deployed, WARM_CALLS / 2, true).warmMs);
+      withShadow.push(...warmHandler({ ...deployed, MODELS_DIR: shadowDir }, WARM_CALLS / 2, true).warmMs);
+    }
+    rmSync(shadowDir, { recursive: true, force: true });
     xraySink.close();
 
     log('library call on parsed records');
@@ -225,6 +253,7 @@ async function main(): Promise<void> {
           coldTotalMs: median(colds[i]!.map((c) => c.totalMs)),
           coldProcessMs: median(colds[i]!.map((c) => c.processMs)),
         })),
+        shadow: { withoutP50Ms: latency(withoutShadow).p50, withP50Ms: latency(withShadow).p50, withoutP99Ms: latency(withoutShadow).p99, withP99Ms: latency(withShadow).p99 },
         librarySingle: latency(library.singleMs),
         handlerBatch: handler.batch,
         libraryBatch: library.batch,
