@@ -34,6 +34,10 @@ addVersion('1.2.0', (m) => {
   // Its golden answers as this threshold decides them, so it loads.
   for (const c of m.golden.cases) c.answer[m.output.label] = c.answer[m.output.probability] >= 0.3;
 });
+addVersion('1.3.0', (m) => {
+  // Refuses a tenure above its golden cases' largest: a shadow that refuses requests the served version answers.
+  m.features.find((f: { name: string }) => f.name === 'tenure').maximum = 72;
+});
 addVersion('9.9.9');
 writeFileSync(path.join(churn, '9.9.9', 'model.onnx'), 'not an onnx file');
 
@@ -152,6 +156,25 @@ describe('a shadow version', () => {
     expect(metrics).toMatchObject({ model: 'churn', version: '1.2.0', ShadowFlips: flips, ShadowMaxDelta: 0, ShadowErrors: 0, ShadowSkipped: 0 });
   });
 
+  it('that refuses the request is counted as an error, and the client still gets its answer', async () => {
+    const customer = { ...customers[0], tenure: 73 };
+    const plain = await onVersion('1.0.0', customer);
+    process.env.POWERTOOLS_LOG_LEVEL = 'INFO'; // read when the handlers load
+    traffic({ split: { '1.0.0': 100 }, shadow: '1.3.0' });
+    try {
+      let shadowed!: Reply;
+      const output = await captureOutput(async () => {
+        shadowed = await onModel(customer);
+      });
+      expect(shadowed.status).toBe(200);
+      expect(shadowed.json).toEqual(plain.json);
+      expect(accessLines(output)[0]).toMatchObject({ status: 200, shadow: { version: '1.3.0', outcome: 'error', reason: 'validation_failed' } });
+      expect(emfLines(output).find((l) => 'ShadowErrors' in l)).toMatchObject({ version: '1.3.0', ShadowErrors: 1 });
+    } finally {
+      process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+    }
+  });
+
   it.each([
     ['not ready (its ONNX file is broken)', '9.9.9', undefined, 'not ready'],
     ['over its time budget', '1.2.0', '1', 'over the time budget'],
@@ -188,7 +211,7 @@ describe('a traffic file that cannot be used', () => {
     ['an unknown field', { split: { '1.0.0': 100 }, canary: '1.1.0' }, 'traffic.json is invalid: unknown field "canary"'],
     ['weights not summing to 100', { split: { '1.0.0': 90, '1.1.0': 5 } }, "traffic.json is invalid: the split's weights sum to 95, not 100"],
     ['a weight that is not an integer', { split: { '1.0.0': 89.5, '1.1.0': 10.5 } }, 'traffic.json is invalid: /split/1.0.0 must be integer'],
-    ['a version that is not deployed', { split: { '1.0.0': 90, '2.0.0': 10 } }, 'traffic.json names version "2.0.0", which is not deployed (versions: 1.0.0, 1.1.0, 1.2.0, 9.9.9)'],
+    ['a version that is not deployed', { split: { '1.0.0': 90, '2.0.0': 10 } }, 'traffic.json names version "2.0.0", which is not deployed (versions: 1.0.0, 1.1.0, 1.2.0, 1.3.0, 9.9.9)'],
     ['a label on a version that is not deployed', { labels: { canary: '3.0.0' }, split: { '1.0.0': 100 } }, 'traffic.json names version "3.0.0", which is not deployed'],
     ['a version that is not ready', { labels: { stable: '1.0.0' }, split: { '1.0.0': 90, '9.9.9': 10 } }, 'traffic.json names version "9.9.9", which is not ready: sha256 mismatch'],
   ])('(%s): the routes that read it answer 503 with the reason; exact versions and other models answer', async (_, file, reason) => {

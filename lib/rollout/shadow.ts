@@ -25,8 +25,6 @@ export function disagreement(served: unknown, shadow: unknown): { maxDelta: numb
   return result;
 }
 
-const over = (ms: number) => new Promise<'timeout'>((resolve) => setTimeout(resolve, ms, 'timeout').unref());
-
 /**
  * Scores the request again with the shadow version (`loading`: the
  * registry's promise of it, null when it could not load) and compares. Never
@@ -39,19 +37,25 @@ const over = (ms: number) => new Promise<'timeout'>((resolve) => setTimeout(reso
  */
 export async function scoreShadow(version: string, loading: Promise<Model | null>, body: unknown, served: Record<string, unknown>): Promise<ShadowOutcome> {
   const started = performance.now();
+  const budget = settings.shadowBudgetMs();
   const done = (rest: Omit<ShadowOutcome, 'version' | 'ms'>): ShadowOutcome => ({ version, ...rest, ms: Math.round((performance.now() - started) * 100) / 100 });
+  // One deadline for loading and scoring, cleared as soon as the shadow is done.
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(resolve, budget, 'timeout');
+  });
   try {
-    const budget = settings.shadowBudgetMs();
-    const model = await Promise.race([loading, over(budget)]);
+    const model = await Promise.race([loading, deadline]);
     if (model === 'timeout') return done({ outcome: 'skipped', reason: 'still loading' });
     if (model === null) return done({ outcome: 'skipped', reason: 'not ready' });
-    const left = budget - (performance.now() - started);
-    const answer = await Promise.race([untraced(() => scoreAside(model, body)), over(Math.max(0, left))]);
-    // Encoding runs synchronously, so a timer cannot always cut it short: an answer that came late is dropped too.
+    const answer = await Promise.race([untraced(() => scoreAside(model, body)), deadline]);
+    // Encoding runs synchronously, so the timer cannot always cut it short: an answer that came late is dropped too.
     if (answer === 'timeout' || performance.now() - started > budget) return done({ outcome: 'skipped', reason: 'over the time budget' });
     return done({ outcome: 'compared', ...disagreement(served, answer) });
   } catch (error) {
     return done({ outcome: 'error', reason: error instanceof ServiceError ? error.code : 'internal_error' });
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -54,6 +54,12 @@ describe('the local API Gateway (serverless-offline on 127.0.0.1)', () => {
     const intent = await call('/models/intent/predict', { method: 'POST', headers: { ...key, 'content-type': 'application/json' }, body: '{"text": "Thanks, the new plan is great!"}' });
     expect(intent.status).toBe(200);
     expect(await intent.json()).toMatchObject({ intent: expect.any(String), model: { name: 'intent' } });
+    // The version that answered, in a header browsers may read; intent's traffic file labels it "stable".
+    expect(intent.headers.get('x-model-version')).toBe('1.0.0');
+    expect(intent.headers.get('access-control-expose-headers')).toMatch(/x-model-version/i);
+    const labelled = await call('/models/intent/labels/stable/predict', { method: 'POST', headers: { ...key, 'content-type': 'application/json' }, body: '{"text": "hello"}' });
+    expect(labelled.status).toBe(200);
+    expect(labelled.headers.get('x-model-version')).toBe('1.0.0');
 
     const ready = await call('/v2/health/ready', { headers: key });
     expect(ready.status).toBe(200);
