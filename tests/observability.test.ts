@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DIMENSIONS, METRIC_CATALOG, type MetricEntry } from '../lib/observability/metrics';
 import emfSchema from './spec/emf.schema.json';
-import { invoke, type HttpHandler } from './helpers/lambda';
+import { freshHandlers, type Handlers } from './helpers/handlers';
+import { invoke } from './helpers/lambda';
 import { accessLines, captureOutput, emfLines, type Captured } from './helpers/log-lines';
 import { parityFixture } from './helpers/models';
 import { removeModelsDir, scratchModelsDir, useModelsDir } from './helpers/models-dir';
@@ -15,25 +16,13 @@ import { route } from './helpers/routes';
  * Format specification and against the answers the same requests got.
  */
 
-type Handlers = Record<'predict' | 'health' | 'models' | 'v2Infer' | 'v2Metadata', HttpHandler>;
-
 const validateEmf = new Ajv({ allErrors: true }).compile(emfSchema);
 const customers = parityFixture().cases.slice(0, 40).map((c) => c.input);
 const texts = ['hi there', 'I want to cancel my subscription', 'where is my refund', 'what a lovely day', 'cancel it now', 'hello'];
 
 function loadHandlers(env: Record<string, string> = {}): Handlers {
   Object.assign(process.env, env);
-  let handlers!: Handlers;
-  jest.isolateModules(() => {
-    handlers = {
-      predict: require('../handlers/predict').handler,
-      health: require('../handlers/health').handler,
-      models: require('../handlers/models').handler,
-      v2Infer: require('../handlers/v2-infer').handler,
-      v2Metadata: require('../handlers/v2-metadata').handler,
-    };
-  });
-  return handlers;
+  return freshHandlers();
 }
 
 function catalogEntry(metric: string): MetricEntry | undefined {

@@ -1,6 +1,7 @@
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { invoke, type HttpHandler, type Reply } from './helpers/lambda';
+import { freshHandlers, type Handlers } from './helpers/handlers';
+import { invoke, type Reply } from './helpers/lambda';
 import { accessLines, captureOutput, emfLines } from './helpers/log-lines';
 import { parityFixture } from './helpers/models';
 import { removeModelsDir, scratchModelsDir, useModelsDir } from './helpers/models-dir';
@@ -41,7 +42,7 @@ addVersion('1.3.0', (m) => {
 addVersion('9.9.9');
 writeFileSync(path.join(churn, '9.9.9', 'model.onnx'), 'not an onnx file');
 
-let handlers: Record<'predict' | 'v2Infer' | 'health' | 'models', HttpHandler>;
+let handlers: Handlers;
 
 /** Writes churn's traffic file (or removes it) and loads the handlers afresh over the scratch folder. */
 function traffic(file: unknown | null): void {
@@ -49,14 +50,7 @@ function traffic(file: unknown | null): void {
   if (file === null) rmSync(target, { force: true });
   else writeFileSync(target, typeof file === 'string' ? file : JSON.stringify(file));
   useModelsDir(dir);
-  jest.isolateModules(() => {
-    handlers = {
-      predict: require('../handlers/predict').handler,
-      v2Infer: require('../handlers/v2-infer').handler,
-      health: require('../handlers/health').handler,
-      models: require('../handlers/models').handler,
-    };
-  });
+  handlers = freshHandlers();
 }
 
 const onModel = (json: unknown, apiKeyId?: string) => invoke(handlers.predict, { ...route('POST', '/models/{name}/predict', { name: 'churn' }), json, apiKeyId });
