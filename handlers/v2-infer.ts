@@ -1,6 +1,6 @@
 import { jsonRoute } from '../lib/http/api';
 import { jsonResponse, versionHeader } from '../lib/http/response';
-import { infer } from '../lib/protocols/open-inference/infer';
+import { inferWith } from '../lib/protocols/open-inference/infer';
 import { preload, serveModel } from '../lib/registry';
 import { settings } from '../lib/settings';
 
@@ -9,11 +9,12 @@ preload(settings.defaultModel());
 /**
  * POST /v2/models/{name}[/versions/{version}]/infer (Open Inference
  * Protocol). Without a version the model's traffic file splits it, as
- * /models/{name}/predict (the protocol leaves the choice to the server); the
- * answer's model_version and X-Model-Version name the version.
+ * /models/{name}/predict (the protocol leaves the choice to the server), its
+ * shadow included; the answer's model_version and X-Model-Version name the
+ * version.
  */
 export const handler = jsonRoute('v2-infer', async (event) => {
   const { name, version } = event.pathParameters ?? {};
-  const { model } = await serveModel({ name: name!, version, apiKeyId: event.requestContext?.identity?.apiKeyId ?? undefined });
-  return jsonResponse(200, await infer(model, event.body), versionHeader(model));
+  const served = await serveModel({ name: name!, version, apiKeyId: event.requestContext?.identity?.apiKeyId ?? undefined });
+  return jsonResponse(200, await inferWith(served, event.body), versionHeader(served.model));
 });

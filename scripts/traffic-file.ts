@@ -56,6 +56,7 @@ function pairs(text: string, what: string): [string, string][] {
 
 /** The traffic after the options, from the current one (or the newest version at 100 %). */
 export function changeTraffic(current: Traffic | null, newest: string, options: { split?: string; shadow?: string; label?: string[]; sticky?: string; promote?: string }): Traffic {
+  if (options.promote !== undefined && options.split !== undefined) throw new Error('--promote sets the split itself: give one of --promote and --split');
   const next: Traffic = current ? { ...current, labels: { ...current.labels } } : { labels: {}, split: { [newest]: 100 } };
   if (options.promote !== undefined) {
     // Everything to one version; it becomes "stable", and it no longer shadows itself.

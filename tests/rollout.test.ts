@@ -98,6 +98,8 @@ describe('a weighted split', () => {
     const unknown = await onLabel('nightly', customers[0]);
     expect(unknown.status).toBe(404);
     expect(unknown.json).toMatchObject({ code: 'model_not_found', error: 'model "churn" has no label "nightly"; labels: stable, canary' });
+    // Names every object has are not labels either.
+    for (const label of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) expect((await onLabel(label, customers[0])).status).toBe(404);
   });
 
   it('exposes the version header to browsers, and shows the file on GET /models/{name} and /health', async () => {
@@ -148,6 +150,27 @@ describe('a shadow version', () => {
     expect(line).toMatchObject({ version: '1.1.0', shadow: { version: '1.2.0', outcome: 'compared', max_delta: 0, flips, ms: expect.any(Number) } });
     const metrics = emfLines(output).find((l) => 'ShadowFlips' in l);
     expect(metrics).toMatchObject({ model: 'churn', version: '1.2.0', ShadowFlips: flips, ShadowMaxDelta: 0, ShadowErrors: 0, ShadowSkipped: 0 });
+  });
+
+  it('compares the Open Inference Protocol outputs too, and stays silent on requests its own version serves', async () => {
+    process.env.POWERTOOLS_LOG_LEVEL = 'INFO'; // read when the handlers load
+    traffic({ split: { '1.1.0': 100 }, shadow: '1.2.0' });
+    try {
+      const inputs = [{ name: 'features', datatype: 'FP32', shape: [2, 45], data: Array(90).fill(0.5) }];
+      const output = await captureOutput(async () => {
+        const reply = await invoke(handlers.v2Infer, { ...route('POST', '/v2/models/{name}/infer', { name: 'churn' }), json: { inputs } });
+        expect(reply.json.model_version).toBe('1.1.0');
+      });
+      // The same graph: equal tensors (the threshold is not in them).
+      expect(accessLines(output)[0]).toMatchObject({ route_family: 'v2-infer', shadow: { version: '1.2.0', outcome: 'compared', max_delta: 0, flips: 0 } });
+      traffic({ split: { '1.2.0': 100 }, shadow: '1.2.0' });
+      const own = await captureOutput(async () => {
+        expect((await onModel(customers[0])).status).toBe(200);
+      });
+      expect(accessLines(own)[0]).not.toHaveProperty('shadow');
+    } finally {
+      process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+    }
   });
 
   it('that refuses the request is counted as an error, and the client still gets its answer', async () => {
@@ -245,7 +268,7 @@ describe('npm run model:traffic and model:check', () => {
     expect(quiet(() => cli(['churn', '--promote', '1.1.0']))).toBe(0);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ labels: { stable: '1.1.0', canary: '1.1.0' }, split: { '1.1.0': 100 } });
     const before = readFileSync(file, 'utf8');
-    for (const bad of [['--split', '1.0.0=90'], ['--split', '1.0.0=50,7.0.0=50'], ['--sticky', 'ip']]) {
+    for (const bad of [['--split', '1.0.0=90'], ['--split', '1.0.0=50,7.0.0=50'], ['--sticky', 'ip'], ['--promote', '1.0.0', '--split', '1.0.0=100']]) {
       expect(quiet(() => cli(['churn', ...bad]))).toBe(2);
       expect(readFileSync(file, 'utf8')).toBe(before);
     }

@@ -33,11 +33,16 @@ export function stickyBucket(apiKeyId: string, model: string): number {
   return hash % 100;
 }
 
-/** The version whose cumulative weight covers `bucket` (0 <= bucket < 100), in the file's order. */
-export function versionForBucket(split: Traffic['split'], bucket: number): string {
+/**
+ * The version whose cumulative weight covers `bucket` (0 <= bucket < 100),
+ * oldest version first: a fixed order, where a JSON object's key order is
+ * not (integer-like keys such as "2" come first whatever the file says).
+ */
+export function versionForBucket(model: ModelEntry, split: Traffic['split'], bucket: number): string {
   let covered = 0;
   let last = '';
-  for (const [version, weight] of Object.entries(split)) {
+  for (const { version } of model.versions) {
+    const weight = Object.hasOwn(split, version) ? split[version]! : 0;
     covered += weight;
     if (weight > 0) last = version;
     if (bucket < covered) return version;
@@ -52,7 +57,12 @@ function usableTraffic(model: ModelEntry): Traffic | null {
   return state.traffic;
 }
 
-const versionOf = (model: ModelEntry, version: string) => model.versions.find((v) => v.version === version)!;
+/** A version the traffic file names: parse-traffic.ts checked that each is deployed. */
+function versionOf(model: ModelEntry, version: string): VersionEntry {
+  const entry = model.versions.find((v) => v.version === version);
+  if (!entry) throw new ModelUnavailable(`model unavailable: traffic.json names version "${shorten(version)}", which is not deployed`);
+  return entry;
+}
 
 /**
  * Which version serves a request (README, "Releasing a new version"): an
@@ -68,7 +78,8 @@ export function routeRequest(choice: RouteChoice, draw: () => number = Math.rand
   const traffic = usableTraffic(model);
   if (choice.label !== undefined) {
     const labels = traffic ? Object.keys(traffic.labels) : [];
-    const version = traffic?.labels[choice.label];
+    // Own properties only: "constructor" or "__proto__" is not a label.
+    const version = traffic && Object.hasOwn(traffic.labels, choice.label) ? traffic.labels[choice.label] : undefined;
     if (version === undefined) {
       throw new ModelNotFound(`model "${model.name}" has no label "${shorten(choice.label)}"; labels: ${labels.join(', ') || 'none (no traffic.json)'}`);
     }
@@ -77,9 +88,11 @@ export function routeRequest(choice: RouteChoice, draw: () => number = Math.rand
   if (!traffic) return { served: model.versions.at(-1)!, by: 'newest' };
   const sticky = traffic.sticky === 'api_key' && choice.apiKeyId !== undefined && choice.apiKeyId !== '';
   const bucket = sticky ? stickyBucket(choice.apiKeyId!, model.name) : Math.floor(draw() * 100);
+  const served = versionOf(model, versionForBucket(model, traffic.split, bucket));
   return {
-    served: versionOf(model, versionForBucket(traffic.split, bucket)),
-    ...(traffic.shadow !== undefined ? { shadow: versionOf(model, traffic.shadow) } : {}),
+    served,
+    // A request served by the shadow's own version has nothing to compare.
+    ...(traffic.shadow !== undefined && traffic.shadow !== served.version ? { shadow: versionOf(model, traffic.shadow) } : {}),
     by: 'split',
     traffic,
   };
@@ -92,13 +105,13 @@ export function servableVersions(model: ModelEntry, traffic: Traffic | null): Ve
   return model.versions.filter((v) => named.has(v.version));
 }
 
-/** The version a split serves most (the first on a tie), or the newest without a file: what the unversioned metadata routes describe. */
+/** The version a split serves most (the oldest on a tie), or the newest without a file: what the unversioned metadata routes describe. */
 export function primaryVersion(name: string): VersionEntry {
   const model = findModel(name);
   const traffic = usableTraffic(model);
   if (!traffic) return model.versions.at(-1)!;
-  const [top] = Object.entries(traffic.split).reduce((best, entry) => (entry[1] > best[1] ? entry : best));
-  return versionOf(model, top);
+  const weight = (v: VersionEntry) => (Object.hasOwn(traffic.split, v.version) ? traffic.split[v.version]! : 0);
+  return model.versions.reduce((best, v) => (weight(v) > weight(best) ? v : best));
 }
 
 /** What GET /models/{name} and /health show of a model's traffic file: the file, its problem, or null without one. */

@@ -27,7 +27,9 @@ export function disagreement(served: unknown, shadow: unknown): { maxDelta: numb
 
 /**
  * Scores the request again with the shadow version (`loading`: the
- * registry's promise of it, null when it could not load) and compares. Never
+ * registry's promise of it, null when it could not load; `score`: the
+ * route's own scoring, aside from the request's inference time) and compares
+ * with what was served. Never
  * throws and never changes the served answer: a shadow that is not ready,
  * refuses the request, fails or takes longer than SHADOW_BUDGET_MS is
  * reported and left. Lambda gives no time after the response, so this runs
@@ -35,7 +37,7 @@ export function disagreement(served: unknown, shadow: unknown): { maxDelta: numb
  * the budget finishes in the background. Its time does not count as the
  * request's inference time, nor its steps as the request's trace.
  */
-export async function scoreShadow(version: string, loading: Promise<Model | null>, body: unknown, served: Record<string, unknown>): Promise<ShadowOutcome> {
+export async function scoreShadow(version: string, loading: Promise<Model | null>, score: (model: Model) => Promise<unknown>, served: unknown): Promise<ShadowOutcome> {
   const started = performance.now();
   const budget = settings.shadowBudgetMs();
   const done = (rest: Omit<ShadowOutcome, 'version' | 'ms'>): ShadowOutcome => ({ version, ...rest, ms: Math.round((performance.now() - started) * 100) / 100 });
@@ -48,7 +50,7 @@ export async function scoreShadow(version: string, loading: Promise<Model | null
     const model = await Promise.race([loading, deadline]);
     if (model === 'timeout') return done({ outcome: 'skipped', reason: 'still loading' });
     if (model === null) return done({ outcome: 'skipped', reason: 'not ready' });
-    const answer = await Promise.race([untraced(() => scoreAside(model, body)), deadline]);
+    const answer = await Promise.race([untraced(() => score(model)), deadline]);
     // Encoding runs synchronously, so the timer cannot always cut it short: an answer that came late is dropped too.
     if (answer === 'timeout' || performance.now() - started > budget) return done({ outcome: 'skipped', reason: 'over the time budget' });
     return done({ outcome: 'compared', ...disagreement(served, answer) });
@@ -57,8 +59,4 @@ export async function scoreShadow(version: string, loading: Promise<Model | null
   } finally {
     clearTimeout(timer);
   }
-}
-
-async function scoreAside(model: Model, body: unknown): Promise<Record<string, unknown>> {
-  return (await model.predictAside(body)).body;
 }

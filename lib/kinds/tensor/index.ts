@@ -64,7 +64,8 @@ function perInput(value: unknown, inputs: readonly TensorSpec[], at: string): Ma
   const unknown = Object.keys(value).find((k) => !inputs.some((i) => i.name === k));
   if (unknown !== undefined) {
     throw new ValidationFailed(`unknown input "${shorten(unknown)}"; the model takes ${inputs.map((i) => `"${i.name}"`).join(', ')}`, [
-      { path: `${at}${pointer(unknown)}`, problem: 'unknown input' },
+      // The parent's path: an error path holds names from the manifest and positions, never the client's own keys (they reach the access line).
+      { path: at, problem: 'has an unknown input' },
     ]);
   }
   const missing = inputs.find((i) => !Object.hasOwn(value, i.name));

@@ -5,7 +5,9 @@ import { pointer } from '../../json-pointer';
 import type { Feeds } from '../../kinds/kind';
 import type { TensorSpec } from '../../manifest/base';
 import type { Model } from '../../model';
-import { noteScored } from '../../observability/request-facts';
+import { noteScored, noteShadow } from '../../observability/request-facts';
+import { readyShadow, type ServedModel } from '../../registry';
+import { scoreShadow } from '../../rollout/shadow';
 import { traced } from '../../observability/tracing';
 import { shorten } from '../../shorten';
 import { jsonElements } from '../../tensors/datatypes';
@@ -93,7 +95,22 @@ function feedsOf(model: Model, requestInputs: RequestInput[]): Feeds {
   return feeds;
 }
 
-export async function infer(model: Model, body: unknown): Promise<Record<string, unknown>> {
+/**
+ * POST /v2/models/{name}[/versions/{v}]/infer on the version the request was
+ * routed to; a split's shadow version answers the same request aside and its
+ * outputs are compared with the served ones (README, "Releasing a new version").
+ */
+export async function inferWith({ model, routed }: ServedModel, body: unknown): Promise<Record<string, unknown>> {
+  const answer = await infer(model, body);
+  if (routed.shadow) {
+    const score = async (shadow: Model) => (await infer(shadow, body, { aside: true })).outputs;
+    noteShadow(await scoreShadow(routed.shadow.version, readyShadow(routed.shadow), score, answer.outputs));
+  }
+  return answer;
+}
+
+/** `aside`: a shadow's inference, not counted as the request's (time, records, drift figures). */
+export async function infer(model: Model, body: unknown, { aside = false } = {}): Promise<Record<string, unknown>> {
   validateRequest ??= ajv.compile<InferenceRequest>(inferenceRequestSchema);
   if (!validateRequest(body)) {
     const first = validateRequest.errors?.[0];
@@ -110,11 +127,11 @@ export async function infer(model: Model, body: unknown): Promise<Record<string,
     throw new ValidationFailed(`unknown output "${shorten(unknownOutput)}"; the model produces ${names(outputSpecs)}`, [{ path: '/outputs', problem: 'unknown output' }]);
   }
 
-  const results = await model.run(feeds, requested);
+  const results = await (aside ? model.runAside : model.run)(feeds, requested);
   assertFinite(results, requested, (row) => `/inputs (row ${row})`);
   // The kind's drift figures need every output it reads: only when all were computed.
   const rows = leadingDim(feeds[body.inputs[0]!.name]!.dims);
-  noteScored(rows, requested.length === outputSpecs.length ? model.runtime.signals(results, rows) : [], 0);
+  if (!aside) noteScored(rows, requested.length === outputSpecs.length ? model.runtime.signals(results, rows) : [], 0);
   const outputs = requested.map((name) => {
     const tensor = results[name]!;
     const spec = outputSpecs.find((o) => o.name === name)!;

@@ -1,3 +1,4 @@
+import type { Model } from '../../model';
 import { noteScored, noteShadow } from '../../observability/request-facts';
 import { readyShadow, type ServedModel } from '../../registry';
 import { scoreShadow } from '../../rollout/shadow';
@@ -11,7 +12,10 @@ import { scoreShadow } from '../../rollout/shadow';
 export async function predictWith({ model, routed }: ServedModel, body: unknown): Promise<Record<string, unknown>> {
   const { body: answer, warnings, records, signals } = await model.predict(body);
   noteScored(records, signals, warnings.length);
-  if (routed.shadow) noteShadow(await scoreShadow(routed.shadow.version, readyShadow(routed.shadow), body, answer));
+  if (routed.shadow) {
+    const score = async (shadow: Model) => (await shadow.predictAside(body)).body;
+    noteShadow(await scoreShadow(routed.shadow.version, readyShadow(routed.shadow), score, answer));
+  }
   const reply: Record<string, unknown> = { ...answer, model: { name: model.info.name, version: model.info.version } };
   if (warnings.length > 0) reply.warnings = warnings;
   return reply;
