@@ -243,6 +243,23 @@ describe('a traffic file that cannot be used', () => {
     expect(intent.status).toBe(200);
   });
 
+  it("names the model, with no version, in the access line of a request it refused", async () => {
+    process.env.POWERTOOLS_LOG_LEVEL = 'INFO'; // read when the handlers load
+    traffic({ split: { '1.0.0': 95 } });
+    try {
+      const output = await captureOutput(async () => {
+        expect((await onModel(customers[0])).status).toBe(503);
+        expect((await onLabel('nightly', customers[0])).status).toBe(503);
+      });
+      for (const line of accessLines(output)) {
+        expect(line).toMatchObject({ model: 'churn', code: 'model_unavailable' });
+        expect(line).not.toHaveProperty('version');
+      }
+    } finally {
+      process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+    }
+  });
+
   afterAll(() => traffic(null));
 });
 

@@ -69,11 +69,16 @@ export function requestUnderWay(): boolean {
   return current !== undefined;
 }
 
-/** The repository's name and version of the model the request resolved to. */
-export function noteModel(name: string, version: string): void {
+/**
+ * The repository's name and version of the model the request resolved to;
+ * the name alone when no version could be chosen (a traffic file that cannot
+ * be used, an unknown label).
+ */
+export function noteModel(name: string, version?: string): void {
   if (!current) return;
+  // The name alone does not forget a version already chosen for the same model.
+  if (version !== undefined || current.model !== name) current.version = version;
   current.model = name;
-  current.version = version;
 }
 
 export function noteInference(ms: number): void {

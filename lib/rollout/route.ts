@@ -1,4 +1,5 @@
 import { ModelNotFound, ModelUnavailable } from '../errors';
+import { noteModel } from '../observability/request-facts';
 import { findModel, findVersion, type ModelEntry, type VersionEntry } from '../repository/model-repository';
 import type { Traffic } from '../repository/parse-traffic';
 import { shorten } from '../shorten';
@@ -75,6 +76,7 @@ function versionOf(model: ModelEntry, version: string): VersionEntry {
 export function routeRequest(choice: RouteChoice, draw: () => number = Math.random): Routed {
   if (choice.version !== undefined) return { served: findVersion(choice.name, choice.version), by: 'version' };
   const model = findModel(choice.name);
+  noteModel(model.name); // the version once one is chosen (registry.ts)
   const traffic = usableTraffic(model);
   if (choice.label !== undefined) {
     const labels = traffic ? Object.keys(traffic.labels) : [];
@@ -108,6 +110,7 @@ export function servableVersions(model: ModelEntry, traffic: Traffic | null): Ve
 /** The version a split serves most (the oldest on a tie), or the newest without a file: what the unversioned metadata routes describe. */
 export function primaryVersion(name: string): VersionEntry {
   const model = findModel(name);
+  noteModel(model.name);
   const traffic = usableTraffic(model);
   if (!traffic) return model.versions.at(-1)!;
   const weight = (v: VersionEntry) => (Object.hasOwn(traffic.split, v.version) ? traffic.split[v.version]! : 0);
