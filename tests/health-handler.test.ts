@@ -5,7 +5,7 @@ import { findVersion } from '../lib/repository/model-repository';
 import { invoke, type HttpHandler } from './helpers/lambda';
 import { removeModelsDir, scratchModelsDir, useModelsDir } from './helpers/models-dir';
 import type { ErrorBody } from './helpers/error-body';
-import { manifestOf, modelsDir, parityFixture } from './helpers/models';
+import { manifestOf, modelsDir, parityFixture, served, trafficOnDisk } from './helpers/models';
 
 interface Container {
   health: HttpHandler;
@@ -37,6 +37,16 @@ function freshContainer(): Container {
 
 const get = { method: 'GET', path: '/health' };
 
+/**
+ * The 503 message for the served churn version's problem: through models/'
+ * traffic file when churn has one (a version added with model:add writes
+ * it), which names the version.
+ */
+function unavailable(reason: string): string {
+  const traffic = trafficOnDisk('churn');
+  return traffic ? `model unavailable: traffic.json names version "${served('churn').version}", which is not ready: ${reason}` : `model unavailable: ${reason}`;
+}
+
 describe('GET /health', () => {
   afterEach(() => {
     delete process.env.MODELS_DIR;
@@ -46,7 +56,7 @@ describe('GET /health', () => {
     const { health } = freshContainer();
     const first = await invoke(health, get);
     expect(first.status).toBe(200);
-    const manifest = JSON.parse(readFileSync(path.join(findVersion('churn', undefined, modelsDir).dir, 'model.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(path.join(findVersion('churn', served('churn').version, modelsDir).dir, 'model.json'), 'utf8'));
     expect(first.json).toEqual({
       status: 'ok',
       model: {
@@ -58,8 +68,8 @@ describe('GET /health', () => {
         load_ms: expect.any(Number),
         golden_ms: expect.any(Number),
       },
-      // churn has no traffic file: the newest version serves everything.
-      traffic: null,
+      // The file as committed: none for churn (the newest version serves everything).
+      traffic: trafficOnDisk('churn'),
       cold_start: true,
     });
     const second = await invoke(health, get);
@@ -83,7 +93,7 @@ describe('GET /health', () => {
     afterEach(() => removeModelsDir(dir));
 
     it('answers 503 with the sha256 mismatch, and predict refuses to score', async () => {
-      const onnx = path.join(findVersion('churn', undefined, dir).dir, 'model.onnx');
+      const onnx = path.join(findVersion('churn', served('churn').version, dir).dir, 'model.onnx');
       const bytes = readFileSync(onnx);
       const last = bytes.length - 1;
       bytes.writeUInt8(bytes.readUInt8(last) ^ 0xff, last);
@@ -107,17 +117,17 @@ describe('GET /health', () => {
     });
 
     it('answers 503 when the model file is missing', async () => {
-      rmSync(path.join(findVersion('churn', undefined, dir).dir, 'model.onnx'));
+      rmSync(path.join(findVersion('churn', served('churn').version, dir).dir, 'model.onnx'));
       const { health, predict, runs } = freshContainer();
       const reply = await invoke(health, get);
       expect(reply.status).toBe(503);
-      expect(reply.json.error).toBe('model unavailable: model.onnx is missing');
+      expect(reply.json.error).toBe(unavailable('model.onnx is missing'));
       expect((await invoke(predict, { json: parityFixture().cases[0]!.input })).status).toBe(503);
       expect(runs).not.toHaveBeenCalled();
     });
 
     it('answers 503 when the manifest names the input otherwise than the graph does', async () => {
-      const manifestPath = path.join(findVersion('churn', undefined, dir).dir, 'model.json');
+      const manifestPath = path.join(findVersion('churn', served('churn').version, dir).dir, 'model.json');
       const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
       manifest.onnx.inputs[0].name = 'customer';
       writeFileSync(manifestPath, JSON.stringify(manifest));
@@ -131,7 +141,7 @@ describe('GET /health', () => {
     });
 
     it('answers 503 when the manifest declares a different input width than the graph takes', async () => {
-      const manifestPath = path.join(findVersion('churn', undefined, dir).dir, 'model.json');
+      const manifestPath = path.join(findVersion('churn', served('churn').version, dir).dir, 'model.json');
       const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
       manifest.features.push({ name: 'extra', type: 'numeric' });
       manifest.columns.push('extra');
@@ -140,13 +150,13 @@ describe('GET /health', () => {
       const { health, predict, runs } = freshContainer();
       const reply = await invoke(health, get);
       expect(reply.status).toBe(503);
-      expect(reply.json.error).toBe('model unavailable: input "features" has shape [N, 45] in the ONNX graph; the manifest says [?, 46]');
+      expect(reply.json.error).toBe(unavailable('input "features" has shape [N, 45] in the ONNX graph; the manifest says [?, 46]'));
       expect((await invoke(predict, { json: { ...parityFixture().cases[0]!.input, extra: 1 } })).status).toBe(503);
       expect(runs).not.toHaveBeenCalled();
     });
 
     it('answers 503 when a golden case no longer gives its recorded answer, after running it', async () => {
-      const manifestPath = path.join(findVersion('churn', undefined, dir).dir, 'model.json');
+      const manifestPath = path.join(findVersion('churn', served('churn').version, dir).dir, 'model.json');
       const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
       const recorded = manifest.golden.cases[0].answer;
       recorded.churn_probability = Math.min(1, recorded.churn_probability + 0.25);
@@ -164,7 +174,7 @@ describe('GET /health', () => {
     });
 
     it('answers 503 with the reason when the manifest is invalid, before onnxruntime sees anything', async () => {
-      const manifestPath = path.join(findVersion('churn', undefined, dir).dir, 'model.json');
+      const manifestPath = path.join(findVersion('churn', served('churn').version, dir).dir, 'model.json');
       const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
       manifest.golden.cases = [];
       writeFileSync(manifestPath, JSON.stringify(manifest));
@@ -172,7 +182,7 @@ describe('GET /health', () => {
       const reply = await invoke(health, get);
       expect(reply.status).toBe(503);
       expect(reply.json.code).toBe('model_unavailable');
-      expect(reply.json.error).toMatch(/^model unavailable: model\.json is invalid: \/golden\/cases /);
+      expect(reply.json.error).toContain(unavailable('model.json is invalid: /golden/cases '));
       expect((await invoke(predict, { json: parityFixture().cases[0]!.input })).status).toBe(503);
       expect(sessionsCreated).not.toHaveBeenCalled();
     });

@@ -8,7 +8,7 @@ import { findVersion, listModels } from '../lib/repository/model-repository';
 import { isErrorBody } from './helpers/error-body';
 import { invoke, type HttpHandler } from './helpers/lambda';
 import { removeModelsDir, scratchModelsDir, useModelsDir } from './helpers/models-dir';
-import { churnManifest, modelsDir, parityFixture } from './helpers/models';
+import { churnManifest, modelsDir, parityFixture, served } from './helpers/models';
 import { route } from './helpers/routes';
 
 const metadata = metadataHandler as unknown as HttpHandler;
@@ -185,7 +185,7 @@ describe('Open Inference Protocol: server readiness with a model that fails to l
 
   beforeAll(() => {
     root = scratchModelsDir(true);
-    const onnx = path.join(findVersion('churn', undefined, root).dir, manifest.file);
+    const onnx = path.join(findVersion('churn', served('churn').version, root).dir, manifest.file);
     const bytes = readFileSync(onnx);
     bytes.writeUInt8(bytes.readUInt8(0) ^ 0xff, 0);
     writeFileSync(onnx, bytes);

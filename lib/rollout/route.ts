@@ -2,6 +2,7 @@ import { ModelNotFound, ModelUnavailable } from '../errors';
 import { noteModel } from '../observability/request-facts';
 import { findModel, findVersion, type ModelEntry, type VersionEntry } from '../repository/model-repository';
 import type { Traffic } from '../repository/parse-traffic';
+import { settings } from '../settings';
 import { shorten } from '../shorten';
 
 /** What a request asks for: a model, and perhaps an exact version or a label. */
@@ -108,8 +109,8 @@ export function servableVersions(model: ModelEntry, traffic: Traffic | null): Ve
 }
 
 /** The version a split serves most (the oldest on a tie), or the newest without a file: what the unversioned metadata routes describe. */
-export function primaryVersion(name: string): VersionEntry {
-  const model = findModel(name);
+export function primaryVersion(name: string, root = settings.modelsDir()): VersionEntry {
+  const model = findModel(name, root);
   noteModel(model.name);
   const traffic = usableTraffic(model);
   if (!traffic) return model.versions.at(-1)!;

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { forgetRepository, listModels } from '../../lib/repository/model-repository';
@@ -6,7 +6,8 @@ import { modelsDir } from './models';
 
 /**
  * A fresh models folder in /tmp for a test that adds or breaks models, with
- * copies of the manifests and ONNX files of every version in models/ (true),
+ * copies of the manifests and ONNX files of every version in models/ and
+ * its traffic files (true),
  * of the named "name/version" folders, or of none. The handlers are pointed
  * at it through MODELS_DIR, as the service reads it.
  */
@@ -15,6 +16,13 @@ export function scratchModelsDir(copy: boolean | readonly string[]): string {
   const folders = copy === true ? listModels(modelsDir).flatMap((m) => m.versions.map((v) => `${v.name}/${v.version}`)) : copy || [];
   for (const folder of folders) {
     for (const file of ['model.json', 'model.onnx']) cpSync(path.join(modelsDir, folder, file), path.join(dir, folder, file));
+  }
+  // A full copy serves what models/ serves: its traffic files too.
+  if (copy === true) {
+    for (const { name } of listModels(modelsDir)) {
+      const traffic = path.join(modelsDir, name, 'traffic.json');
+      if (existsSync(traffic)) cpSync(traffic, path.join(dir, name, 'traffic.json'));
+    }
   }
   return dir;
 }

@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Manifest } from '../../lib/kinds';
 import type { BinaryClassificationManifest } from '../../lib/kinds/binary-classification/manifest';
 import type { GoldenCase } from '../../lib/manifest/base';
+import { primaryVersion } from '../../lib/rollout/route';
 import { findVersion, listModels, type VersionEntry } from '../../lib/repository/model-repository';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
@@ -47,16 +48,20 @@ export function trainedVersions(): VersionEntry[] {
     .filter((v) => v.manifest !== null && v.manifest.training !== undefined && !('added_from' in v.manifest.training));
 }
 
-/** The version served when none is named, and its golden cases: what the default and newest-version routes answer. */
+/**
+ * The version served when none is named (the one the model's traffic file
+ * serves most, the newest without one), and its golden cases: what the
+ * default and unversioned routes answer when the split gives one version all.
+ */
 export function served(name: string): { version: string; golden: GoldenCase[] } {
-  const entry = findVersion(name, undefined, modelsDir);
+  const entry = primaryVersion(name, modelsDir);
   if (!entry.manifest) throw new Error(`${name}/${entry.version}: ${entry.problem}`);
   return { version: entry.version, golden: entry.manifest.golden.cases };
 }
 
-/** The committed manifest of a model's version (the newest when none is named), as the repository parsed it. */
+/** The committed manifest of a model's version (the served one when none is named), as the repository parsed it. */
 export function manifestOf(name: string, version?: string): Manifest {
-  const entry = findVersion(name, version, modelsDir);
+  const entry = findVersion(name, version ?? served(name).version, modelsDir);
   if (!entry.manifest) throw new Error(`${name}/${entry.version}: ${entry.problem}`);
   return entry.manifest;
 }
@@ -66,4 +71,11 @@ export function churnManifest(): BinaryClassificationManifest {
   const manifest = manifestOf('churn');
   if (manifest.kind !== 'binary-classification') throw new Error('churn is not a binary classifier');
   return manifest;
+}
+
+/** A model's traffic file as GET /models/{name} and /health show it, or null without one. */
+export function trafficOnDisk(name: string): unknown {
+  const file = path.join(modelsDir, name, 'traffic.json');
+  if (!existsSync(file)) return null;
+  return { labels: {}, ...(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) };
 }

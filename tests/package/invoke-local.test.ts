@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadModel } from '../../lib/model';
 import { findVersion } from '../../lib/repository/model-repository';
-import { modelsDir, repoRoot } from '../helpers/models';
+import { modelsDir, repoRoot, served } from '../helpers/models';
 
 const cli = require.resolve('serverless/bin/serverless.js', { paths: [repoRoot] });
 
@@ -19,7 +19,7 @@ describe('serverless invoke local -f predict --path tests/events/predict.json', 
     expect(result.statusCode).toBe(200);
 
     const event = JSON.parse(readFileSync(path.join(repoRoot, 'tests/events/predict.json'), 'utf8')) as { body: string };
-    const entry = findVersion('churn', undefined, modelsDir);
+    const entry = findVersion('churn', served('churn').version, modelsDir);
     const model = await loadModel(entry.dir, entry.manifest!);
     const { body: expected, warnings } = await model.predict(JSON.parse(event.body));
     await model.release();
