@@ -2,7 +2,7 @@ import { ModelLoadError, ModelUnavailable } from './errors';
 import { loadModel, type Model } from './model';
 import { noteModel } from './observability/request-facts';
 import { traced } from './observability/tracing';
-import { findModel, findVersion, type VersionEntry } from './repository/model-repository';
+import { findModel, findVersion, type ModelEntry, type VersionEntry } from './repository/model-repository';
 import { primaryVersion, routeRequest, servableVersions, type RouteChoice, type Routed } from './rollout/route';
 import { settings } from './settings';
 
@@ -60,14 +60,8 @@ function stateOf(entry: VersionEntry): Promise<ModelState> {
   return state;
 }
 
-/**
- * The model a request is for, ready, or ModelNotFound (404) /
- * ModelUnavailable (503) with the reason. Its repository name and version
- * go to the request's access line and metrics.
- */
-export async function getModel(name: string, version?: string): Promise<Model> {
-  const entry = findVersion(name, version);
-  noteModel(entry.name, entry.version);
+/** The version's model, ready, or ModelUnavailable (503) with the reason it is not. */
+async function readyModel(entry: VersionEntry): Promise<Model> {
   const state = await stateOf(entry);
   if (!state.ready) throw new ModelUnavailable(`model unavailable: ${state.reason}`);
   return state.model;
@@ -83,15 +77,22 @@ export interface ServedModel {
  * by it: a file naming a version that cannot load makes the routes that read
  * it answer 503 with the reason (README, "Releasing a new version").
  */
-async function assertTrafficReady(name: string): Promise<void> {
-  const model = findModel(name);
+async function assertTrafficReady(model: ModelEntry): Promise<void> {
   const state = model.traffic;
-  if (state === null || 'problem' in state) return;
+  if (state === null || 'problem' in state || trafficReady.has(model)) return;
   for (const version of servableVersions(model, state.traffic)) {
     const loaded = await stateOf(version);
     if (!loaded.ready) throw new ModelUnavailable(`model unavailable: traffic.json names version "${version.version}", which is not ready: ${loaded.reason}`);
   }
+  trafficReady.add(model);
 }
+
+/**
+ * Models whose traffic file's versions were all found ready: checked once,
+ * not on every request, since a deployed zip's files do not change (an
+ * evicted session reloads from the same files when next used).
+ */
+const trafficReady = new WeakSet<ModelEntry>();
 
 /**
  * The model version that serves a request, as rollout/route.ts chooses it
@@ -101,10 +102,8 @@ async function assertTrafficReady(name: string): Promise<void> {
 export async function serveModel(choice: RouteChoice): Promise<ServedModel> {
   const routed = routeRequest(choice);
   noteModel(routed.served.name, routed.served.version);
-  if (routed.traffic) await assertTrafficReady(choice.name);
-  const state = await stateOf(routed.served);
-  if (!state.ready) throw new ModelUnavailable(`model unavailable: ${state.reason}`);
-  return { model: state.model, routed };
+  if (routed.traffic) await assertTrafficReady(routed.model);
+  return { model: await readyModel(routed.served), routed };
 }
 
 /** A split's shadow version, if it is ready: a shadow that could not load is skipped, never an error. */
@@ -118,12 +117,10 @@ export async function readyShadow(entry: VersionEntry): Promise<Model | null> {
  * split serves most (or the newest), once every servable version is ready.
  */
 export async function primaryModel(name: string, { note = true } = {}): Promise<Model> {
-  await assertTrafficReady(name);
+  await assertTrafficReady(findModel(name));
   const entry = primaryVersion(name);
   if (note) noteModel(entry.name, entry.version);
-  const state = await stateOf(entry);
-  if (!state.ready) throw new ModelUnavailable(`model unavailable: ${state.reason}`);
-  return state.model;
+  return readyModel(entry);
 }
 
 /**

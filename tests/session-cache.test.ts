@@ -66,9 +66,9 @@ describe('the per-version session cache', () => {
   it('holds one session per model version, reused by every call', async () => {
     const { registry, create } = freshRegistry();
     for (let i = 0; i < 10; i++) {
-      await registry.getModel('churn');
-      await registry.getModel('churn', '1.0.0');
-      await registry.getModel('churn', '1.1.0');
+      await registry.serveModel({ name: 'churn' });
+      await registry.serveModel({ name: 'churn', version: '1.0.0' });
+      await registry.serveModel({ name: 'churn', version: '1.1.0' });
     }
     expect(create).toHaveBeenCalledTimes(2);
     expect(registry.cachedSessions()).toBe(2);
@@ -77,9 +77,9 @@ describe('the per-version session cache', () => {
   it('is bounded by MAX_SESSIONS, releasing the least recently used session', async () => {
     process.env.MAX_SESSIONS = '1';
     const { registry, create, release } = freshRegistry();
-    await registry.getModel('churn', '1.0.0');
-    await registry.getModel('churn', '1.1.0');
-    await registry.getModel('churn', '1.0.0');
+    await registry.serveModel({ name: 'churn', version: '1.0.0' });
+    await registry.serveModel({ name: 'churn', version: '1.1.0' });
+    await registry.serveModel({ name: 'churn', version: '1.0.0' });
     await new Promise((resolve) => setImmediate(resolve));
     expect(registry.cachedSessions()).toBe(1);
     expect(create).toHaveBeenCalledTimes(3);

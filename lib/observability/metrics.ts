@@ -58,7 +58,7 @@ const SIGNAL_UNITS: Record<Signal['unit'], (typeof MetricUnit)[keyof typeof Metr
  * Adds the finished request's metrics to the buffer that Powertools'
  * logMetrics middleware flushes as one EMF line (plus one per error line).
  */
-export function addRequestMetrics(facts: RequestFacts, status: number, durationMs: number, code: string | undefined): void {
+export function addRequestMetrics(facts: RequestFacts, status: number, durationMs: number): void {
   metrics.addDimension('route_family', facts.family);
   if (facts.model !== undefined && facts.version !== undefined) {
     metrics.addDimension('model', facts.model);
@@ -73,10 +73,10 @@ export function addRequestMetrics(facts: RequestFacts, status: number, durationM
     metrics.addMetric('RecordsScored', MetricUnit.Count, facts.records);
     for (const signal of facts.signals) metrics.addMetric(signal.metric, SIGNAL_UNITS[signal.unit], signal.value);
   }
-  if (code !== undefined) {
+  if (facts.code !== undefined) {
     const single = metrics.singleMetric();
     single.addDimension('route_family', facts.family);
-    single.addDimension('code', code);
+    single.addDimension('code', facts.code);
     single.addMetric('Errors', MetricUnit.Count, 1);
   }
   if (status === 503) metrics.singleMetric().addMetric('ModelNotReady', MetricUnit.Count, 1);

@@ -26,7 +26,7 @@ export function observeRequest(family: RouteFamily): MiddlewareObj<unknown, APIG
     if (!facts) return;
     const status = request.response?.statusCode ?? 500;
     const durationMs = round2(performance.now() - facts.started);
-    addRequestMetrics(facts, status, durationMs, facts.code);
+    addRequestMetrics(facts, status, durationMs);
     if (facts.model !== undefined && facts.version !== undefined) annotate({ model: facts.model, version: facts.version });
     // The event's shape is API Gateway's; a malformed one must not break the line.
     const event = request.event as Partial<APIGatewayProxyEvent> | undefined;

@@ -15,11 +15,11 @@ export interface RouteChoice {
 }
 
 export interface Routed {
+  /** The model the request named, as the repository holds it. */
+  model: ModelEntry;
   served: VersionEntry;
   /** Also scores the request (split-routed requests only). */
   shadow?: VersionEntry;
-  /** How the version was chosen. */
-  by: 'version' | 'label' | 'split' | 'newest';
   /** The model's traffic file, when the choice read it. */
   traffic?: Traffic;
 }
@@ -74,9 +74,9 @@ function versionOf(model: ModelEntry, version: string): VersionEntry {
  * model has no file. A file that cannot be used makes the routes that read
  * it answer 503 with its reason.
  */
-export function routeRequest(choice: RouteChoice, draw: () => number = Math.random): Routed {
-  if (choice.version !== undefined) return { served: findVersion(choice.name, choice.version), by: 'version' };
+export function routeRequest(choice: RouteChoice): Routed {
   const model = findModel(choice.name);
+  if (choice.version !== undefined) return { model, served: findVersion(choice.name, choice.version) };
   noteModel(model.name); // the version once one is chosen (registry.ts)
   const traffic = usableTraffic(model);
   if (choice.label !== undefined) {
@@ -86,17 +86,17 @@ export function routeRequest(choice: RouteChoice, draw: () => number = Math.rand
     if (version === undefined) {
       throw new ModelNotFound(`model "${model.name}" has no label "${shorten(choice.label)}"; labels: ${labels.join(', ') || 'none (no traffic.json)'}`);
     }
-    return { served: versionOf(model, version), by: 'label', traffic: traffic! };
+    return { model, served: versionOf(model, version), traffic: traffic! };
   }
-  if (!traffic) return { served: model.versions.at(-1)!, by: 'newest' };
+  if (!traffic) return { model, served: model.versions.at(-1)! };
   const sticky = traffic.sticky === 'api_key' && choice.apiKeyId !== undefined && choice.apiKeyId !== '';
-  const bucket = sticky ? stickyBucket(choice.apiKeyId!, model.name) : Math.floor(draw() * 100);
+  const bucket = sticky ? stickyBucket(choice.apiKeyId!, model.name) : Math.floor(Math.random() * 100);
   const served = versionOf(model, versionForBucket(model, traffic.split, bucket));
   return {
+    model,
     served,
     // A request served by the shadow's own version has nothing to compare.
     ...(traffic.shadow !== undefined && traffic.shadow !== served.version ? { shadow: versionOf(model, traffic.shadow) } : {}),
-    by: 'split',
     traffic,
   };
 }

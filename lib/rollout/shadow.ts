@@ -4,9 +4,6 @@ import type { ShadowFacts } from '../observability/request-facts';
 import { untraced } from '../observability/tracing';
 import { settings } from '../settings';
 
-/** What scoring a request with the shadow version gave (README, "Releasing a new version"). */
-export type ShadowOutcome = ShadowFacts;
-
 /** Walks two answers side by side: numbers give |Δ|, anything else that differs is a flip. */
 export function disagreement(served: unknown, shadow: unknown): { maxDelta: number; flips: number } {
   const result = { maxDelta: 0, flips: 0 };
@@ -37,10 +34,10 @@ export function disagreement(served: unknown, shadow: unknown): { maxDelta: numb
  * the budget finishes in the background. Its time does not count as the
  * request's inference time, nor its steps as the request's trace.
  */
-export async function scoreShadow(version: string, loading: Promise<Model | null>, score: (model: Model) => Promise<unknown>, served: unknown): Promise<ShadowOutcome> {
+export async function scoreShadow(version: string, loading: Promise<Model | null>, score: (model: Model) => Promise<unknown>, served: unknown): Promise<ShadowFacts> {
   const started = performance.now();
   const budget = settings.shadowBudgetMs();
-  const done = (rest: Omit<ShadowOutcome, 'version' | 'ms'>): ShadowOutcome => ({ version, ...rest, ms: Math.round((performance.now() - started) * 100) / 100 });
+  const done = (rest: Omit<ShadowFacts, 'version' | 'ms'>): ShadowFacts => ({ version, ...rest, ms: Math.round((performance.now() - started) * 100) / 100 });
   // One deadline for loading and scoring, cleared as soon as the shadow is done.
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'timeout'>((resolve) => {
