@@ -3,7 +3,7 @@ import { loadModel, type Model } from './model';
 import { noteModel } from './observability/request-facts';
 import { traced } from './observability/tracing';
 import { findModel, findVersion, type ModelEntry, type VersionEntry } from './repository/model-repository';
-import { primaryVersion, routeRequest, servableVersions, type RouteChoice, type Routed } from './rollout/route';
+import { primaryVersion, routeRequest, servableVersions, trafficVersions, type RouteChoice, type Routed } from './rollout/route';
 import { settings } from './settings';
 
 export type ModelState = { ready: true; model: Model } | { ready: false; reason: string };
@@ -136,9 +136,7 @@ export function preload(name: string | undefined): void {
     const model = findModel(name);
     const state = model.traffic;
     const traffic = state !== null && 'traffic' in state ? state.traffic : null;
-    const entries = servableVersions(model, traffic);
-    if (traffic?.shadow !== undefined) entries.push(model.versions.find((v) => v.version === traffic.shadow)!);
-    for (const entry of entries) void stateOf(entry).catch(() => undefined);
+    for (const entry of trafficVersions(model, traffic)) void stateOf(entry).catch(() => undefined);
   } catch {
     // No such model: every call will say so.
   }

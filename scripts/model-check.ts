@@ -6,7 +6,7 @@
 import { loadModel } from '../lib/model';
 import { listModels } from '../lib/repository/model-repository';
 import { ModelLoadError } from '../lib/errors';
-import { servableVersions } from '../lib/rollout/route';
+import { trafficVersions } from '../lib/rollout/route';
 
 async function main(): Promise<number> {
   let failed = 0;
@@ -41,7 +41,7 @@ async function main(): Promise<number> {
       console.log(`FAIL ${model.name}/traffic.json: ${traffic.problem}`);
       continue;
     }
-    const named = [...servableVersions(model, traffic.traffic).map((v) => v.version), ...(traffic.traffic.shadow ? [traffic.traffic.shadow] : [])];
+    const named = trafficVersions(model, traffic.traffic).map((v) => v.version);
     const broken = named.filter((v) => !loaded.get(v));
     if (broken.length > 0) {
       failed++;

@@ -108,6 +108,13 @@ export function servableVersions(model: ModelEntry, traffic: Traffic | null): Ve
   return model.versions.filter((v) => named.has(v.version));
 }
 
+/** Every version a model's traffic file serves or shadows (the newest without a file): what loads at init and what model:check needs. */
+export function trafficVersions(model: ModelEntry, traffic: Traffic | null): VersionEntry[] {
+  const entries = servableVersions(model, traffic);
+  const shadow = traffic?.shadow === undefined ? undefined : model.versions.find((v) => v.version === traffic.shadow);
+  return shadow && !entries.includes(shadow) ? [...entries, shadow] : entries;
+}
+
 /** The version a split serves most (the oldest on a tie), or the newest without a file: what the unversioned metadata routes describe. */
 export function primaryVersion(name: string, root = settings.modelsDir()): VersionEntry {
   const model = findModel(name, root);
