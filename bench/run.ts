@@ -8,7 +8,7 @@ import { createSocket } from 'node:dgram';
 import { closeSync, cpSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
-import { freePort, startOffline, stopProcessGroup } from '../scripts/offline-server';
+import { freePort, startLocalApi, stopProcessGroup } from '../scripts/local-api';
 import { runBaseline, startGunicorn, type Baseline } from './baseline';
 import { loadTest } from './http-load';
 import { costPerMillion } from './cost';
@@ -146,12 +146,14 @@ function shadowedModelsDir(taskRoot: string): string {
 }
 
 async function ourHttp(customer: string) {
-  log('local HTTP: serverless-offline');
-  const offline = await startOffline();
+  log('local HTTP: npm start (local gateway + serverless-offline)');
+  // The pro plan's limits raised so the loop measures the stack, not the throttle.
+  const local = await startLocalApi({ params: ['proRateLimit=1000000', 'proBurstLimit=1000000'] });
   try {
-    return await loadTest(`${offline.base}/predict`, { 'x-api-key': offline.key, 'content-type': 'application/json' }, customer, HTTP_SECONDS);
+    const key = local.keys['ml-inference-local-pro']!;
+    return await loadTest(`${local.base}/predict`, { 'x-api-key': key, 'content-type': 'application/json' }, customer, HTTP_SECONDS);
   } finally {
-    await stopProcessGroup(offline.child);
+    await stopProcessGroup(local.child);
   }
 }
 

@@ -18,6 +18,7 @@ import { changeTraffic, describeTraffic, readTrafficFile, writeTrafficFile } fro
 import { chooseKind } from './choose-kind';
 import { recordAnswers, recordGenerated, recordTensorAnswers, tabularCases } from './golden-cases';
 import { readOnnxFile } from './onnx-file';
+import { LOCAL_FREE_KEY } from '../local-key';
 
 export interface AddOptions {
   file: string;
@@ -217,11 +218,11 @@ function keepServing(name: string, version: string, newestBefore: string, promot
 /** The curl a user can paste against `npm start`, with the first golden request. */
 export function exampleCurl(manifest: Manifest): string {
   const body = JSON.stringify(kindOf(manifest).runtime(manifest).goldenRequest(manifest.golden.cases[0]!));
-  // The port npm start listens on (PORT, as scripts/start-local.js reads it).
+  // The port npm start listens on (PORT, as scripts/local-gateway/main.ts reads it).
   const base = `http://127.0.0.1:${process.env.PORT ?? '3000'}/local/models/${manifest.name}`;
   const url = `${base}/predict`;
-  if (body.length > 2000) return `curl -s ${base} -H 'x-api-key: d41d8cd98f00b204e9800998ecf8427e'   # the request schema`;
-  return `curl -s -X POST ${url} -H 'x-api-key: d41d8cd98f00b204e9800998ecf8427e' -H 'content-type: application/json' -d '${body.replace(/'/g, "'\\''")}'`;
+  if (body.length > 2000) return `curl -s ${base} -H 'x-api-key: ${LOCAL_FREE_KEY}'   # the request schema`;
+  return `curl -s -X POST ${url} -H 'x-api-key: ${LOCAL_FREE_KEY}' -H 'content-type: application/json' -d '${body.replace(/'/g, "'\\''")}'`;
 }
 
 export async function cli(argv: string[]): Promise<number> {

@@ -1,10 +1,11 @@
 import { stages } from './stages';
 import { resolvedService, resourcesOfType, template } from './artifacts';
+import { LOCAL_FREE_KEY } from '../../scripts/local-key';
 
 const deployable = stages.filter((s) => s.stage !== 'local');
 
-/** The documented fixed key of the `local` stage (README; what serverless-offline accepts). */
-const LOCAL_KEY = 'd41d8cd98f00b204e9800998ecf8427e';
+/** The documented fixed keys of the `local` stage, one per usage plan (README, "The local API"). */
+const LOCAL_KEYS = { 'ml-inference-local-free': LOCAL_FREE_KEY, 'ml-inference-local-pro': 'local-pro-key-not-a-secret' };
 
 function ref(value: unknown): string | undefined {
   return (value as { Ref?: string } | undefined)?.Ref;
@@ -97,14 +98,16 @@ describe('API key values', () => {
     for (const [, key] of keys) expect(key.Properties).not.toHaveProperty('Value');
   });
 
-  it('are fixed only on the local stage, to the documented key serverless-offline accepts', () => {
-    const values = resourcesOfType(template('local'), 'AWS::ApiGateway::ApiKey').map(([, k]) => k.Properties.Value);
-    expect(values.filter((v) => v !== undefined)).toEqual([LOCAL_KEY]);
+  it('are fixed on the local stage, one documented value per usage plan', () => {
+    const keys = resourcesOfType(template('local'), 'AWS::ApiGateway::ApiKey').map(([, k]) => [k.Properties.Name, k.Properties.Value]);
+    expect(Object.fromEntries(keys)).toEqual(LOCAL_KEYS);
+    const plans = resourcesOfType(template('local'), 'AWS::ApiGateway::UsagePlanKey').map(([, link]) => ref(link.Properties.KeyId));
+    expect(new Set(plans).size).toBe(Object.keys(LOCAL_KEYS).length);
   });
 
-  it('are never the local key on any other stage', () => {
+  it('are never a local key on any other stage', () => {
     for (const { name } of deployable) {
-      expect(JSON.stringify(template(name))).not.toContain(LOCAL_KEY);
+      for (const value of Object.values(LOCAL_KEYS)) expect(JSON.stringify(template(name))).not.toContain(value);
     }
   });
 });

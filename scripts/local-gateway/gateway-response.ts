@@ -1,0 +1,70 @@
+// API Gateway's own answers (no function ran), rendered from the template's
+// GatewayResponses the way API Gateway renders them: the response type's
+// GatewayResponse if there is one, else DEFAULT_4XX / DEFAULT_5XX by status.
+import type { GatewaySpec } from './gateway-spec';
+
+export type ResponseType =
+  | 'INVALID_API_KEY'
+  | 'MISSING_AUTHENTICATION_TOKEN'
+  | 'THROTTLED'
+  | 'QUOTA_EXCEEDED'
+  | 'REQUEST_TOO_LARGE'
+  | 'DEFAULT_5XX';
+
+/** API Gateway's default status and $context.error.message for each type. */
+const DEFAULTS: Record<ResponseType, { status: number; message: string }> = {
+  INVALID_API_KEY: { status: 403, message: 'Forbidden' },
+  MISSING_AUTHENTICATION_TOKEN: { status: 403, message: 'Missing Authentication Token' },
+  THROTTLED: { status: 429, message: 'Too Many Requests' },
+  QUOTA_EXCEEDED: { status: 429, message: 'Limit Exceeded' },
+  REQUEST_TOO_LARGE: { status: 413, message: 'Request Too Long' },
+  DEFAULT_5XX: { status: 500, message: 'Internal server error' },
+};
+
+export interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer;
+}
+
+/** The $context variables the templates may use; any other stops the render. */
+function render(template: string, values: Record<string, string>): string {
+  return template.replace(/\$(?:context\.[A-Za-z.]+|\{context\.[A-Za-z.]+\})/g, (reference) => {
+    const name = reference.replace(/^\$\{?|\}$/g, '');
+    const value = values[name];
+    if (value === undefined) throw new Error(`gateway response template uses ${reference}, which the local gateway does not provide`);
+    return value;
+  });
+}
+
+export function gatewayAnswer(spec: GatewaySpec, type: ResponseType, requestId: string, status?: number): Answer {
+  const defaults = DEFAULTS[type];
+  const code = status ?? defaults.status;
+  const response = spec.responses.get(type) ?? spec.responses.get(code >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX');
+  const message = defaults.message;
+  const body = response?.template
+    ? render(response.template, {
+        'context.requestId': requestId,
+        'context.error.message': message,
+        'context.error.messageString': JSON.stringify(message),
+        'context.error.responseType': type,
+      })
+    : JSON.stringify({ message });
+  return {
+    // A type's own GatewayResponse may set its status; a default one keeps the type's.
+    status: spec.responses.has(type) ? (response?.statusCode ?? code) : code,
+    // The template's own Content-Type, if it sets one, else JSON's.
+    headers: Object.keys(response?.headers ?? {}).some((h) => h.toLowerCase() === 'content-type')
+      ? { ...response!.headers }
+      : { 'content-type': 'application/json', ...response?.headers },
+    body,
+  };
+}
+
+/** Every $context reference in the template renders: checked once at start. */
+export function checkTemplates(spec: GatewaySpec): void {
+  for (const type of Object.keys(DEFAULTS) as ResponseType[]) gatewayAnswer(spec, type, 'check');
+  for (const [type, response] of spec.responses) {
+    if (response.template) render(response.template, { 'context.requestId': '', 'context.error.message': '', 'context.error.messageString': '""', 'context.error.responseType': type });
+  }
+}

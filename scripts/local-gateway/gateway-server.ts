@@ -1,0 +1,146 @@
+// The local API Gateway: a loopback HTTP server that does what API Gateway
+// does before and after a function runs, as the compiled template says —
+// route matching, API keys and their usage plans (throttle and quota), the
+// GatewayResponses, reserved concurrency — and hands each request to
+// serverless-offline's Lambda emulation as a proxy integration event.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { accessLine, type AccessFacts } from './access-line';
+import { gatewayAnswer, type Answer, type ResponseType } from './gateway-response';
+import type { ApiKey, GatewaySpec, Route } from './gateway-spec';
+import { invokeFunction } from './invoke-function';
+import { matchTemplate, proxyEvent, type Matched } from './proxy-event';
+import { UsageLimits } from './usage-limits';
+
+/** API Gateway's payload limit for a REST API request. */
+const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+/** API Gateway's integration timeout for a REST API. */
+const INTEGRATION_TIMEOUT_MS = 29_000;
+
+export interface GatewayOptions {
+  spec: GatewaySpec;
+  lambdaPort: number;
+  /** The access-log format of the stage (provider.logs.restApi.format), if any. */
+  accessLogFormat?: string;
+  log?: (line: string) => void;
+}
+
+function findRoute(routes: Route[], method: string, path: string): { route: Route; matched: Matched } | undefined {
+  // A literal path part wins over a {parameter}, as in API Gateway.
+  const candidates = routes
+    .filter((r) => r.method === method)
+    .map((route) => ({ route, matched: matchTemplate(route.template, path) }))
+    .filter((c): c is { route: Route; matched: Matched } => c.matched !== undefined)
+    .sort((a, b) => a.route.template.split('{').length - b.route.template.split('{').length);
+  return candidates[0];
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
+    });
+    request.on('end', () => resolve(size > MAX_REQUEST_BYTES ? 'too-large' : Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+function send(response: ServerResponse, answer: Answer, requestId: string, multi: Record<string, (string | number | boolean)[]> = {}): void {
+  const headers: Record<string, string | string[]> = { ...answer.headers };
+  for (const [name, values] of Object.entries(multi)) headers[name] = values.map(String);
+  headers['x-amzn-requestid'] = requestId;
+  response.writeHead(answer.status, headers);
+  response.end(answer.body);
+}
+
+export class LocalGateway {
+  private readonly limits = new Map<string, UsageLimits>();
+  private readonly inFlight = new Map<string, number>();
+  private readonly keysByValue: Map<string, ApiKey>;
+  private server?: Server;
+
+  constructor(private readonly options: GatewayOptions) {
+    this.keysByValue = new Map(options.spec.keys.map((k) => [k.value, k]));
+    for (const key of options.spec.keys) this.limits.set(key.value, new UsageLimits(key.plan));
+  }
+
+  async listen(port: number): Promise<number> {
+    this.server = createServer((request, response) => {
+      this.handle(request, response).catch(() => {
+        // Never reached in normal operation: handle() answers every failure itself.
+        if (!response.headersSent) send(response, gatewayAnswer(this.options.spec, 'DEFAULT_5XX', 'local'), 'local');
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', resolve);
+    });
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const started = Date.now();
+    const requestId = randomUUID();
+    const { spec } = this.options;
+    const facts: AccessFacts = { requestId, httpMethod: request.method ?? '', started };
+    const finish = (answer: Answer, type?: ResponseType, multi?: Record<string, (string | number | boolean)[]>) => {
+      send(response, answer, requestId, multi);
+      if (this.options.accessLogFormat && this.options.log) {
+        this.options.log(accessLine(this.options.accessLogFormat, { ...facts, status: answer.status, errorType: type }));
+      }
+    };
+    const refuse = (type: ResponseType, status?: number) => finish(gatewayAnswer(spec, type, requestId, status), type);
+
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const prefix = `/${spec.stage}`;
+    const path = url.pathname.startsWith(`${prefix}/`) ? url.pathname.slice(prefix.length) : undefined;
+    const found = path === undefined ? undefined : findRoute(spec.routes, request.method ?? '', path);
+    const body = await readBody(request);
+    if (!found) return refuse('MISSING_AUTHENTICATION_TOKEN');
+    const { route, matched } = found;
+    facts.resourcePath = route.template;
+    if (body === 'too-large') return refuse('REQUEST_TOO_LARGE');
+
+    if (route.integration.type === 'mock') {
+      return finish({ status: route.integration.statusCode, headers: route.integration.headers, body: '' });
+    }
+
+    let key: ApiKey | undefined;
+    if (route.apiKeyRequired) {
+      const value = request.headers['x-api-key'];
+      key = typeof value === 'string' ? this.keysByValue.get(value) : undefined;
+      if (!key) return refuse('INVALID_API_KEY');
+      facts.apiKeyId = key.id;
+      const verdict = this.limits.get(key.value)!.take();
+      if (verdict !== 'ok') return refuse(verdict);
+    }
+
+    // A function at its reserved concurrency is throttled by Lambda, which
+    // API Gateway answers with a 500 (DEFAULT_5XX shapes it).
+    const fn = spec.functions.get(route.integration.functionName)!;
+    const running = this.inFlight.get(fn.name) ?? 0;
+    if (fn.reservedConcurrency !== undefined && running >= fn.reservedConcurrency) return refuse('DEFAULT_5XX', 500);
+    this.inFlight.set(fn.name, running + 1);
+    try {
+      const event = proxyEvent({ request, url, stage: spec.stage, matched, body, requestId, key: key && { value: key.value, id: key.id } });
+      const invoked = await invokeFunction(this.options.lambdaPort, fn.name, event, INTEGRATION_TIMEOUT_MS);
+      // A function error or a malformed result is API Gateway's 502; its own
+      // integration timeout, 504.
+      if (!invoked.ok) return refuse('DEFAULT_5XX', invoked.reason === 'timeout' ? 504 : 502);
+      const { result } = invoked;
+      const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
+      const answer = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
+      finish({ status: result.statusCode, headers, body: answer }, undefined, result.multiValueHeaders);
+    } finally {
+      this.inFlight.set(fn.name, (this.inFlight.get(fn.name) ?? 1) - 1);
+    }
+  }
+}
