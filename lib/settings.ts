@@ -30,6 +30,12 @@ export const settings = {
   maxSessions: (): number => positiveInteger('MAX_SESSIONS', 8),
   /** Longest a shadow version may take on a request before it is skipped (README, "Releasing a new version"). */
   shadowBudgetMs: (): number => positiveInteger('SHADOW_BUDGET_MS', 100),
+  /**
+   * serverless-offline sets IS_OFFLINE in its workers; its events leave the
+   * stage out of requestContext.path, where API Gateway puts it in
+   * (lib/protocols/openapi/base-path.ts).
+   */
+  offline: (): boolean => process.env.IS_OFFLINE === 'true',
   /** Reported by GET /v2. */
   serviceVersion: (): string => process.env.SERVICE_VERSION ?? '0.1.0',
   serviceName: (): string => process.env.POWERTOOLS_SERVICE_NAME ?? 'ml-inference',
