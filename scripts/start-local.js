@@ -43,9 +43,9 @@ The churn prediction API is running on ${base} (Ctrl-C stops it). Try:
 
   curl -s ${base}/health -H 'x-api-key: ${apiKey}'
 
-Docs: open ${base}/docs in a browser, press Authorize, paste the key ${apiKey}
-
 Without the x-api-key header the same calls get 403.
+
+Docs: open ${base}/docs in a browser, press Authorize, paste the key ${apiKey}
 `);
   }
 }

@@ -166,7 +166,7 @@ function inferOperation(operationId: string, summary: string, parameters: string
 function concretePaths(models: readonly ModelEntry[]): Record<string, Json> {
   const paths: Record<string, Json> = {};
   for (const model of models) {
-    const tags = [`model: ${model.name}`];
+    const tags = [`model ${model.name}`];
     const served = servedVersions(model);
     if (served.length > 0) {
       paths[`/models/${model.name}/predict`] = {
@@ -214,7 +214,7 @@ function build(models: readonly ModelEntry[]): Json {
       { name: 'models', description: 'What is deployed' },
       { name: 'health', description: 'Whether the default model is loaded' },
       { name: 'open inference protocol', description: 'KServe V2 REST routes, on tensors' },
-      ...models.map((m) => ({ name: `model: ${m.name}`, description: m.versions.at(-1)!.manifest?.description ?? m.versions.at(-1)!.problem ?? '' })),
+      ...models.map((m) => ({ name: `model ${m.name}`, description: m.versions.at(-1)!.manifest?.description ?? m.versions.at(-1)!.problem ?? '' })),
       { name: 'docs', description: 'This document and its page; no API key needed' },
     ],
     security: [{ apiKey: [] }],
