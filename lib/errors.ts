@@ -38,6 +38,12 @@ export class ModelNotFound extends ServiceError {
   readonly code = 'model_not_found';
 }
 
+/** A path under a route that names nothing (e.g. an unknown /docs asset). */
+export class NotFound extends ServiceError {
+  readonly statusCode = 404;
+  readonly code = 'not_found';
+}
+
 export class PayloadTooLarge extends ServiceError {
   readonly statusCode = 413;
   readonly code = 'payload_too_large';

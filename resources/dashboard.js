@@ -16,7 +16,7 @@ module.exports = async ({ resolveVariable }) => {
   const search = (dimensions, metric, stat) =>
     `SEARCH('{"${namespace}",${dimensions.join(',')}} MetricName="${metric}"', '${stat}', ${PERIOD})`;
   const perModel = ['service', 'route_family', 'model', 'version'];
-  const functions = ['PredictLambdaFunction', 'HealthLambdaFunction', 'ModelsLambdaFunction', 'V2DashmetadataLambdaFunction', 'V2DashinferLambdaFunction'];
+  const functions = ['PredictLambdaFunction', 'HealthLambdaFunction', 'ModelsLambdaFunction', 'V2DashmetadataLambdaFunction', 'V2DashinferLambdaFunction', 'DocsLambdaFunction'];
 
   let y = 0;
   const widget = (title, properties, width = 12) => {

@@ -45,7 +45,7 @@ export async function startLocalApi({ params = [], timeoutMs = 120_000 }: StartO
       const text = log.join('');
       const ready = /Local API ready: (\S+)/.exec(text);
       // The banner is one write; wait for its last line.
-      if (ready && /Without the x-api-key header/.test(text)) {
+      if (ready && /^Docs: /m.test(text)) {
         clearTimeout(timer);
         const keys = Object.fromEntries([...text.matchAll(/^ {2}key (\S+): (\S+)/gm)].map((m) => [m[1]!, m[2]!]));
         resolve({ child, base: ready[1]!, keys, log });

@@ -17,13 +17,21 @@ import { VERSION_HEADER } from './response';
 type Handler<TEvent> = (event: TEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 /**
+ * Content-Security-Policy directives for a route that answers HTML, merged
+ * over the middleware's default (`default-src 'none'`, sandboxed, Trusted
+ * Types), which renders a page blank; a directive set to undefined is dropped.
+ * The middleware sends the policy with text/html answers only.
+ */
+export type ContentSecurityPolicy = Record<string, string | undefined>;
+
+/**
  * The middleware chain every HTTP route shares. Order matters: middy runs
  * `after`/`onError` in reverse, so errorResponse shapes the error first, the
  * CORS and security headers are added to error responses too, observeRequest
  * then sees the final answer, and the metrics are flushed and the trace
  * closed last.
  */
-function chain<TEvent>(family: RouteFamily, handler: Handler<TEvent>) {
+function chain<TEvent>(family: RouteFamily, handler: Handler<TEvent>, contentSecurityPolicy?: ContentSecurityPolicy) {
   return middy<TEvent, APIGatewayProxyResult>(handler)
     .use(httpHeaderNormalizer())
     // Never the event: it holds the API key header and the request body, even
@@ -38,13 +46,13 @@ function chain<TEvent>(family: RouteFamily, handler: Handler<TEvent>) {
     // No reporting endpoint is configured, and the default sends the header
     // empty. The option exists in the middleware's code (6.4.5) but not in its
     // typings, hence the cast.
-    .use(httpSecurityHeaders({ reportingEndpoints: false } as Parameters<typeof httpSecurityHeaders>[0]))
+    .use(httpSecurityHeaders({ reportingEndpoints: false, ...(contentSecurityPolicy ? { contentSecurityPolicy } : {}) } as Parameters<typeof httpSecurityHeaders>[0]))
     .use(errorResponse());
 }
 
-/** A route with no request body (GET). */
-export function httpRoute(family: RouteFamily, handler: Handler<APIGatewayProxyEvent>) {
-  return chain(family, handler);
+/** A route with no request body (GET); `contentSecurityPolicy` for one that answers an HTML page. */
+export function httpRoute(family: RouteFamily, handler: Handler<APIGatewayProxyEvent>, contentSecurityPolicy?: ContentSecurityPolicy) {
+  return chain(family, handler, contentSecurityPolicy);
 }
 
 /** A route whose body is JSON: the handler gets it parsed, not yet validated. */

@@ -6,6 +6,32 @@ import { noteError } from '../observability/request-facts';
 import { shorten } from '../shorten';
 import { jsonResponse } from './response';
 
+/**
+ * The error body as a JSON schema: published in /openapi.json, and what the
+ * tests hold every error answer to.
+ */
+export const errorBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['error', 'code', 'details', 'request_id'],
+  properties: {
+    error: { type: 'string', minLength: 1, maxLength: 500, description: 'what went wrong, for a person' },
+    code: { type: 'string', pattern: '^[a-z_]+$', description: 'a documented machine-readable code (README, "Errors")' },
+    details: {
+      type: 'array',
+      maxItems: 20,
+      description: 'each failing field: a JSON pointer into the request body and its problem',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['path', 'problem'],
+        properties: { path: { type: 'string', maxLength: 1000 }, problem: { type: 'string', maxLength: 500 } },
+      },
+    },
+    request_id: { type: 'string', minLength: 1, description: 'the Lambda request id (API Gateway\'s for its own answers), to find the call in the logs' },
+  },
+};
+
 interface DescribedError {
   status: number;
   code: string;

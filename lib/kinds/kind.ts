@@ -54,6 +54,11 @@ export interface ModelKind<M extends ManifestBase> {
   check(manifest: M): string | null;
   /** The JSON schema of a predict request body (published by GET /models/{name}). */
   requestSchema(manifest: M): Record<string, unknown>;
+  /**
+   * The JSON schema of a predict answer body as the kind shapes it, before
+   * the route adds `model` and `warnings` (published in /openapi.json).
+   */
+  answerSchema(manifest: M): Record<string, unknown>;
   /** GET /models/{name}: the kind's account of what to send and what comes back. */
   describe(manifest: M): Record<string, unknown>;
   runtime(manifest: M): KindRuntime;

@@ -11,7 +11,7 @@ export interface Signal {
 }
 
 /** The functions' kinds of work, one dimension value each (serverless.yml's function names). */
-export type RouteFamily = 'predict' | 'health' | 'models' | 'v2-metadata' | 'v2-infer';
+export type RouteFamily = 'predict' | 'health' | 'models' | 'v2-metadata' | 'v2-infer' | 'docs';
 
 /** What a shadow version did with the request (lib/rollout/shadow.ts). */
 export interface ShadowFacts {

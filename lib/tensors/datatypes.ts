@@ -146,6 +146,13 @@ function int64Json(v: bigint): number | string {
 
 export type JsonElement = number | string | boolean;
 
+/** The JSON schema of what jsonElements() gives for an answer of this datatype (published in /openapi.json). */
+export function jsonElementSchema(datatype: Datatype): Record<string, unknown> {
+  if (datatype === 'INT64' || datatype === 'UINT64') return { anyOf: [{ type: 'integer' }, { type: 'string', pattern: '^-?[0-9]+$' }] };
+  // The datatype's JSON type; the ranges of elementSchema() bound what a request may send.
+  return { type: elementSchema(datatype).type };
+}
+
 /**
  * A tensor's elements as JSON values, flat and row-major: floats as the
  * shortest decimal that round-trips (FP64 is JavaScript's own), 64-bit

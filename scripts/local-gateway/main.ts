@@ -67,6 +67,8 @@ Try:
   curl -s ${base}/health -H 'x-api-key: ${first!.value}'
 
 Without the x-api-key header the same calls get 403.
+
+Docs: open ${base}/docs in a browser, press Authorize, paste a key above.
 `;
 }
 

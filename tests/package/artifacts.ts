@@ -41,3 +41,18 @@ export function resolvedService(stage: string): ResolvedService {
 export function resourcesOfType(t: Template, type: string): [string, Resource][] {
   return Object.entries(t.Resources).filter(([, r]) => r.Type === type);
 }
+
+/** The full path of an API Gateway resource ("/models/{name}/predict"), from its chain of parents. */
+export function resourcePath(t: Template, parent: unknown): string {
+  const id = (parent as { Ref?: string }).Ref;
+  if (id === undefined) return ''; // Fn::GetAtt of the API's root resource
+  const resource = t.Resources[id]!;
+  return `${resourcePath(t, resource.Properties.ParentId)}/${resource.Properties.PathPart as string}`;
+}
+
+/** Every route of the API as "METHOD /path" with its method resource's id, CORS preflight left out. */
+export function routesOf(t: Template): { id: string; route: string; keyed: boolean }[] {
+  return resourcesOfType(t, 'AWS::ApiGateway::Method')
+    .filter(([, m]) => m.Properties.HttpMethod !== 'OPTIONS')
+    .map(([id, m]) => ({ id, route: `${m.Properties.HttpMethod as string} ${resourcePath(t, m.Properties.ResourceId) || '/'}`, keyed: m.Properties.ApiKeyRequired === true }));
+}

@@ -1,8 +1,14 @@
 import { stages } from './stages';
-import { resolvedService, resourcesOfType, template } from './artifacts';
+import { resolvedService, resourcesOfType, routesOf, template } from './artifacts';
 import { LOCAL_FREE_KEY } from '../../scripts/local-key';
 
 const deployable = stages.filter((s) => s.stage !== 'local');
+
+/**
+ * The only routes without an API key (README, "The API"): the OpenAPI
+ * document and the docs page, which a browser opens without headers.
+ */
+const PUBLIC_ROUTES = ['GET /docs', 'GET /docs/{asset}', 'GET /openapi.json'];
 
 /** The documented fixed keys of the `local` stage, one per usage plan (README, "The local API"). */
 const LOCAL_KEYS = { 'ml-inference-local-free': LOCAL_FREE_KEY, 'ml-inference-local-pro': 'local-pro-key-not-a-secret' };
@@ -15,12 +21,13 @@ describe.each(stages)('compiled CloudFormation of $name', ({ name, stage, archit
   const t = template(name);
   const service = resolvedService(name);
 
-  it('requires an API key on every method but CORS preflight (derived from the template)', () => {
+  it('requires an API key on every method but CORS preflight and exactly the docs routes (derived from the template)', () => {
     const methods = resourcesOfType(t, 'AWS::ApiGateway::Method');
-    const keyed = methods.filter(([, m]) => m.Properties.HttpMethod !== 'OPTIONS');
-    expect(keyed.length).toBeGreaterThanOrEqual(2);
-    for (const [id, method] of keyed) {
-      expect({ id, ApiKeyRequired: method.Properties.ApiKeyRequired }).toEqual({ id, ApiKeyRequired: true });
+    const routes = routesOf(t);
+    expect(routes.filter((r) => r.keyed).length).toBeGreaterThanOrEqual(2);
+    expect(routes.filter((r) => !r.keyed).map((r) => r.route).sort()).toEqual(PUBLIC_ROUTES);
+    for (const { id, route, keyed } of routes.filter((r) => !PUBLIC_ROUTES.includes(r.route))) {
+      expect({ id, route, keyed }).toEqual({ id, route, keyed: true });
     }
     // Preflight answers carry no data, and browsers cannot send a key on them.
     for (const [, method] of methods.filter(([, m]) => m.Properties.HttpMethod === 'OPTIONS')) {

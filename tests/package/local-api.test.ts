@@ -109,6 +109,17 @@ describe('the local API (npm start: the local gateway in front of serverless-off
     expect(body).toEqual({ error: 'request body is not valid JSON', code: 'invalid_json', details: [], request_id: expect.any(String) });
     expect(isErrorBody(body)).toBe(true);
   });
+  it('serves the OpenAPI document and the docs page without a key, pointing at this stage', async () => {
+    const document = await call('/openapi.json');
+    expect(document.status).toBe(200);
+    expect(((await document.json()) as { servers: { url: string }[] }).servers.map((s) => s.url)).toEqual(['/local']);
+    const page = await call('/docs');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('/local/docs/swagger-ui-bundle.js');
+    expect((await call('/docs/swagger-ui.css')).status).toBe(200);
+  });
+
   describe('as the local stage template specifies', () => {
     const free = () => offline!.keys['ml-inference-local-free']!;
 

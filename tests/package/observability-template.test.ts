@@ -53,7 +53,7 @@ describe.each(deployable)('observability of the packaged $name stage', ({ name, 
   it('traces every function and the API stage, and names a metrics namespace per stage', () => {
     expect(service.provider.tracing).toEqual({ lambda: true, apiGateway: true });
     const ids = functionIds(name);
-    expect(ids).toHaveLength(5);
+    expect(ids).toHaveLength(6);
     for (const id of ids) {
       const fn = t.Resources[id]!.Properties;
       expect({ id, tracing: fn.TracingConfig }).toEqual({ id, tracing: { Mode: 'Active' } });

@@ -4,8 +4,12 @@ import { stages } from './stages';
 import { zipEntries, zippedBytes } from './zip';
 
 const MB = 1024 * 1024;
-/** Budgets well under Lambda's limits (250 MB unzipped, 50 MB zipped upload). */
-const UNZIPPED_BUDGET = 50 * MB;
+/**
+ * Budgets well under Lambda's limits (250 MB unzipped, 50 MB zipped upload).
+ * Unzipped: ~48 MB of onnxruntime and the bundles, and 2.8 MB that only the
+ * docs function reads (Swagger UI and its own bundle).
+ */
+const UNZIPPED_BUDGET = 55 * MB;
 const ZIPPED_BUDGET = 25 * MB;
 const ortArch = { x86_64: 'x64', arm64: 'arm64' } as const;
 
@@ -35,10 +39,15 @@ describe.each(stages)('the packaged zip of $name', ({ name, architecture }) => {
   });
 
   it('carries the bundled handlers and the model files', () => {
-    expect(files).toEqual(expect.arrayContaining(['predict', 'health', 'models', 'v2-metadata', 'v2-infer'].map((h) => `handlers/${h}.js`)));
+    expect(files).toEqual(expect.arrayContaining(['predict', 'health', 'models', 'v2-metadata', 'v2-infer', 'docs'].map((h) => `handlers/${h}.js`)));
     for (const model of ['churn', 'intent']) {
       expect(files).toEqual(expect.arrayContaining([`models/${model}/1.0.0/model.onnx`, `models/${model}/1.0.0/model.json`]));
     }
+  });
+
+  it('carries the docs page\'s files (Swagger UI) and its license, and no other file of that package', () => {
+    const swaggerUi = files.filter((f) => f.startsWith('node_modules/swagger-ui-dist/')).sort();
+    expect(swaggerUi).toEqual(['LICENSE', 'NOTICE', 'package.json', 'swagger-ui-bundle.js', 'swagger-ui.css'].map((f) => `node_modules/swagger-ui-dist/${f}`));
   });
 
   it("carries every model's traffic file (README, \"Releasing a new version\")", () => {

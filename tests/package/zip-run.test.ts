@@ -3,6 +3,8 @@ import { chmodSync, copyFileSync, cpSync, mkdtempSync, readFileSync, readdirSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { DOCS_ASSETS } from '../../lib/protocols/openapi/docs-page';
+import { openApiDocument } from '../../lib/protocols/openapi/document';
 import { parityFixture, served } from '../helpers/models';
 import { resourcesOfType, template } from './artifacts';
 import { zipPath } from './zip';
@@ -37,6 +39,8 @@ function makeReadOnly(dir: string): void {
 describe('the packaged zip, unzipped and run in plain Node as Lambda would', () => {
   let work: string;
   let output: RunOutput;
+  /** The docs function's answers, from a process of its own (its own container). */
+  let docsOutput: RunOutput;
   const predictTemplate = readEvent('predict.json');
   const healthEvent = readEvent('health.json');
   // Parity customers go to the version scikit-learn's outputs belong to; /predict serves the newest.
@@ -62,6 +66,16 @@ describe('the packaged zip, unzipped and run in plain Node as Lambda would', () 
     // Through a 50/50 split written into the unzipped copy (beforeAll): /predict, keyless.
     ...Array.from({ length: SPLIT_CALLS }, (_, i) => ({ fn: 'predict', event: { ...predictTemplate, body: JSON.stringify(fixture.cases[i]!.input) } })),
   ];
+  // The docs routes, public: no key. API Gateway's requestContext.path carries the stage.
+  const docsEvent = (resource: string, pathParameters: Record<string, string> | null = null): APIGatewayProxyEvent => {
+    const path = resource.replace(/\{(\w+)\}/g, (_, key: string) => pathParameters![key]!);
+    return { ...healthEvent, headers: {}, resource, path, pathParameters, requestContext: { ...healthEvent.requestContext, path: `/dev${path}`, stage: 'dev', resourcePath: resource } };
+  };
+  const docsCalls = [
+    { fn: 'docs', event: docsEvent('/openapi.json') },
+    { fn: 'docs', event: docsEvent('/docs') },
+    ...DOCS_ASSETS.map((asset) => ({ fn: 'docs', event: docsEvent('/docs/{asset}', { asset }) })),
+  ];
 
   beforeAll(() => {
     work = mkdtempSync(path.join(tmpdir(), 'zip-run-'));
@@ -76,20 +90,26 @@ describe('the packaged zip, unzipped and run in plain Node as Lambda would', () 
     makeReadOnly(task);
     copyFileSync(path.join(__dirname, 'zip-runner.js'), path.join(work, 'runner.js'));
     writeFileSync(path.join(work, 'calls.json'), JSON.stringify(calls));
+    writeFileSync(path.join(work, 'docs-calls.json'), JSON.stringify(docsCalls));
     chmodSync(work, 0o755);
     chmodSync(path.join(work, 'runner.js'), 0o444);
     chmodSync(path.join(work, 'calls.json'), 0o444);
+    chmodSync(path.join(work, 'docs-calls.json'), 0o444);
 
     // The function's own environment, as the compiled template sets it.
     const fn = resourcesOfType(template('dev'), 'AWS::Lambda::Function').find(([id]) => id === 'PredictLambdaFunction');
     const functionEnv = fn![1].Properties.Environment.Variables as Record<string, string>;
     const env = { ...functionEnv, PATH: process.env.PATH ?? '/usr/bin:/bin', LAMBDA_TASK_ROOT: task, NODE_ENV: 'production', HOME: '/tmp' };
-    const node = [process.execPath, path.join(work, 'runner.js'), path.join(work, 'calls.json')];
-    // Root may write anywhere, so as root the package runs as `nobody`.
-    const [command, ...args] = isRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...node] : node;
-    const stdout = execFileSync(command!, args, { cwd: tmpdir(), env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
-    const line = stdout.split('\n').find((l) => l.startsWith('ZIP-RUNNER-RESULT '));
-    output = JSON.parse(line!.slice('ZIP-RUNNER-RESULT '.length)) as RunOutput;
+    const run = (callsFile: string): RunOutput => {
+      const node = [process.execPath, path.join(work, 'runner.js'), path.join(work, callsFile)];
+      // Root may write anywhere, so as root the package runs as `nobody`.
+      const [command, ...args] = isRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...node] : node;
+      const stdout = execFileSync(command!, args, { cwd: tmpdir(), env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
+      const line = stdout.split('\n').find((l) => l.startsWith('ZIP-RUNNER-RESULT '));
+      return JSON.parse(line!.slice('ZIP-RUNNER-RESULT '.length)) as RunOutput;
+    };
+    output = run('calls.json');
+    docsOutput = run('docs-calls.json');
   });
 
   afterAll(() => {
@@ -138,6 +158,25 @@ describe('the packaged zip, unzipped and run in plain Node as Lambda would', () 
     // /predict goes through the 50/50 split written into this copy.
     expect(body).toEqual({ churn_probability: expect.any(Number), churn: body.churn_probability >= 0.5, model: { name: 'churn', version: expect.any(String) } });
     expect([newest, SPLIT_VERSION]).toContain(body.model.version);
+  });
+
+  it('serves the OpenAPI document, the docs page and every file of it from the zip', () => {
+    expect(docsOutput.results.map((r) => r.statusCode)).toEqual(docsCalls.map(() => 200));
+    const [document, page, ...assets] = docsOutput.results;
+    // The document of what is deployed, under the stage the request came in on: the sources' own
+    // routes, and the version written into this copy with a path of its own, served by the split.
+    const fromZip = JSON.parse(document!.body) as { servers: unknown; paths: Record<string, { post?: { requestBody: unknown } }> };
+    expect(fromZip.servers).toEqual([expect.objectContaining({ url: '/dev' })]);
+    const fromSources = openApiDocument('/dev') as { paths: Record<string, unknown> };
+    expect(Object.keys(fromZip.paths).sort()).toEqual([...Object.keys(fromSources.paths), `/models/churn/versions/${SPLIT_VERSION}/predict`].sort());
+    expect(JSON.stringify(fromZip.paths['/models/churn/predict']!.post!.requestBody)).toContain(`churn.${SPLIT_VERSION}.request`);
+    expect(page!.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page!.body).toContain('<script src="/dev/docs/swagger-ui-bundle.js">');
+    expect(page!.headers['Content-Security-Policy']).toContain("script-src 'self'");
+    assets.forEach((asset, i) => {
+      expect(asset.body.length).toBeGreaterThan(100);
+      expect(asset.headers['content-type']).toMatch(DOCS_ASSETS[i]!.endsWith('.css') ? /^text\/css/ : /^text\/javascript/);
+    });
   });
 
   it(`cannot write outside /tmp (run ${isRoot ? 'as nobody' : 'as this user'} over a read-only copy)`, () => {

@@ -4,7 +4,7 @@ import { FLOAT32_MAX } from '../../tensors/datatypes';
 import { shapeText } from '../../tensors/shape';
 import type { ModelKind } from '../kind';
 import { floatOutput, roundProbability } from '../records/outputs';
-import { recordRuntime, recordsRequestSchema } from '../records/runtime';
+import { probabilitySchema, recordRuntime, recordsAnswerSchema, recordsRequestSchema } from '../records/runtime';
 import { binarySignals } from '../records/signals';
 import { columnNames, manifestFields, type BinaryClassificationManifest, type Feature } from './manifest';
 import { createEncoder } from './one-hot-encoder';
@@ -47,6 +47,11 @@ export const binaryClassification: ModelKind<BinaryClassificationManifest> = {
   },
 
   requestSchema: (manifest) => recordsRequestSchema(recordSchema(manifest)),
+
+  answerSchema(manifest) {
+    const { probability, label } = manifest.output;
+    return recordsAnswerSchema({ type: 'object', required: [probability, label], properties: { [probability]: probabilitySchema, [label]: { type: 'boolean' } } });
+  },
 
   describe: (manifest) => ({ inputs: manifest.features, output: manifest.output }),
 

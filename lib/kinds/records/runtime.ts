@@ -42,6 +42,24 @@ export function recordsRequestSchema(record: Record<string, unknown>): Record<st
   };
 }
 
+/**
+ * The answer body of a record kind: one record's answer (the route adds its
+ * own fields beside it), or {"predictions": [answers]} for a batch.
+ */
+export function recordsAnswerSchema(answer: Record<string, unknown>): Record<string, unknown> {
+  const batch = { type: 'array', minItems: 1, items: { ...answer, additionalProperties: false } };
+  return { oneOf: [answer, { type: 'object', required: ['predictions'], properties: { predictions: batch } }] };
+}
+
+/** A probability as the record kinds print it (./outputs.ts, roundProbability). */
+export const probabilitySchema = { type: 'number', minimum: 0, maximum: 1 };
+
+/** {label: probability} for every label, and nothing else. */
+export function probabilitiesSchema(labels: readonly (string | number)[]): Record<string, unknown> {
+  const names = labels.map(String);
+  return { type: 'object', required: names, properties: Object.fromEntries(names.map((l) => [l, probabilitySchema])), additionalProperties: false };
+}
+
 export function recordRuntime(modelName: string, codec: RecordCodec): KindRuntime {
   // Compiled once, when the model loads (Lambda's init), not on the first call.
   const validate = ajv.compile(codec.schema);

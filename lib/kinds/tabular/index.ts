@@ -4,7 +4,7 @@ import { elementSchema, float32Json, jsonElements, tensorFrom } from '../../tens
 import { shapeText } from '../../tensors/shape';
 import type { ModelKind } from '../kind';
 import { argmax, floatOutput, roundProbability, rowOf } from '../records/outputs';
-import { recordRuntime, recordsRequestSchema } from '../records/runtime';
+import { probabilitiesSchema, recordRuntime, recordsAnswerSchema, recordsRequestSchema } from '../records/runtime';
 import { argmaxRows, labelCountSignals, meanSignal } from '../records/signals';
 import { FLOAT_DATATYPES, isBatchVector, isColumn, LABEL_DATATYPES } from './signature';
 
@@ -81,6 +81,14 @@ export const tabular: ModelKind<TabularManifest> = {
   },
 
   requestSchema: (manifest) => recordsRequestSchema(recordSchema(manifest)),
+
+  answerSchema(manifest) {
+    if (manifest.task === 'regressor') return recordsAnswerSchema({ type: 'object', required: ['value'], properties: { value: { type: 'number' } } });
+    const labels = manifest.labels ?? [];
+    // The label is the graph's label output when it has one (its own JSON type), else one of the labels.
+    const label = manifest.output.label === undefined ? { enum: labels } : { type: ['string', 'integer'] };
+    return recordsAnswerSchema({ type: 'object', required: ['label', 'probabilities'], properties: { label, probabilities: probabilitiesSchema(labels) } });
+  },
 
   describe: (manifest) => ({
     inputs: manifest.onnx.inputs.map((i) => ({ name: i.name, datatype: i.datatype, schema: columnSchema(i) })),

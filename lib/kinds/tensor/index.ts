@@ -4,7 +4,7 @@ import type { GoldenCase, ManifestBase, TensorSpec } from '../../manifest/base';
 import { traced } from '../../observability/tracing';
 import { settings } from '../../settings';
 import { shorten } from '../../shorten';
-import { elementSchema, jsonElements } from '../../tensors/datatypes';
+import { elementSchema, jsonElements, jsonElementSchema } from '../../tensors/datatypes';
 import { assertFinite } from '../../tensors/finite';
 import { checkShape, tensorOf } from '../../tensors/from-json';
 import { hasBatchDim, inferShape, leadingDim, nest, protocolShape, shapeText, type Dim } from '../../tensors/shape';
@@ -28,12 +28,17 @@ export interface TensorManifest extends ManifestBase {
 /** Most values a request may hold across its tensors; bounds the work before onnxruntime. */
 const MAX_VALUES = 4_000_000;
 
-function nestedSchema(spec: TensorSpec, dims: readonly Dim[]): Record<string, unknown> {
+/** Nested arrays of `dims` around `element`: fixed dimensions exactly, dynamic ones at least `minDynamic` long. */
+function nestedSchema(element: Record<string, unknown>, dims: readonly Dim[], minDynamic = 1): Record<string, unknown> {
   return dims.reduceRight<Record<string, unknown>>((items, dim) => {
-    const count = typeof dim === 'number' ? { minItems: dim, maxItems: dim } : { minItems: 1 };
+    const count = typeof dim === 'number' ? { minItems: dim, maxItems: dim } : { minItems: minDynamic };
     return { type: 'array', ...count, items };
-  }, elementSchema(spec.datatype));
+  }, element);
 }
+
+const requestTensor = (spec: TensorSpec, dims: readonly Dim[]) => nestedSchema(elementSchema(spec.datatype), dims);
+// A graph may answer an empty dynamic dimension.
+const answerTensor = (spec: TensorSpec, dims: readonly Dim[]) => nestedSchema(jsonElementSchema(spec.datatype), dims, 0);
 
 function namedObject(specs: readonly TensorSpec[], schema: (spec: TensorSpec) => Record<string, unknown>): Record<string, unknown> {
   return { type: 'object', required: specs.map((s) => s.name), properties: Object.fromEntries(specs.map((s) => [s.name, schema(s)])) };
@@ -154,9 +159,20 @@ export const tensor: ModelKind<TensorManifest> = {
 
   requestSchema(manifest) {
     const { inputs } = manifest.onnx;
-    const columnar = { type: 'object', required: ['inputs'], properties: { inputs: valueSchema(inputs, (s) => nestedSchema(s, s.shape)) } };
+    const columnar = { type: 'object', required: ['inputs'], properties: { inputs: valueSchema(inputs, (s) => requestTensor(s, s.shape)) } };
     if (rowFormatProblem(inputs)) return columnar;
-    const row = { type: 'object', required: ['instances'], properties: { instances: { type: 'array', minItems: 1, items: valueSchema(inputs, (s) => nestedSchema(s, s.shape.slice(1))) } } };
+    const row = { type: 'object', required: ['instances'], properties: { instances: { type: 'array', minItems: 1, items: valueSchema(inputs, (s) => requestTensor(s, s.shape.slice(1))) } } };
+    return { oneOf: [row, columnar] };
+  },
+
+  answerSchema(manifest) {
+    const { inputs, outputs } = manifest.onnx;
+    // One output: the bare tensor; several: an object by output name (as the answers are built below).
+    const value = (tensor: (spec: TensorSpec) => Record<string, unknown>) =>
+      outputs.length === 1 ? tensor(outputs[0]!) : { ...namedObject(outputs, tensor), additionalProperties: false };
+    const columnar = { type: 'object', required: ['outputs'], properties: { outputs: value((s) => answerTensor(s, s.shape)) } };
+    if (rowFormatProblem(inputs)) return columnar;
+    const row = { type: 'object', required: ['predictions'], properties: { predictions: { type: 'array', items: value((s) => answerTensor(s, s.shape.slice(1))) } } };
     return { oneOf: [row, columnar] };
   },
 

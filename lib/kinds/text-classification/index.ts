@@ -4,7 +4,7 @@ import type { ManifestBase } from '../../manifest/base';
 import { shapeText } from '../../tensors/shape';
 import type { ModelKind } from '../kind';
 import { argmax, floatOutput, roundProbability, rowOf } from '../records/outputs';
-import { recordRuntime, recordsRequestSchema } from '../records/runtime';
+import { probabilitiesSchema, recordRuntime, recordsAnswerSchema, recordsRequestSchema } from '../records/runtime';
 import { argmaxRows, labelCountSignals } from '../records/signals';
 
 /** Text classification: one string per record into a string tensor [N]; a probability per label out. */
@@ -65,6 +65,15 @@ export const textClassification: ModelKind<TextClassificationManifest> = {
   },
 
   requestSchema: (manifest) => recordsRequestSchema(recordSchema(manifest)),
+
+  answerSchema(manifest) {
+    const { label, probabilities } = manifest.output;
+    return recordsAnswerSchema({
+      type: 'object',
+      required: [label, probabilities],
+      properties: { [label]: { enum: manifest.labels }, [probabilities]: probabilitiesSchema(manifest.labels) },
+    });
+  },
 
   describe: (manifest) => ({
     inputs: [{ name: manifest.text.field, type: 'text', maxLength: manifest.text.maxLength }],

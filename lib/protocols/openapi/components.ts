@@ -1,0 +1,159 @@
+import { errorBodySchema } from '../../http/error-response';
+import { NAME_PATTERN, VERSION_PATTERN } from '../../manifest/base';
+import { trafficSchema } from '../../repository/parse-traffic';
+import { inferenceRequestSchema } from '../open-inference/infer';
+
+/**
+ * The schemas of /openapi.json that do not depend on a model: the answers of
+ * the routes that describe models and the server, and the error body. Where
+ * the service already has a schema (the error body, traffic files, the Open
+ * Inference Protocol's request), it is that very object.
+ */
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const strings = { type: 'array', items: { type: 'string' } };
+const nullable = (schema: Record<string, unknown>) => ({ oneOf: [{ type: 'null' }, schema] });
+
+/** A model's traffic file as GET /models/{name} and /health show it: none, the file, or why it cannot be used. */
+const trafficView = {
+  oneOf: [{ type: 'null' }, trafficSchema, { type: 'object', required: ['problem'], properties: { problem: { type: 'string' } }, additionalProperties: false }],
+};
+
+/** An Open Inference Protocol tensor in an answer: flat data, as the server writes it. */
+const responseOutput = {
+  type: 'object',
+  required: ['name', 'datatype', 'shape', 'data'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string' },
+    datatype: { type: 'string' },
+    shape: { type: 'array', items: { type: 'integer', minimum: 0 } },
+    data: { type: 'array', items: { type: ['number', 'string', 'boolean'] } },
+  },
+};
+
+const metadataTensor = {
+  type: 'object',
+  required: ['name', 'datatype', 'shape'],
+  additionalProperties: false,
+  properties: { name: { type: 'string' }, datatype: { type: 'string' }, shape: { type: 'array', items: { type: 'integer', minimum: -1 } } },
+};
+
+export const sharedSchemas: Record<string, unknown> = {
+  Error: errorBodySchema,
+  ModelName: { type: 'string', pattern: NAME_PATTERN },
+  Version: { type: 'string', pattern: VERSION_PATTERN },
+  Warnings: {
+    type: 'array',
+    description: 'problems that did not stop the request: fields ignored, categories not seen in training',
+    items: { type: 'object', required: ['path', 'problem'], additionalProperties: false, properties: { path: { type: 'string' }, problem: { type: 'string' } } },
+  },
+  TrafficView: trafficView,
+  ModelList: {
+    type: 'object',
+    required: ['models', 'default'],
+    additionalProperties: false,
+    properties: {
+      models: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['name', 'kind', 'description', 'versions', 'latest'],
+          additionalProperties: false,
+          properties: {
+            name: ref('ModelName'),
+            kind: nullable({ type: 'string' }),
+            description: nullable({ type: 'string' }),
+            versions: strings,
+            latest: ref('Version'),
+            invalid: {
+              type: 'array',
+              description: 'versions whose model.json cannot be used, with the reason',
+              items: { type: 'object', required: ['version', 'problem'], additionalProperties: false, properties: { version: ref('Version'), problem: { type: 'string' } } },
+            },
+          },
+        },
+      },
+      default: nullable(ref('ModelName')),
+    },
+  },
+  ModelDetail: {
+    type: 'object',
+    description: "what to send (request_schema), what comes back and how well the model did; the kind adds its own fields (inputs, output, labels, …)",
+    required: ['name', 'version', 'versions', 'traffic', 'kind', 'description', 'created', 'sha256', 'request_schema', 'metrics'],
+    properties: {
+      name: ref('ModelName'),
+      version: ref('Version'),
+      versions: strings,
+      traffic: ref('TrafficView'),
+      kind: { type: 'string' },
+      description: { type: 'string' },
+      created: { type: 'string' },
+      sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+      request_schema: { type: 'object', description: 'the JSON schema a predict request body is validated against' },
+      metrics: nullable({ type: 'object' }),
+    },
+  },
+  Health: {
+    type: 'object',
+    required: ['status', 'model', 'traffic', 'cold_start'],
+    additionalProperties: false,
+    properties: {
+      status: { const: 'ok' },
+      model: {
+        type: 'object',
+        required: ['name', 'version', 'kind', 'sha256', 'loaded_at', 'load_ms', 'golden_ms'],
+        additionalProperties: false,
+        properties: {
+          name: ref('ModelName'),
+          version: ref('Version'),
+          kind: { type: 'string' },
+          sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+          loaded_at: { type: 'string', description: 'ISO 8601 time the model was loaded' },
+          load_ms: { type: 'number', minimum: 0 },
+          golden_ms: { type: 'number', minimum: 0 },
+        },
+      },
+      traffic: ref('TrafficView'),
+      cold_start: { type: 'boolean', description: 'true on the first call a container answers' },
+    },
+  },
+  V2ServerMetadata: {
+    type: 'object',
+    required: ['name', 'version', 'extensions'],
+    additionalProperties: false,
+    properties: { name: { type: 'string' }, version: { type: 'string' }, extensions: strings },
+  },
+  V2ServerLive: { type: 'object', required: ['live'], additionalProperties: false, properties: { live: { type: 'boolean' } } },
+  V2ServerReady: {
+    type: 'object',
+    required: ['live', 'ready'],
+    additionalProperties: false,
+    properties: { live: { type: 'boolean' }, ready: { type: 'boolean' }, not_ready: { ...strings, description: 'models whose served versions are not ready' } },
+  },
+  V2ModelMetadata: {
+    type: 'object',
+    required: ['name', 'versions', 'platform', 'inputs', 'outputs'],
+    additionalProperties: false,
+    properties: {
+      name: ref('ModelName'),
+      versions: strings,
+      platform: { type: 'string' },
+      inputs: { type: 'array', items: metadataTensor },
+      outputs: { type: 'array', items: metadataTensor },
+    },
+  },
+  V2ModelReady: {
+    type: 'object',
+    required: ['name', 'ready'],
+    additionalProperties: false,
+    properties: { name: ref('ModelName'), ready: { type: 'boolean' }, reason: { type: 'string' } },
+  },
+  V2InferenceRequest: inferenceRequestSchema,
+  V2InferenceResponse: {
+    type: 'object',
+    required: ['model_name', 'model_version', 'outputs'],
+    additionalProperties: false,
+    properties: { model_name: ref('ModelName'), model_version: ref('Version'), id: { type: 'string' }, outputs: { type: 'array', items: responseOutput } },
+  },
+};

@@ -1,0 +1,89 @@
+import { kindOf, type Manifest } from '../../kinds';
+import type { ModelEntry } from '../../repository/model-repository';
+import { servableVersions } from '../../rollout/route';
+
+/**
+ * What /openapi.json says of each deployed model version: its predict
+ * request and answer schemas (the very schemas the kind validates requests
+ * with and shapes answers by) and examples from its golden cases.
+ */
+
+/** A version whose manifest is valid; the others are left out of the document (their routes answer 503). */
+export interface UsableVersion {
+  name: string;
+  version: string;
+  manifest: Manifest;
+}
+
+/** Golden cases shown as examples per version: enough to try, few enough to keep the document small. */
+const MAX_EXAMPLES = 3;
+
+const schemaName = (v: UsableVersion, part: 'request' | 'answer') => `${v.name}.${v.version}.${part}`;
+const schemaRef = (v: UsableVersion, part: 'request' | 'answer') => ({ $ref: `#/components/schemas/${schemaName(v, part)}` });
+// No usable version at all (every manifest broken): the route answers 503, and any object stands for the body.
+const oneOrAny = (schemas: Record<string, unknown>[]) => (schemas.length === 0 ? { type: 'object' } : schemas.length === 1 ? schemas[0]! : { anyOf: schemas });
+
+export function usableVersions(model: ModelEntry): UsableVersion[] {
+  return model.versions.flatMap((v) => (v.manifest ? [{ name: v.name, version: v.version, manifest: v.manifest }] : []));
+}
+
+/** The versions POST /models/{name}/predict can answer with (its traffic file's, or the newest), or none when the file cannot be used. */
+export function servedVersions(model: ModelEntry): UsableVersion[] {
+  const traffic = model.traffic;
+  if (traffic !== null && 'problem' in traffic) return [];
+  const served = new Set(servableVersions(model, traffic?.traffic ?? null).map((v) => v.version));
+  return usableVersions(model).filter((v) => served.has(v.version));
+}
+
+/** components.schemas of one version: `<name>.<version>.request` and `<name>.<version>.answer`. */
+export function versionSchemas(v: UsableVersion): Record<string, unknown> {
+  const kind = kindOf(v.manifest);
+  // The route adds which model and version answered, and any warnings (lib/protocols/rest/predict.ts).
+  const envelope = {
+    type: 'object',
+    required: ['model'],
+    properties: {
+      model: {
+        type: 'object',
+        required: ['name', 'version'],
+        additionalProperties: false,
+        properties: { name: { const: v.name }, version: { const: v.version } },
+      },
+      warnings: { $ref: '#/components/schemas/Warnings' },
+    },
+  };
+  return {
+    [schemaName(v, 'request')]: { description: `${v.name} ${v.version}: one record, or {"instances": [records]}. ${kind.summary}`, ...kind.requestSchema(v.manifest) },
+    [schemaName(v, 'answer')]: { description: `${v.name} ${v.version}'s answer`, allOf: [kind.answerSchema(v.manifest), envelope], unevaluatedProperties: false },
+  };
+}
+
+/** The golden cases that carry a request body (record kinds; tensor models store a seed and shapes instead). */
+function goldenExamples(v: UsableVersion) {
+  return v.manifest.golden.cases
+    .filter((c) => c.request !== undefined)
+    .slice(0, MAX_EXAMPLES)
+    .map((c, i) => ({ key: `${v.name}-${v.version}-golden-${i + 1}`, summary: `${v.name} ${v.version}: golden case ${i + 1}`, request: c.request, answer: c.answer }));
+}
+
+/**
+ * The request body of a predict route answered by these versions, by content
+ * type. The one place the predict routes' request formats are listed: a new
+ * format (CSV, pandas' split orient, …) is added here, beside JSON.
+ */
+export function predictRequestContent(versions: readonly UsableVersion[]): Record<string, unknown> {
+  const examples = versions.flatMap(goldenExamples).map((e) => [e.key, { summary: e.summary, value: e.request }]);
+  return {
+    'application/json': { schema: oneOrAny(versions.map((v) => schemaRef(v, 'request'))), ...(examples.length > 0 ? { examples: Object.fromEntries(examples) } : {}) },
+  };
+}
+
+/** The 200 answer of a predict route answered by these versions, with the golden answers as examples. */
+export function predictAnswerContent(versions: readonly UsableVersion[]): Record<string, unknown> {
+  const examples = versions.flatMap((v) =>
+    goldenExamples(v).map((e) => [e.key, { summary: e.summary, value: { ...(e.answer as Record<string, unknown>), model: { name: v.name, version: v.version } } }]),
+  );
+  return {
+    'application/json': { schema: oneOrAny(versions.map((v) => schemaRef(v, 'answer'))), ...(examples.length > 0 ? { examples: Object.fromEntries(examples) } : {}) },
+  };
+}

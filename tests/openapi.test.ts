@@ -1,0 +1,254 @@
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { handler as docsHandler } from '../handlers/docs';
+import { handler as healthHandler } from '../handlers/health';
+import { handler as modelsHandler } from '../handlers/models';
+import { handler as predictHandler } from '../handlers/predict';
+import { handler as inferHandler } from '../handlers/v2-infer';
+import { handler as metadataHandler } from '../handlers/v2-metadata';
+import { DOCS_ASSETS } from '../lib/protocols/openapi/docs-page';
+import { listModels } from '../lib/repository/model-repository';
+import { apiEvent, lambdaContext, type EventOptions, type HttpHandler } from './helpers/lambda';
+import { modelsDir, served } from './helpers/models';
+import { DocumentSchemas, operations, templatePaths, validateWithOpenApiValidator, type OpenApiDocument, type Operation } from './helpers/openapi';
+import { route } from './helpers/routes';
+
+const h = (handler: unknown) => handler as HttpHandler;
+const docs = h(docsHandler);
+
+async function call(handler: HttpHandler, options: EventOptions): Promise<APIGatewayProxyResult> {
+  return handler(apiEvent(options), lambdaContext());
+}
+
+async function fetchDocument(): Promise<OpenApiDocument> {
+  const result = await call(docs, route('GET', '/openapi.json'));
+  expect(result.statusCode).toBe(200);
+  return JSON.parse(result.body) as OpenApiDocument;
+}
+
+const deployed = listModels(modelsDir);
+const goldenOf = (name: string) => served(name).golden.filter((c) => c.request !== undefined);
+
+describe('GET /openapi.json', () => {
+  let document: OpenApiDocument;
+  let schemas: DocumentSchemas;
+
+  beforeAll(async () => {
+    document = await fetchDocument();
+    schemas = new DocumentSchemas(document);
+  });
+
+  it('is valid OpenAPI 3.1 for the maintained validator @seriousme/openapi-schema-validator', () => {
+    expect(document.openapi).toBe('3.1.0');
+    expect(validateWithOpenApiValidator(document)).toMatchObject({ valid: true });
+  });
+
+  it('is refused by that validator when broken (the check can fail)', () => {
+    const broken = { ...document, paths: { ...document.paths, '/predict': { post: { responses: 'none' } } } };
+    expect(validateWithOpenApiValidator(broken).valid).toBe(false);
+    const dangling = { ...document, paths: { ...document.paths, '/health': { get: { responses: { '200': { $ref: '#/components/responses/Nope' } } } } } };
+    expect(validateWithOpenApiValidator(dangling).valid).toBe(false);
+  });
+
+  it('compiles every schema it holds with Ajv 2020 in strict mode', () => {
+    for (const name of Object.keys(document.components.schemas)) expect(() => schemas.at('components', 'schemas', name)).not.toThrow();
+  });
+
+  it('requires the x-api-key header on every route but the docs, through one apiKey scheme', () => {
+    expect(document.components.securitySchemes).toEqual({ apiKey: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'x-api-key' }) });
+    expect(document.security).toEqual([{ apiKey: [] }]);
+    const open = operations(document).filter(([, , op]) => op.security !== undefined);
+    expect(open.map(([path, method, op]) => [path, method, op.security])).toEqual([
+      ['/openapi.json', 'get', []],
+      ['/docs', 'get', []],
+      ['/docs/{asset}', 'get', []],
+    ]);
+  });
+
+  it('documents every error answer with the one error body', () => {
+    for (const [path, method, op] of operations(document)) {
+      for (const [status, answer] of Object.entries(op.responses)) {
+        if (status.startsWith('2')) continue;
+        const schema = answer.content?.['application/json']?.schema as { $ref?: string; oneOf?: { $ref: string }[] };
+        const refs = schema.$ref ? [schema.$ref] : schema.oneOf!.map((s) => s.$ref);
+        expect({ path, method, status, error: refs.includes('#/components/schemas/Error') }).toEqual({ path, method, status, error: true });
+      }
+    }
+  });
+
+  it.each(deployed.map((m) => m.name))("gives %s a predict path of its own, with its request and answer schemas and its golden cases as examples", (name) => {
+    const version = served(name).version;
+    const op = document.paths[`/models/${name}/predict`]?.post as Operation;
+    expect(document.paths[`/models/${name}/predict`]!['x-template']).toBe('/models/{name}/predict');
+    const request = op.requestBody!.content['application/json']!;
+    expect(request.schema).toEqual({ $ref: `#/components/schemas/${name}.${version}.request` });
+    const answer = op.responses['200']!.content!['application/json']!;
+    expect(answer.schema).toEqual({ $ref: `#/components/schemas/${name}.${version}.answer` });
+    const golden = goldenOf(name);
+    expect(golden.length).toBeGreaterThan(0);
+    expect(Object.values(request.examples!).map((e) => e.value)).toEqual(golden.slice(0, 3).map((c) => c.request));
+    expect(Object.values(answer.examples!).map((e) => e.value)).toEqual(golden.slice(0, 3).map((c) => ({ ...(c.answer as object), model: { name, version } })));
+  });
+
+  it('publishes as request schema the one GET /models/{name} publishes (one source)', async () => {
+    for (const { name } of deployed) {
+      const detail = await call(h(modelsHandler), route('GET', '/models/{name}', { name }));
+      const { request_schema: published, version } = JSON.parse(detail.body) as { request_schema: Record<string, unknown>; version: string };
+      const { description, ...inDocument } = document.components.schemas[`${name}.${version}.request`] as Record<string, unknown>;
+      expect(typeof description).toBe('string');
+      expect(inDocument).toEqual(published);
+    }
+  });
+
+  it('holds examples that its own schemas accept, and schemas that refuse what the API refuses', () => {
+    for (const [path, method, op] of operations(document)) {
+      for (const [type, media] of Object.entries(op.requestBody?.content ?? {})) {
+        for (const [key, example] of Object.entries(media.examples ?? {})) {
+          const validate = schemas.request(path, method, type);
+          expect({ path, key, valid: validate(example.value), errors: validate.errors }).toEqual({ path, key, valid: true, errors: null });
+        }
+      }
+      for (const [status, answer] of Object.entries(op.responses)) {
+        for (const [type, media] of Object.entries(answer.content ?? {})) {
+          for (const [key, example] of Object.entries(media.examples ?? {})) {
+            const validate = schemas.response(path, method, Number(status), type);
+            expect({ path, key, valid: validate(example.value), errors: validate.errors }).toEqual({ path, key, valid: true, errors: null });
+          }
+        }
+      }
+    }
+    // The churn answer schema refuses a probability above 1, a field it does not have, and a batch without answers.
+    const answer = schemas.at('components', 'schemas', `churn.${served('churn').version}.answer`);
+    const model = { name: 'churn', version: served('churn').version };
+    expect(answer({ churn_probability: 0.5, churn: true, model })).toBe(true);
+    expect(answer({ churn_probability: 1.5, churn: true, model })).toBe(false);
+    expect(answer({ churn_probability: 0.5, churn: true, model, extra: 1 })).toBe(false);
+    expect(answer({ churn_probability: 0.5, churn: true, model: { name: 'intent', version: model.version } })).toBe(false);
+    expect(answer({ predictions: [{ churn_probability: 0.5, churn: true, model }], model })).toBe(false);
+  });
+
+  it('names the server as the request came in: the stage on API Gateway (and npm start), a custom domain\'s base path', async () => {
+    const server = async (context: { path: string; stage: string }) => {
+      const event = apiEvent(route('GET', '/openapi.json'));
+      event.requestContext.path = context.path;
+      event.requestContext.stage = context.stage;
+      return (JSON.parse((await docs(event, lambdaContext())).body) as OpenApiDocument).servers;
+    };
+    expect(await server({ path: '/prod/openapi.json', stage: 'prod' })).toEqual([expect.objectContaining({ url: '/prod' })]);
+    expect(await server({ path: '/v1/openapi.json', stage: 'prod' })).toEqual([expect.objectContaining({ url: '/v1' })]);
+    expect(await server({ path: '/openapi.json', stage: 'prod' })).toEqual([expect.objectContaining({ url: '' })]);
+    expect(await server({ path: '/local/openapi.json', stage: 'local' })).toEqual([expect.objectContaining({ url: '/local' })]);
+  });
+});
+
+/**
+ * One real call per operation of the document (and more where a route has
+ * several answers), through the handlers as Lambda runs them; each answer is
+ * validated against the schema the document gives for its status.
+ */
+describe('every route answers as its own document says', () => {
+  const churn = goldenOf('churn')[0]!.request as Record<string, unknown>;
+  const intent = goldenOf('intent')[0]!.request as Record<string, unknown>;
+  const churnVersion = served('churn').version;
+  const intentVersion = served('intent').version;
+  const json = (body: unknown) => ({ body: JSON.stringify(body) });
+  const inferBody = { inputs: [{ name: 'text', shape: [2], datatype: 'BYTES', data: ['hello', 'my bill is wrong'] }] };
+
+  // [handler, method, template, params, request options, expected status, the concrete path it stands for]
+  type Call = [unknown, string, string, Record<string, string>, EventOptions, number, string?];
+  const calls: Call[] = [
+    [predictHandler, 'POST', '/predict', {}, json(churn), 200],
+    [predictHandler, 'POST', '/predict', {}, json({ instances: [churn, { ...churn, customerid: 'x' }] }), 200],
+    [predictHandler, 'POST', '/predict', {}, json({ ...churn, tenure: -1 }), 400],
+    [predictHandler, 'POST', '/predict', {}, { body: '{' }, 400],
+    [predictHandler, 'POST', '/predict', {}, { body: 'a', headers: { 'content-type': 'text/plain' } }, 415],
+    [predictHandler, 'POST', '/models/{name}/predict', { name: 'intent' }, json(intent), 200],
+    [predictHandler, 'POST', '/models/{name}/predict', { name: 'intent' }, json({ instances: [intent, intent] }), 200, '/models/intent/predict'],
+    [predictHandler, 'POST', '/models/{name}/predict', { name: 'churn' }, json(churn), 200, '/models/churn/predict'],
+    [predictHandler, 'POST', '/models/{name}/predict', { name: 'fraud' }, json(churn), 404],
+    [predictHandler, 'POST', '/models/{name}/versions/{version}/predict', { name: 'churn', version: churnVersion }, json(churn), 200],
+    [predictHandler, 'POST', '/models/{name}/versions/{version}/predict', { name: 'churn', version: churnVersion }, json(churn), 200, `/models/churn/versions/${churnVersion}/predict`],
+    [predictHandler, 'POST', '/models/{name}/versions/{version}/predict', { name: 'intent', version: intentVersion }, json(intent), 200, `/models/intent/versions/${intentVersion}/predict`],
+    [predictHandler, 'POST', '/models/{name}/versions/{version}/predict', { name: 'churn', version: '0.0.0' }, json(churn), 404],
+    [predictHandler, 'POST', '/models/{name}/labels/{label}/predict', { name: 'intent', label: 'stable' }, json(intent), 200],
+    [predictHandler, 'POST', '/models/{name}/labels/{label}/predict', { name: 'intent', label: 'nope' }, json(intent), 404],
+    [modelsHandler, 'GET', '/models', {}, {}, 200],
+    [modelsHandler, 'GET', '/models/{name}', { name: 'churn' }, {}, 200],
+    [modelsHandler, 'GET', '/models/{name}', { name: 'intent' }, {}, 200],
+    [modelsHandler, 'GET', '/models/{name}', { name: 'fraud' }, {}, 404],
+    [healthHandler, 'GET', '/health', {}, {}, 200],
+    [metadataHandler, 'GET', '/v2', {}, {}, 200],
+    [metadataHandler, 'GET', '/v2/health/live', {}, {}, 200],
+    [metadataHandler, 'GET', '/v2/health/ready', {}, {}, 200],
+    [metadataHandler, 'GET', '/v2/models/{name}', { name: 'churn' }, {}, 200],
+    [metadataHandler, 'GET', '/v2/models/{name}', { name: 'fraud' }, {}, 404],
+    [metadataHandler, 'GET', '/v2/models/{name}/versions/{version}', { name: 'intent', version: intentVersion }, {}, 200],
+    [metadataHandler, 'GET', '/v2/models/{name}/ready', { name: 'churn' }, {}, 200],
+    [metadataHandler, 'GET', '/v2/models/{name}/versions/{version}/ready', { name: 'churn', version: churnVersion }, {}, 200],
+    [metadataHandler, 'GET', '/v2/models/{name}/versions/{version}/ready', { name: 'churn', version: '0.0.0' }, {}, 404],
+    [inferHandler, 'POST', '/v2/models/{name}/infer', { name: 'intent' }, json({ id: '7', ...inferBody }), 200],
+    [inferHandler, 'POST', '/v2/models/{name}/infer', { name: 'intent' }, json({ inputs: 3 }), 400],
+    [inferHandler, 'POST', '/v2/models/{name}/versions/{version}/infer', { name: 'intent', version: intentVersion }, json(inferBody), 200],
+    [docsHandler, 'GET', '/openapi.json', {}, {}, 200],
+    [docsHandler, 'GET', '/docs', {}, {}, 200],
+    ...DOCS_ASSETS.map((asset): Call => [docsHandler, 'GET', '/docs/{asset}', { asset }, {}, 200]),
+    [docsHandler, 'GET', '/docs/{asset}', { asset: 'secrets.txt' }, {}, 404],
+  ];
+
+  let document: OpenApiDocument;
+  let schemas: DocumentSchemas;
+  const answered: string[] = [];
+
+  beforeAll(async () => {
+    document = await fetchDocument();
+    schemas = new DocumentSchemas(document);
+  });
+
+  it.each(calls.map((c) => [`${c[1]} ${c[6] ?? c[2]} ${JSON.stringify(c[3])} → ${c[5]}`, c] as const))('%s', async (_, [handler, method, template, params, options, status, concrete]) => {
+    const path = concrete ?? template;
+    const result = await call(h(handler), route(method, template, params, options));
+    expect(result.statusCode).toBe(status);
+    const contentType = String(result.headers?.['content-type'] ?? result.headers?.['Content-Type']);
+    const validate = schemas.response(path, method.toLowerCase(), status, contentType);
+    const body = contentType.startsWith('application/json') ? JSON.parse(result.body) : result.body;
+    expect({ valid: validate(body), errors: validate.errors }).toEqual({ valid: true, errors: null });
+    if (options.body && contentType.startsWith('application/json') && status === 200) {
+      // The request that got this answer is one the document describes.
+      const request = schemas.request(path, method.toLowerCase());
+      expect({ request: request(JSON.parse(options.body)), errors: request.errors }).toEqual({ request: true, errors: null });
+    }
+    answered.push(`${method.toLowerCase()} ${path} ${status}`);
+  });
+
+  it('has called every operation of the document, template and per model, with a 200', () => {
+    const documented = operations(document).map(([path, method]) => `${method} ${path} 200`);
+    expect(documented.filter((o) => !answered.includes(o))).toEqual([]);
+    expect(templatePaths(document).length).toBeGreaterThan(15);
+  });
+});
+
+describe('GET /docs', () => {
+  it('answers an HTML page with its own Content-Security-Policy: scripts and styles from this origin, no inline script, no eval', async () => {
+    const result = await call(docs, route('GET', '/docs'));
+    expect(result.headers?.['content-type']).toBe('text/html; charset=utf-8');
+    const csp = String(result.headers?.['Content-Security-Policy']);
+    const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values.join(' ')]));
+    expect(directives).toMatchObject({ 'default-src': "'none'", 'script-src': "'self'", 'style-src': "'self'", 'connect-src': "'self'", 'img-src': "'self' data:", 'frame-ancestors': "'none'" });
+    expect(csp).not.toMatch(/unsafe-eval|unsafe-inline|sandbox|trusted-types/);
+    // No inline script: every <script> loads a file of this origin.
+    expect(result.body.match(/<script[^>]*>/g)).toEqual(['<script src="/test/docs/swagger-ui-bundle.js">', '<script src="/test/docs/start.js">']);
+    expect(result.body).toContain('data-openapi="/test/openapi.json"');
+  });
+
+  it('serves Swagger UI from the package that ships it, and nothing but its files', async () => {
+    const bundle = await call(docs, route('GET', '/docs/{asset}', { asset: 'swagger-ui-bundle.js' }));
+    expect(bundle.headers?.['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(bundle.body).toContain('SwaggerUIBundle');
+    // Lambda answers at most 6 MB.
+    expect(Buffer.byteLength(bundle.body)).toBeLessThan(5 * 1024 * 1024);
+    for (const asset of ['../package.json', '%2e%2e%2fpackage.json', 'index.html', '__proto__']) {
+      const result = await call(docs, route('GET', '/docs/{asset}', { asset }));
+      expect(result.statusCode).toBe(404);
+      expect(JSON.parse(result.body)).toMatchObject({ code: 'not_found' });
+    }
+  });
+});
