@@ -21,7 +21,7 @@ describe('serverless invoke local -f predict --path tests/events/predict.json', 
     const event = JSON.parse(readFileSync(path.join(repoRoot, 'tests/events/predict.json'), 'utf8')) as { body: string };
     const entry = findVersion('churn', served('churn').version, modelsDir);
     const model = await loadModel(entry.dir, entry.manifest!);
-    const { body: expected, warnings } = await model.predict(JSON.parse(event.body));
+    const { body: expected, warnings } = await model.predict({ json: JSON.parse(event.body) });
     await model.release();
     expect(warnings).toEqual([]);
     expect(JSON.parse(result.body)).toEqual({ ...expected, model: { name: 'churn', version: model.info.version } });
