@@ -348,3 +348,12 @@ describe('an event that is not from API Gateway (serverless invoke local --data 
     expect(body.error).toMatch(/API Gateway proxy event.*tests\/events\/predict\.json/);
   });
 });
+
+describe("the README's formats table", () => {
+  it('lists the request formats of the table the route reads by, in its order, with their media types', () => {
+    const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const block = readme.slice(readme.indexOf('<!-- formats-table -->'), readme.indexOf('<!-- /formats-table -->'));
+    const rows = block.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| ---')).slice(1).map((l) => l.split(' | ').slice(0, 2));
+    expect(rows).toEqual(REQUEST_FORMATS.map((f) => [`| ${f.title}`, `\`${f.mediaType}\``]));
+  });
+});
