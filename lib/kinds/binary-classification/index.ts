@@ -54,7 +54,7 @@ export const binaryClassification: ModelKind<BinaryClassificationManifest> = {
   describe: (manifest) => ({ inputs: manifest.features, output: manifest.output, ...(manifest.preprocessing ? { preprocessing: manifest.preprocessing } : {}) }),
 
   runtime(manifest) {
-    const encoder = createEncoder(manifest.features);
+    const encoder = createEncoder(manifest.features, manifest.preprocessing?.text_values);
     const input = manifest.onnx.inputs[0]!.name;
     const output = manifest.onnx.outputs[0]!.name;
     const { probability, label, threshold } = manifest.output;

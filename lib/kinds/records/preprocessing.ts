@@ -1,7 +1,9 @@
 /**
  * What a model's training did to its data before the model saw it, as the
  * training script records it in the manifest (`preprocessing`). The service
- * applies the same steps to every record of every request format, so raw
+ * applies the same steps to every record of every request format (names and
+ * missing numbers as records are read, ./request.ts; text values as they are
+ * encoded), so raw
  * rows (the published Telco CSV as it is) score as training saw them. Data,
  * not code: a new model states its steps, nothing here changes.
  */
@@ -17,7 +19,12 @@ export interface Preprocessing {
   field_names?: TextRule;
   /** Numeric fields whose missing values training filled: a blank text (empty or spaces only) or null becomes the number. */
   missing_numbers?: Record<string, number>;
-  /** What training did to the text values of its text fields. */
+  /**
+   * What training did to text values. Applied where the kind matches text
+   * against what training saw: a categorical value is looked up as sent,
+   * then through this rule (one-hot-encoder.ts), so values already written
+   * as training wrote them cost nothing more.
+   */
   text_values?: TextRule;
 }
 
@@ -49,12 +56,6 @@ export function applyRule(rule: TextRule, text: string): string {
   let out = rule.lowercase ? text.toLowerCase() : text;
   for (const [from, to] of rule.replace ?? []) out = out.replaceAll(from, to);
   return out;
-}
-
-/** Whether the rule leaves the text as it is: checked on every text value, so it allocates nothing for clean ASCII text. */
-export function ruleKeeps(rule: TextRule, text: string): boolean {
-  if (rule.replace?.some(([from]) => text.includes(from))) return false;
-  return !rule.lowercase || !/[^\x00-\x40\x5b-\x7f]/.test(text) || text === text.toLowerCase();
 }
 
 /** What a field name is matched as: the manifest's name rule, then lower-cased (names always match case-insensitively). */

@@ -4,7 +4,7 @@ import { pointer } from '../../json-pointer';
 import { settings } from '../../settings';
 import { shorten } from '../../shorten';
 import type { Warning } from '../kind';
-import { applyRule, isBlank, nameKey, ruleKeeps, type Preprocessing } from './preprocessing';
+import { isBlank, nameKey, type Preprocessing } from './preprocessing';
 
 /** A record that passed validation: every field present with the right type. */
 export type FeatureRecord = Readonly<Record<string, unknown>>;
@@ -81,14 +81,15 @@ export interface RecordReader {
   readonly fields: FieldKinds;
   /** The model's field a sent key stands for, or undefined: exact, else after the name rule and case-insensitively (when unambiguous). */
   field(key: string): string | undefined;
-  /** A sent value as the field takes it; the schema checks the result. */
+  /** A sent value as the field takes it (numeric and boolean text, missing numbers); the schema checks the result. */
   value(field: string, value: unknown): unknown;
   /** Whether value() would return the value as it is. */
   keeps(field: string, value: unknown): boolean;
 }
 
 export function recordReader(fields: FieldKinds, preprocessing: Preprocessing = {}): RecordReader {
-  const { field_names: nameRule, text_values: textRule, missing_numbers: missing = {} } = preprocessing;
+  // text_values is applied by the kind's encoder, where values meet what training saw (./preprocessing.ts).
+  const { field_names: nameRule, missing_numbers: missing = {} } = preprocessing;
   // Names that two fields share once normalized match neither: exact names still do.
   const byKey = new Map<string, string | null>();
   for (const name of fields.keys()) {
@@ -106,8 +107,6 @@ export function recordReader(fields: FieldKinds, preprocessing: Preprocessing = 
           if (filled !== undefined && isBlank(value)) return filled;
           return typeof value === 'string' && NUMERIC_TEXT.test(value) ? Number(value) : value;
         }
-        case 'text':
-          return textRule && typeof value === 'string' ? applyRule(textRule, value) : value;
         case 'boolean':
           return typeof value === 'string' && BOOLEAN_TEXT.test(value) ? value.toLowerCase() === 'true' : value;
         default:
@@ -119,7 +118,7 @@ export function recordReader(fields: FieldKinds, preprocessing: Preprocessing = 
         case 'numeric':
           return typeof value !== 'string' && !(value === null && fill(field) !== undefined);
         case 'text':
-          return !textRule || typeof value !== 'string' || ruleKeeps(textRule, value);
+          return true;
         case 'boolean':
           return typeof value !== 'string';
         default:

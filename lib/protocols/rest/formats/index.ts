@@ -161,6 +161,8 @@ export const predictBody: BodyFormat<PredictBody> = {
  * admits neither is answered 406 rather than with JSON it did not ask for.
  */
 export function answerFormatFor(accept: string | undefined): AnswerFormat {
+  // No Accept admits anything (RFC 9110): the first format, without the negotiation's parsing on most requests' path.
+  if (accept === undefined) return ANSWER_FORMATS[0]!;
   const chosen = new Negotiator({ headers: { accept } }).mediaType(ANSWER_FORMATS.map((f) => f.mediaType));
   const format = ANSWER_FORMATS.find((f) => f.mediaType === chosen);
   if (!format) throw new NotAcceptable(`Accept admits no answer format of this route: ${ANSWER_FORMATS.map((f) => f.mediaType).join(' or ')}`);
