@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
+import { handler as modelsHandler } from '../handlers/models';
 import { handler as predictHandler } from '../handlers/predict';
 import { REQUEST_FORMATS } from '../lib/protocols/rest/formats';
 import { addModel } from '../scripts/model-add/main';
@@ -224,6 +225,18 @@ describe('DataFrames as JSON: pandas split and MLflow', () => {
 
 describe('field names and values as training wrote them (the manifest\'s preprocessing), on plain JSON too', () => {
   const canonical = fixture.cases[0]!.input;
+  it('GET /models/churn shows the preprocessing block train.py wrote', async () => {
+    const models = modelsHandler as unknown as HttpHandler;
+    const reply = await invoke(models, route('GET', '/models/{name}', { name: 'churn' }));
+    const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'models', 'churn', String(reply.json.version), 'model.json'), 'utf8')) as { preprocessing: unknown };
+    expect(reply.json.preprocessing).toEqual(manifest.preprocessing);
+    expect(manifest.preprocessing).toEqual({
+      field_names: { lowercase: true, replace: [[' ', '_']] },
+      missing_numbers: { totalcharges: 0 },
+      text_values: { lowercase: true, replace: [[' ', '_']] },
+    });
+  });
+
   it('matches names case-insensitively and normalises values; a clean record scores the same', async () => {
     const raw = Object.fromEntries(Object.entries(canonical).map(([k, v]) => [k.toUpperCase(), typeof v === 'string' ? v.toUpperCase().replace(/_/g, ' ') : v]));
     const [a, b] = await Promise.all([postJson(raw), postJson(canonical)]);
