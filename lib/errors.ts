@@ -5,7 +5,11 @@
  */
 
 export interface ErrorDetail {
-  /** JSON pointer into the request body, e.g. "/instances/3/tenure". */
+  /**
+   * JSON pointer into the request body, e.g. "/instances/3/tenure"; for a
+   * table (CSV, pandas, MLflow) a row pointer, "/rows/3/tenure" for the third
+   * data row (README, "Request formats").
+   */
   path: string;
   problem: string;
 }
@@ -28,6 +32,17 @@ export class InvalidJson extends ServiceError {
   readonly code = 'invalid_json';
 }
 
+export class InvalidCsv extends ServiceError {
+  readonly statusCode = 400;
+  readonly code = 'invalid_csv';
+}
+
+/** The function was invoked with something that is not an API Gateway proxy event (serverless invoke local --data). */
+export class NotAnApiGatewayEvent extends ServiceError {
+  readonly statusCode = 400;
+  readonly code = 'invalid_event';
+}
+
 export class ValidationFailed extends ServiceError {
   readonly statusCode = 400;
   readonly code = 'validation_failed';
@@ -42,6 +57,12 @@ export class ModelNotFound extends ServiceError {
 export class NotFound extends ServiceError {
   readonly statusCode = 404;
   readonly code = 'not_found';
+}
+
+/** No answer format the client accepts (Accept) can carry this answer. */
+export class NotAcceptable extends ServiceError {
+  readonly statusCode = 406;
+  readonly code = 'not_acceptable';
 }
 
 export class PayloadTooLarge extends ServiceError {

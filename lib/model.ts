@@ -3,7 +3,7 @@ import { InferenceSession } from 'onnxruntime-node';
 import { ModelLoadError, ServiceError } from './errors';
 import { goldenDifference } from './golden';
 import { kindOf, type Manifest } from './kinds';
-import type { Feeds, KindRuntime, Outputs, Prediction, RunGraph } from './kinds/kind';
+import type { Feeds, KindRuntime, Outputs, PredictBody, Prediction, RunGraph } from './kinds/kind';
 import type { GoldenCase, TensorSpec } from './manifest/base';
 import { noteInference } from './observability/request-facts';
 import { traced, untraced } from './observability/tracing';
@@ -28,9 +28,9 @@ export interface Model {
   readonly info: ModelInfo;
   readonly runtime: KindRuntime;
   /** POST /models/{name}/predict on this model: the answer body (no model reference) and warnings. */
-  predict(body: unknown): Promise<Prediction>;
+  predict(body: PredictBody): Promise<Prediction>;
   /** The same, not counted as the request's inference time: a shadow's scoring (lib/rollout/shadow.ts). */
-  predictAside(body: unknown): Promise<Prediction>;
+  predictAside(body: PredictBody): Promise<Prediction>;
   /** Runs the graph on tensors the caller built; output names select a subset. */
   run(feeds: Feeds, outputNames?: readonly string[]): Promise<Outputs>;
   /** The same, not counted as the request's inference time (a shadow's). */
@@ -101,7 +101,7 @@ async function selfTest(manifest: Manifest, runtime: KindRuntime, run: RunGraph)
 
 /** What the model answers a golden case's request now, as the case records answers (model:add records it, loading compares it). */
 export async function goldenAnswer(runtime: KindRuntime, run: RunGraph, golden: GoldenCase): Promise<unknown> {
-  const { body } = await runtime.predict(runtime.goldenRequest(golden), run);
+  const { body } = await runtime.predict({ json: runtime.goldenRequest(golden) }, run);
   return runtime.goldenView(body);
 }
 

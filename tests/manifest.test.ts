@@ -60,6 +60,13 @@ describe('parseManifest', () => {
     expect(() => parseManifest(good)).not.toThrow();
   });
 
+  it('rejects a preprocessing step the service does not apply, or a fill for a field that is not numeric', () => {
+    const pre = (m: Record<string, unknown>) => m.preprocessing as Record<string, unknown>;
+    expect(() => parseManifest(edit((m) => (pre(m).strip_accents = true)))).toThrow('model.json is invalid: /preprocessing must NOT have additional properties');
+    expect(() => parseManifest(edit((m) => (pre(m).text_values = { lowercase: true, replace: [[' ']] })))).toThrow('model.json is invalid: /preprocessing/text_values/replace/0');
+    expect(() => parseManifest(edit((m) => (pre(m).missing_numbers = { contract: 0 })))).toThrow('preprocessing.missing_numbers names "contract", which is not a numeric feature');
+  });
+
   it('rejects text that is not JSON', () => {
     expect(() => parseManifest('{')).toThrow('model.json is not valid JSON');
   });

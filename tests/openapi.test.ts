@@ -11,6 +11,7 @@ import { apiEvent, lambdaContext, type EventOptions, type HttpHandler } from './
 import { modelsDir, served } from './helpers/models';
 import { DocumentSchemas, operations, templatePaths, validateWithOpenApiValidator, type OpenApiDocument, type Operation } from './helpers/openapi';
 import { route } from './helpers/routes';
+import { REQUEST_FORMATS } from '../lib/protocols/rest/formats';
 
 const h = (handler: unknown) => handler as HttpHandler;
 const docs = h(docsHandler);
@@ -80,7 +81,14 @@ describe('GET /openapi.json', () => {
     const op = document.paths[`/models/${name}/predict`]?.post as Operation;
     expect(document.paths[`/models/${name}/predict`]!['x-template']).toBe('/models/{name}/predict');
     const request = op.requestBody!.content['application/json']!;
-    expect(request.schema).toEqual({ $ref: `#/components/schemas/${name}.${version}.request` });
+    // The model's own JSON first, then the table formats its kind takes (lib/protocols/rest/formats).
+    const tables = REQUEST_FORMATS.filter((f) => f.mediaType === 'application/json' && f.id !== 'model-json');
+    expect((request.schema as { anyOf: unknown[] }).anyOf).toEqual([
+      { $ref: `#/components/schemas/${name}.${version}.request` },
+      ...tables.map((f) => expect.objectContaining({ title: f.title })),
+    ]);
+    expect(Object.keys(op.requestBody!.content)).toEqual(['application/json', 'text/csv']);
+    expect(Object.keys(op.responses['200']!.content!)).toEqual(['application/json', 'text/csv']);
     const answer = op.responses['200']!.content!['application/json']!;
     expect(answer.schema).toEqual({ $ref: `#/components/schemas/${name}.${version}.answer` });
     const golden = goldenOf(name);

@@ -76,7 +76,7 @@ describe('ONNX parity with the training library, every trained model folder', ()
       let compared = 0;
       for (let start = 0; start < expectations.length; start += CHUNK) {
         const chunk = expectations.slice(start, start + CHUNK);
-        const { body, warnings } = await model.predict({ instances: chunk.map((e) => e.record) });
+        const { body, warnings } = await model.predict({ json: { instances: chunk.map((e) => e.record) } });
         // An input the encoding did not recognise (unknown category, ignored field) would mean it differs from training's.
         expect(warnings).toEqual([]);
         const answers = body.predictions as Record<string, unknown>[];
@@ -115,7 +115,7 @@ describe('churn parity through the predict path', () => {
 
   it('scores every fixture customer, one at a time, within 1e-5 and with the same decision', async () => {
     for (const c of fixture.cases) {
-      const { body } = await model.predict(c.input);
+      const { body } = await model.predict({ json: c.input });
       const p = body.churn_probability as number;
       expect(Math.abs(p - c.churn_probability)).toBeLessThan(1e-5);
       // Away from the threshold the float32 graph and float64 sklearn must agree.

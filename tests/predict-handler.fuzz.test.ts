@@ -1,4 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
 import { handler as predictHandler } from '../handlers/predict';
 import { isErrorBody } from './helpers/error-body';
@@ -30,7 +32,27 @@ const deepNesting = fc.integer({ min: 1, max: 200_000 }).map((n) => `{"tenure":$
 // Rare on purpose: each is a megabyte of work.
 const hugeString = fc.constantFrom('x', 'é', '\u0000').map((ch) => JSON.stringify({ ...customers[0], contract: ch.repeat(1_000_000 / ch.length) }));
 
+// Tables: CSV and DataFrames (pandas split, MLflow) of edited customers, with hostile column names and cells.
+const cellText = fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('"', '""', ',', '\r\n', ' ', 'NaN', 'True'));
+const tableRows = fc.array(
+  fc.tuple(fc.constantFrom(...customers), fc.array(fc.tuple(key, fc.oneof(fieldValue, cellText)), { maxLength: 3 })).map(([base, edits]) => withOwn(base, edits)),
+  { minLength: 0, maxLength: 4 },
+);
+const columnsOf = (rows: Record<string, unknown>[]) => [...new Set(rows.flatMap((r) => Object.keys(r)))];
+const csvText = tableRows.map((rows) => {
+  const columns = columnsOf(rows);
+  const text = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  return stringify([columns, ...rows.map((r) => columns.map((c) => text(r[c])))]);
+});
+const dataFrame = tableRows.chain((rows) => {
+  const columns = columnsOf(rows);
+  const split = { columns, index: rows.map((_, i) => i), data: rows.map((r) => columns.map((c) => r[c] ?? null)) };
+  return fc.constantFrom(split, { dataframe_split: split }, { dataframe_records: rows }, { dataframe_split: split, params: {} });
+});
+
 const bodyText = fc.oneof(
+  { weight: 10, arbitrary: csvText },
+  { weight: 10, arbitrary: dataFrame.map((d) => JSON.stringify(d)) },
   { weight: 30, arbitrary: customer.map((c) => JSON.stringify(c)) },
   { weight: 20, arbitrary: fc.array(customer, { maxLength: 5 }).map((instances) => JSON.stringify({ instances })) },
   { weight: 10, arbitrary: json.map((v) => JSON.stringify({ instances: v })) },
@@ -42,14 +64,15 @@ const bodyText = fc.oneof(
 );
 
 const contentType = fc.oneof(
-  fc.constantFrom('application/json', 'APPLICATION/JSON; charset=utf-8', 'application/vnd.api+json', 'text/plain', 'multipart/form-data', ''),
+  fc.constantFrom('application/json', 'APPLICATION/JSON; charset=utf-8', 'application/vnd.api+json', 'text/csv', 'Text/CSV; charset=utf-8', 'text/plain', 'multipart/form-data', ''),
   fc.string({ maxLength: 30 }),
 );
 const headerName = fc.constantFrom('content-type', 'Content-Type', 'CONTENT-TYPE', 'cOnTeNt-TyPe');
+const accept = fc.option(fc.oneof(fc.constantFrom('text/csv', 'application/json', '*/*', 'text/*', 'application/xml', 'text/csv;q=0', ''), fc.string({ maxLength: 20 })), { nil: undefined });
 const headers = fc.oneof(
   fc.constant(null),
   fc.constant({}),
-  fc.tuple(headerName, contentType).map(([name, value]) => ({ [name]: value })),
+  fc.tuple(headerName, contentType, accept).map(([name, value, a]) => ({ [name]: value, ...(a === undefined ? {} : { accept: a }) })),
 );
 
 const event: fc.Arbitrary<APIGatewayProxyEvent> = fc
@@ -84,9 +107,17 @@ describe('POST /predict under generated hostile input', () => {
           const result = await predict(e, lambdaContext());
           statuses.set(result.statusCode, (statuses.get(result.statusCode) ?? 0) + 1);
           expect(result.statusCode).toBeLessThan(500);
-          const body = JSON.parse(result.body) as Record<string, unknown>;
-          if (result.statusCode >= 400) expect(isErrorBody(body)).toBe(true);
-          else expect(body.churn_probability ?? body.predictions).toBeDefined();
+          if (String(result.headers?.['content-type']).startsWith('text/csv')) {
+            // A CSV answer: a header ending in the warnings column, then at least one row.
+            expect(result.statusCode).toBe(200);
+            const [head, ...rows] = parse(result.body) as string[][];
+            expect(head).toEqual(['churn_probability', 'churn', 'warnings']);
+            expect(rows.length).toBeGreaterThan(0);
+          } else {
+            const body = JSON.parse(result.body) as Record<string, unknown>;
+            if (result.statusCode >= 400) expect(isErrorBody(body)).toBe(true);
+            else expect(body.churn_probability ?? body.predictions).toBeDefined();
+          }
           expect(({} as Record<string, unknown>).polluted).toBeUndefined();
         }),
         { numRuns: 10_000, seed: 20261123, endOnFailure: true },

@@ -176,11 +176,24 @@ describe('POST /predict input policy', () => {
   it.each([['" "'], ['"abc"'], ['"0x1A"'], ['"Infinity"'], ['"1,234.5"'], ['""'], ['true'], ['null'], ['[]'], ['{}']])(
     'rejects %s for a numeric field',
     async (raw) => {
-      const body = JSON.stringify({ ...customer.input, totalcharges: '__X__' }).replace('"__X__"', raw);
+      const body = JSON.stringify({ ...customer.input, monthlycharges: '__X__' }).replace('"__X__"', raw);
       const error = expectError(await invoke(predict, { body }), 400, 'validation_failed');
-      expect(error.details).toEqual([{ path: '/totalcharges', problem: expect.stringMatching(/^must be/) }]);
+      expect(error.details).toEqual([{ path: '/monthlycharges', problem: expect.stringMatching(/^must be/) }]);
     },
   );
+
+  it('fills a blank or null totalcharges with 0, as the manifest says training did; other text is still refused', async () => {
+    const zero = await invoke(predict, { json: { ...customer.input, totalcharges: 0 } });
+    for (const totalcharges of [' ', '', '   ', null]) {
+      const reply = await invoke(predict, { json: { ...customer.input, totalcharges } });
+      expect(reply.status).toBe(200);
+      expect(reply.json).toEqual(zero.json);
+    }
+    for (const totalcharges of ['abc', '_', 'n/a']) {
+      const error = expectError(await invoke(predict, { json: { ...customer.input, totalcharges } }), 400, 'validation_failed');
+      expect(error.details).toEqual([{ path: '/totalcharges', problem: 'must be number' }]);
+    }
+  });
 
   it('rejects a non-integer for an integer field, even as text', async () => {
     for (const tenure of [1.5, '1.5']) {

@@ -2,6 +2,7 @@ import Ajv from 'ajv';
 import { KIND_NAMES, kindOf } from '../lib/kinds';
 import { manifestSchema } from '../lib/repository/parse-manifest';
 import { inferenceRequestSchema } from '../lib/protocols/open-inference/infer';
+import { ANSWER_FORMATS, REQUEST_FORMATS } from '../lib/protocols/rest/formats';
 import { listModels } from '../lib/repository/model-repository';
 import { modelsDir } from './helpers/models';
 
@@ -23,5 +24,11 @@ describe('every JSON schema of the service', () => {
     expect(entry.problem).toBeNull();
     const manifest = entry.manifest!;
     expect(() => checking.compile(kindOf(manifest).requestSchema(manifest))).not.toThrow();
+  });
+
+  it.each(deployed.map((v) => [`${v.name}/${v.version}`, v] as const))('the schema of every request and answer format %s takes is valid and strict', (_label, entry) => {
+    const manifest = entry.manifest!;
+    for (const format of REQUEST_FORMATS.filter((f) => f.takes(manifest))) expect(() => checking.compile(format.schema(manifest))).not.toThrow();
+    for (const { schema } of ANSWER_FORMATS) if (schema) expect(() => checking.compile(schema)).not.toThrow();
   });
 });

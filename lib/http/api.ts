@@ -11,7 +11,7 @@ import { observeRequest } from '../observability/observe-request';
 import type { RouteFamily } from '../observability/request-facts';
 import { traceHandler } from '../observability/tracing';
 import { errorResponse } from './error-response';
-import { jsonBody, type JsonEvent } from './json-body';
+import { jsonFormat, requestBody, type BodyEvent, type BodyFormat, type JsonEvent } from './request-body';
 import { VERSION_HEADER } from './response';
 
 type Handler<TEvent> = (event: TEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -57,5 +57,10 @@ export function httpRoute(family: RouteFamily, handler: Handler<APIGatewayProxyE
 
 /** A route whose body is JSON: the handler gets it parsed, not yet validated. */
 export function jsonRoute(family: RouteFamily, handler: Handler<JsonEvent>) {
-  return chain(family, handler).use(jsonBody());
+  return bodyRoute(family, jsonFormat, handler);
+}
+
+/** A route whose body is read by `format` (the predict route's: lib/protocols/rest/formats): the handler gets it read, not yet validated. */
+export function bodyRoute<B>(family: RouteFamily, format: BodyFormat<B>, handler: Handler<BodyEvent<B>>) {
+  return chain(family, handler).use(requestBody(format));
 }

@@ -2,17 +2,33 @@ import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { ErrorDetail } from '../errors';
 import type { GoldenCase, ManifestBase } from '../manifest/base';
 import type { Signal } from '../observability/request-facts';
+import type { RecordBatch } from './records/request';
 
 export type Feeds = Record<string, Tensor>;
 export type Outputs = InferenceSession.OnnxValueMapType;
 /** Runs the model's session; output names select a subset (all when omitted). */
 export type RunGraph = (feeds: Feeds, outputNames?: readonly string[]) => Promise<Outputs>;
 
+/** A problem that did not stop the request; `record` is the batch position of the record it concerns, absent when it concerns the request as a whole. */
+export interface Warning extends ErrorDetail {
+  record?: number;
+}
+
+/**
+ * A predict request's body as a kind receives it: JSON in one of the kind's
+ * own shapes (a record or {"instances"}; a tensor kind's row and columnar
+ * formats), or records read from a table (CSV, pandas, MLflow) by
+ * lib/protocols/rest/formats.
+ */
+export type PredictBody = { json: unknown } | { table: RecordBatch };
+
 export interface Prediction {
   /** The answer body without the model reference, which the route adds. */
   body: Record<string, unknown>;
   /** Problems that did not stop the request (fields ignored, unknown categories). */
-  warnings: ErrorDetail[];
+  warnings: Warning[];
+  /** Each record's answer, in order, for answer formats with a row per record (CSV); kinds whose answers are tensors have none. */
+  answers?: Record<string, unknown>[];
   /** Records (or tensor rows) scored. */
   records: number;
   signals: Signal[];
@@ -21,11 +37,11 @@ export interface Prediction {
 /** One loaded model's kind-specific behaviour, built once from its manifest. */
 export interface KindRuntime {
   /**
-   * POST /models/{name}/predict: validates the parsed body (ValidationFailed,
-   * 400, naming each field), encodes it, runs the graph once and shapes the
+   * POST /models/{name}/predict: validates the body (ValidationFailed, 400,
+   * naming each field), encodes it, runs the graph once and shapes the
    * answer. Non-finite outputs are refused (NonFiniteOutput, 422).
    */
-  predict(body: unknown, run: RunGraph): Promise<Prediction>;
+  predict(body: PredictBody, run: RunGraph): Promise<Prediction>;
   /** The predict request a golden case stands for. */
   goldenRequest(golden: GoldenCase): unknown;
   /** What a golden case records of an answer (a large tensor: a sample of it). */
@@ -48,6 +64,12 @@ export interface KindRuntime {
 export interface ModelKind<M extends ManifestBase> {
   /** One line for /models, the docs and model:add. */
   readonly summary: string;
+  /**
+   * Whether the kind takes records and answers one per record: then every
+   * request format (CSV, pandas, MLflow) and answer format (CSV) of
+   * lib/protocols/rest/formats applies; otherwise only the kind's own JSON.
+   */
+  readonly records: boolean;
   /** The JSON schema of the kind's own manifest fields. */
   readonly manifestFields: { properties: Record<string, unknown>; required: readonly string[] };
   /** Whether the kind's fields agree with the graph's signature (manifest.onnx); the problem, or null. */

@@ -11,7 +11,10 @@ import sys
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of models/churn (see train.py)
 
+import io  # noqa: E402
+import json  # noqa: E402
 import unittest  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import onnx  # noqa: E402
@@ -136,6 +139,49 @@ class ColumnLayoutTest(unittest.TestCase):
         senior = next(f for f in features if f["name"] == "seniorcitizen")
         self.assertEqual(senior, {"name": "seniorcitizen", "type": "numeric",
                                   "integer": True, "minimum": 0, "maximum": 1})
+
+
+# Two rows as the published CSV writes them: mixed-case names and values, a
+# blank TotalCharges (tenure 0, not billed yet), spaces inside values.
+RAW_CSV = (
+    "customerID,gender,SeniorCitizen,Partner,Dependents,tenure,PhoneService,MultipleLines,InternetService,"
+    "OnlineSecurity,OnlineBackup,DeviceProtection,TechSupport,StreamingTV,StreamingMovies,Contract,"
+    "PaperlessBilling,PaymentMethod,MonthlyCharges,TotalCharges,Churn\n"
+    "4472-LVYGI,Female,0,Yes,Yes,0,No,No phone service,DSL,Yes,No,Yes,Yes,Yes,No,Two year,Yes,"
+    "Bank transfer (automatic),52.55, ,No\n"
+    "7590-VHVEG,Female,0,Yes,No,1,No,No phone service,Fiber optic,No,Yes,No,No,No,No,Month-to-month,Yes,"
+    "Electronic check,29.85,29.85,No\n"
+)
+
+
+class PreprocessingTest(unittest.TestCase):
+    """load_data follows PREPROCESSING, the block the manifest carries and the service applies."""
+
+    def test_raw_rows_become_what_the_model_takes(self):
+        df = train.load_data(io.StringIO(RAW_CSV))
+        self.assertEqual(list(df.columns), [c.lower() for c in RAW_CSV.split("\n")[0].split(",")])
+        first, second = train.to_records(df)
+        self.assertEqual(first["totalcharges"], 0.0)
+        self.assertEqual(first["paymentmethod"], "bank_transfer_(automatic)")
+        self.assertEqual(first["multiplelines"], "no_phone_service")
+        self.assertEqual(second["contract"], "month-to-month")
+        self.assertEqual(second["internetservice"], "fiber_optic")
+        self.assertEqual((second["totalcharges"], second["monthlycharges"], second["seniorcitizen"]), (29.85, 29.85, 0))
+
+    def test_only_blanks_are_filled(self):
+        # The service fills a blank and refuses other text; training must do the same.
+        with self.assertRaises(ValueError):
+            train.load_data(io.StringIO(RAW_CSV.replace(",29.85,No", ",n/a,No")))
+
+    def test_rules_apply_in_order(self):
+        import pandas as pd
+        rule = {"lowercase": True, "replace": [[" ", "_"], ["_(", "("]]}
+        self.assertEqual(list(train.normalize_text(pd.Series(["Bank Transfer (automatic)"]), rule)), ["bank_transfer(automatic)"])
+
+    def test_every_churn_manifest_carries_the_block_train_py_writes(self):
+        for manifest in sorted(Path(train.MODEL_DIR).glob("*/model.json")):
+            with self.subTest(manifest=str(manifest)):
+                self.assertEqual(json.loads(manifest.read_text())["preprocessing"], train.PREPROCESSING)
 
 
 if __name__ == "__main__":

@@ -69,14 +69,53 @@ DESCRIPTION = (
 
 # --- data -------------------------------------------------------------------
 
+# What load_data does to the published CSV before the model sees it, as data
+# rather than code: the manifest carries it ("preprocessing"), and the service
+# applies the same steps to every record it is sent, so a raw row of the CSV
+# scores as training saw it (README, "Request formats"). Steps, in order:
+# - field_names: column names lower-cased, then each [old, new] replaced;
+# - missing_numbers: a blank (empty or spaces only) or missing value of these
+#   numeric columns becomes the number given; TotalCharges is blank for the
+#   customers with tenure 0, who have not been billed yet;
+# - text_values: every other text value lower-cased, then each [old, new]
+#   replaced ("Month-to-month" -> "month-to-month", "Fiber optic" -> "fiber_optic").
+PREPROCESSING = {
+    "field_names": {"lowercase": True, "replace": [[" ", "_"]]},
+    "missing_numbers": {"totalcharges": 0},
+    "text_values": {"lowercase": True, "replace": [[" ", "_"]]},
+}
+
+
+def normalize_text(strings, rule):
+    """A pandas Series or Index of strings through a rule: lower-case, then each replacement in order."""
+    if rule.get("lowercase"):
+        strings = strings.str.lower()
+    for old, new in rule.get("replace", []):
+        strings = strings.str.replace(old, new, regex=False)
+    return strings
+
+
+def fill_missing_numbers(df, fills):
+    """Blank or missing values of each column become its fill; anything else must be a number.
+
+    Exactly what the service does with these columns: only a blank is filled,
+    and other text that is not a number fails here as it is refused there.
+    """
+    for column, value in fills.items():
+        blank = df[column].isna() | df[column].astype(str).str.strip().eq("")
+        df[column] = pd.to_numeric(df[column].mask(blank, value))
+
+
 def load_data(path):
-    """Reads and cleans the CSV the way the course does."""
-    df = pd.read_csv(path)
-    df.columns = df.columns.str.lower().str.replace(" ", "_")
+    """Reads and cleans the CSV the way the course does, by the steps in PREPROCESSING."""
+    # keep_default_na=False: pandas would read "NA", "n/a", "null" and the like
+    # as missing; the service does not, so training does not either (the
+    # published file holds none of them: only blanks, which are filled below).
+    df = pd.read_csv(path, keep_default_na=False)
+    df.columns = normalize_text(df.columns, PREPROCESSING["field_names"])
+    fill_missing_numbers(df, PREPROCESSING["missing_numbers"])
     for column in df.dtypes[df.dtypes == "object"].index:
-        df[column] = df[column].str.lower().str.replace(" ", "_")
-    # Blank for customers with tenure 0, who have not been billed yet.
-    df["totalcharges"] = pd.to_numeric(df["totalcharges"], errors="coerce").fillna(0)
+        df[column] = normalize_text(df[column], PREPROCESSING["text_values"])
     df[TARGET] = (df[TARGET] == "yes").astype(int)
     return df
 
@@ -231,6 +270,7 @@ def build_manifest(version, onnx_bytes, features, columns, data_path, data_bytes
         "features": features,
         "columns": columns,
         "output": {"label": TARGET, "probability": "churn_probability", "threshold": THRESHOLD},
+        "preprocessing": PREPROCESSING,
         "golden": golden_block(parity),
         "training": {
             "data": data_path.name,

@@ -73,6 +73,12 @@ export interface Reply {
   requestId: string;
 }
 
+/** Invokes a handler the way Lambda does and returns its answer as it is (a CSV answer, say). */
+export async function invokeText(handler: HttpHandler, options: EventOptions = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  const result = await handler(apiEvent(options), lambdaContext());
+  return { status: result.statusCode, headers: result.headers ?? {}, body: result.body };
+}
+
 /** Invokes a handler the way Lambda does and parses its JSON answer. */
 export async function invoke(handler: HttpHandler, options: EventOptions & { json?: unknown } = {}): Promise<Reply> {
   const body = options.json === undefined ? options.body : JSON.stringify(options.json);

@@ -21,9 +21,26 @@ describe('serverless invoke local -f predict --path tests/events/predict.json', 
     const event = JSON.parse(readFileSync(path.join(repoRoot, 'tests/events/predict.json'), 'utf8')) as { body: string };
     const entry = findVersion('churn', served('churn').version, modelsDir);
     const model = await loadModel(entry.dir, entry.manifest!);
-    const { body: expected, warnings } = await model.predict(JSON.parse(event.body));
+    const { body: expected, warnings } = await model.predict({ json: JSON.parse(event.body) });
     await model.release();
     expect(warnings).toEqual([]);
     expect(JSON.parse(result.body)).toEqual({ ...expected, model: { name: 'churn', version: model.info.version } });
+  });
+});
+
+describe('serverless invoke local -f predict --data with a bare customer (not an API Gateway event)', () => {
+  it('answers 400 invalid_event with a message that says what the event must look like', () => {
+    const customer = JSON.parse((JSON.parse(readFileSync(path.join(repoRoot, 'tests/events/predict.json'), 'utf8')) as { body: string }).body) as Record<string, unknown>;
+    const stdout = execFileSync('timeout', ['120', process.execPath, cli, 'invoke', 'local', '-f', 'predict', '--stage', 'local', '--data', JSON.stringify(customer)], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+    });
+    const result = JSON.parse(stdout.slice(stdout.indexOf('{\n'))) as { statusCode: number; body: string };
+    expect(result.statusCode).toBe(400);
+    const body = JSON.parse(result.body) as { code: string; error: string };
+    expect(body.code).toBe('invalid_event');
+    expect(body.error).toContain('API Gateway proxy event');
+    expect(body.error).toContain('--path tests/events/predict.json');
   });
 });

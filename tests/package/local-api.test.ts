@@ -2,12 +2,29 @@ import { startLocalApi, stopProcessGroup, type LocalApi } from '../../scripts/lo
 import { listModels } from '../../lib/repository/model-repository';
 import { isErrorBody } from '../helpers/error-body';
 import { resourcesOfType, template } from './artifacts';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { modelsDir, parityFixture, served } from '../helpers/models';
+import { modelsDir, parityFixture, repoRoot, served } from '../helpers/models';
 
 const fixture = parityFixture();
+
+/**
+ * The README's request-format examples: each command with the answer lines
+ * ("# ...") under it, where "…" stands for anything.
+ */
+function readmeExamples(): { command: string; answer: string }[] {
+  const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+  const block = readme.slice(readme.indexOf('<!-- formats-examples -->'), readme.indexOf('<!-- /formats-examples -->'));
+  const examples: { command: string; answer: string[] }[] = [];
+  for (const line of block.split('\n')) {
+    if (line.startsWith('# ')) examples.at(-1)!.answer.push(line.slice(2));
+    else if (line.trim() !== '' && !line.startsWith('```') && !line.startsWith('<!--')) examples.push({ command: line, answer: [] });
+  }
+  return examples.map((e) => ({ command: e.command, answer: e.answer.join('\n') }));
+}
+
+const asPattern = (answer: string) => new RegExp(`^${answer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/…/g, '.*')}$`, 's');
 
 describe('the local API (npm start: the local gateway in front of serverless-offline, on 127.0.0.1)', () => {
   let offline: LocalApi | undefined;
@@ -109,6 +126,19 @@ describe('the local API (npm start: the local gateway in front of serverless-off
     expect(body).toEqual({ error: 'request body is not valid JSON', code: 'invalid_json', details: [], request_id: expect.any(String) });
     expect(isErrorBody(body)).toBe(true);
   });
+  describe("the README's request-format examples, run as written from the project's root", () => {
+    const examples = readmeExamples();
+    it('are there', () => {
+      expect(examples.length).toBeGreaterThanOrEqual(4);
+      expect(examples.every((e) => e.answer !== '')).toBe(true);
+    });
+    it.each(examples.map((e) => [e.command, e] as const))('%s', (_command, { command, answer }) => {
+      const run = spawnSync('bash', ['-c', command], { cwd: repoRoot, env: { ...process.env, U: offline!.base, K: key }, encoding: 'utf8', timeout: 30_000 });
+      expect(run.status).toBe(0);
+      expect(run.stdout.replace(/\n$/, '')).toMatch(asPattern(answer));
+    });
+  });
+
   it('serves the OpenAPI document and the docs page without a key, pointing at this stage', async () => {
     const document = await call('/openapi.json');
     expect(document.status).toBe(200);

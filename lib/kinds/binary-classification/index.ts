@@ -29,11 +29,14 @@ function recordSchema(manifest: BinaryClassificationManifest): Record<string, un
 
 export const binaryClassification: ModelKind<BinaryClassificationManifest> = {
   summary: 'tabular records one-hot encoded (DictVectorizer) into one float tensor; one probability and a label by threshold',
+  records: true,
   manifestFields,
 
   check(manifest) {
     const columns = columnNames(manifest.features);
     if (columns.join('\n') !== manifest.columns.join('\n')) return 'features do not expand to the listed columns';
+    const notNumeric = Object.keys(manifest.preprocessing?.missing_numbers ?? {}).find((name) => !manifest.features.some((f) => f.name === name && f.type === 'numeric'));
+    if (notNumeric !== undefined) return `preprocessing.missing_numbers names "${notNumeric}", which is not a numeric feature`;
     const [input, ...moreInputs] = manifest.onnx.inputs;
     const [output, ...moreOutputs] = manifest.onnx.outputs;
     if (!input || !output || moreInputs.length > 0 || moreOutputs.length > 0) return 'this kind takes a graph with one input and one output';
@@ -53,16 +56,17 @@ export const binaryClassification: ModelKind<BinaryClassificationManifest> = {
     return recordsAnswerSchema({ type: 'object', required: [probability, label], properties: { [probability]: probabilitySchema, [label]: { type: 'boolean' } } });
   },
 
-  describe: (manifest) => ({ inputs: manifest.features, output: manifest.output }),
+  describe: (manifest) => ({ inputs: manifest.features, output: manifest.output, ...(manifest.preprocessing ? { preprocessing: manifest.preprocessing } : {}) }),
 
   runtime(manifest) {
-    const encoder = createEncoder(manifest.features);
+    const encoder = createEncoder(manifest.features, manifest.preprocessing?.text_values);
     const input = manifest.onnx.inputs[0]!.name;
     const output = manifest.onnx.outputs[0]!.name;
     const { probability, label, threshold } = manifest.output;
     return recordRuntime(manifest.name, {
       schema: recordSchema(manifest),
       fields: new Map(manifest.features.map((f) => [f.name, f.type === 'numeric' ? 'numeric' : 'text'] as const)),
+      preprocessing: manifest.preprocessing,
       checkedOutputs: [output],
       encode(records) {
         const { data, unknownCategories } = encoder.encode(records);

@@ -1,4 +1,5 @@
 import type { ManifestBase } from '../../manifest/base';
+import { preprocessingSchema, type Preprocessing } from '../records/preprocessing';
 
 /**
  * Binary classification of tabular records, scikit-learn DictVectorizer
@@ -29,6 +30,8 @@ export interface BinaryClassificationManifest extends ManifestBase {
   /** DictVectorizer's feature names, one per input column. */
   columns: string[];
   output: { label: string; probability: string; threshold: number };
+  /** What training did to its data (train.py writes it); applied to every record. */
+  preprocessing?: Preprocessing;
 }
 
 export const manifestFields = {
@@ -62,6 +65,7 @@ export const manifestFields = {
         threshold: { type: 'number', minimum: 0, maximum: 1 },
       },
     },
+    preprocessing: preprocessingSchema,
   },
 };
 

@@ -1,5 +1,6 @@
-import type { Feature } from './manifest';
+import { applyRule, type TextRule } from '../records/preprocessing';
 import type { FeatureRecord } from '../records/request';
+import type { Feature } from './manifest';
 
 export interface UnknownCategory {
   /** Position of the record in the batch. */
@@ -34,8 +35,10 @@ interface ColumnPlan {
  * feature fills its own column, a string value sets the column named
  * "feature=value", and a value seen in no training row sets no column at all
  * (the record is still scored; the caller is told through unknownCategories).
+ * A value not found as sent is looked up again through the manifest's
+ * text_values rule (lower-cased, spaces to _), as training wrote values.
  */
-export function createEncoder(features: readonly Feature[]): Encoder {
+export function createEncoder(features: readonly Feature[], textRule?: TextRule): Encoder {
   let width = 0;
   const plan: ColumnPlan[] = features.map((feature) => {
     if (feature.type === 'numeric') return { name: feature.name, column: width++, columns: null };
@@ -61,8 +64,10 @@ export function createEncoder(features: readonly Feature[]): Encoder {
             data[row + step.column] = Number(value);
             continue;
           }
-          const text = typeof value === 'string' ? value : String(value);
-          const column = step.columns.get(text);
+          let text = typeof value === 'string' ? value : String(value);
+          let column = step.columns.get(text);
+          // As sent first: a value written as training wrote it costs one lookup; only others go through the manifest's text rule.
+          if (column === undefined && textRule) column = step.columns.get((text = applyRule(textRule, text)));
           if (column === undefined) unknownCategories.push({ index, feature: step.name, value: text });
           else data[row + column] = 1;
         }

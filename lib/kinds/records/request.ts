@@ -2,19 +2,48 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { PayloadTooLarge, ValidationFailed, type ErrorDetail } from '../../errors';
 import { pointer } from '../../json-pointer';
 import { settings } from '../../settings';
+import { shorten } from '../../shorten';
+import type { Warning } from '../kind';
+import { isBlank, nameKey, type Preprocessing } from './preprocessing';
 
 /** A record that passed validation: every field present with the right type. */
 export type FeatureRecord = Readonly<Record<string, unknown>>;
 
-/** How a record kind reads fields: numeric ones also accept numeric text. */
-export type FieldKinds = ReadonlyMap<string, 'numeric' | 'text' | 'other'>;
+/** How a record kind reads a field: numeric and boolean ones also accept their text forms. */
+export type FieldKind = 'numeric' | 'text' | 'boolean';
+export type FieldKinds = ReadonlyMap<string, FieldKind>;
+
+/**
+ * The records of a request before validation, whatever format they came in:
+ * our JSON (one record or {"instances": [...]}, read by jsonBatch below) or a
+ * table (CSV, pandas split, MLflow's dataframe_split and dataframe_records,
+ * read by lib/protocols/rest/formats). Everything after this point, limits,
+ * field names, preprocessing, validation, errors and warnings, is the same
+ * for every format.
+ */
+export interface RecordBatch {
+  records: readonly unknown[];
+  /** One bare record was sent: answered with one prediction rather than {"predictions": [...]}. */
+  single: boolean;
+  /** Where record `index` (and one of its fields) is, for error and warning paths. */
+  at(index: number, field?: string): string;
+  /** Where the records are, for an empty batch: "/instances", "/rows". */
+  where: string;
+  /** The batch in a message: '"instances"', 'the CSV body'. */
+  name: string;
+  /** The warning for a field the model does not know: each record's in JSON, once per column in a table. */
+  unknownField(index: number, key: string): Warning;
+  /** Warnings from reading the body (keys beside the records that are ignored). */
+  warnings: Warning[];
+  /** The media type it came in, for a kind that takes no records to refuse it with the right status. */
+  mediaType: 'application/json' | 'text/csv';
+}
 
 export interface RecordsRequest {
-  /** A bare record was sent (answer with one prediction), not {"instances": [...]}. */
-  single: boolean;
+  batch: RecordBatch;
   records: FeatureRecord[];
   /** Problems that did not stop the request, e.g. fields the model ignores. */
-  warnings: ErrorDetail[];
+  warnings: Warning[];
 }
 
 /** At most this many problems are listed; a broken batch could yield thousands. */
@@ -28,6 +57,8 @@ export const MAX_WARNINGS = 100;
  * no "Infinity", no thousands separators.
  */
 const NUMERIC_TEXT = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** Booleans as text, as a CSV holds them (pandas writes True and False). */
+const BOOLEAN_TEXT = /^(?:true|false)$/i;
 
 function toDetail(error: ErrorObject, prefix: string): ErrorDetail {
   const at = prefix + error.instancePath;
@@ -45,71 +76,120 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The record needs no change: every key known, no numeric field sent as text. */
-function alreadyClean(fields: FieldKinds, record: Record<string, unknown>): boolean {
+/** The fields of a record kind and how a sent record is read into them: names, text forms, the manifest's preprocessing. */
+export interface RecordReader {
+  readonly fields: FieldKinds;
+  /** The model's field a sent key stands for, or undefined: exact, else after the name rule and case-insensitively (when unambiguous). */
+  field(key: string): string | undefined;
+  /** A sent value as the field takes it (numeric and boolean text, missing numbers); the schema checks the result. */
+  value(field: string, value: unknown): unknown;
+  /** Whether value() would return the value as it is. */
+  keeps(field: string, value: unknown): boolean;
+}
+
+export function recordReader(fields: FieldKinds, preprocessing: Preprocessing = {}): RecordReader {
+  // text_values is applied by the kind's encoder, where values meet what training saw (./preprocessing.ts).
+  const { field_names: nameRule, missing_numbers: missing = {} } = preprocessing;
+  // Names that two fields share once normalized match neither: exact names still do.
+  const byKey = new Map<string, string | null>();
+  for (const name of fields.keys()) {
+    const key = nameKey(nameRule, name);
+    byKey.set(key, byKey.has(key) ? null : name);
+  }
+  const fill = (field: string): number | undefined => (Object.hasOwn(missing, field) ? missing[field] : undefined);
+  return {
+    fields,
+    field: (key) => (fields.has(key) ? key : (byKey.get(nameKey(nameRule, key)) ?? undefined)),
+    value(field, value) {
+      switch (fields.get(field)) {
+        case 'numeric': {
+          const filled = fill(field);
+          if (filled !== undefined && isBlank(value)) return filled;
+          return typeof value === 'string' && NUMERIC_TEXT.test(value) ? Number(value) : value;
+        }
+        case 'boolean':
+          return typeof value === 'string' && BOOLEAN_TEXT.test(value) ? value.toLowerCase() === 'true' : value;
+        default:
+          return value;
+      }
+    },
+    keeps(field, value) {
+      switch (fields.get(field)) {
+        case 'numeric':
+          return typeof value !== 'string' && !(value === null && fill(field) !== undefined);
+        case 'text':
+          return true;
+        case 'boolean':
+          return typeof value !== 'string';
+        default:
+          return false;
+      }
+    },
+  };
+}
+
+/** The record needs no change: every key a field's exact name, every value as the field takes it. */
+function alreadyClean(reader: RecordReader, record: Record<string, unknown>): boolean {
   for (const key in record) {
     if (!Object.hasOwn(record, key)) continue;
-    const kind = fields.get(key);
-    if (kind === undefined || (kind === 'numeric' && typeof record[key] === 'string')) return false;
+    if (!reader.keeps(key, record[key])) return false;
   }
   return true;
 }
 
 /**
- * One record as the model reads it: numeric text converted to numbers (the
- * schema then checks the result), fields the model does not know dropped and
- * reported. A clean record, the common case, is used as it is: copying it
- * showed as a tenth of a warm call in the profile.
+ * One record as the model reads it: keys resolved to the model's field
+ * names, values through the reader (numeric text, preprocessing), fields the
+ * model does not know dropped and reported. A clean record, the common case,
+ * is used as it is: copying it showed as a tenth of a warm call in the
+ * profile.
  */
-function prepareRecord(fields: FieldKinds, record: unknown, at: (string | number)[], warnings: ErrorDetail[]): unknown {
-  if (!isPlainObject(record) || alreadyClean(fields, record)) return record;
+function prepareRecord(reader: RecordReader, batch: RecordBatch, index: number, note: (w: Warning) => void, details: ErrorDetail[]): unknown {
+  const record = batch.records[index];
+  if (!isPlainObject(record) || alreadyClean(reader, record)) return record;
   const prepared: Record<string, unknown> = {};
+  const sentAs = new Map<string, string>();
   for (const key of Object.keys(record)) {
-    const kind = fields.get(key);
-    if (kind === undefined) {
-      if (warnings.length < MAX_WARNINGS) warnings.push({ path: pointer(...at, key), problem: 'unknown field, ignored' });
+    const field = reader.field(key);
+    if (field === undefined) {
+      note(batch.unknownField(index, key));
       continue;
     }
-    const value = record[key];
-    prepared[key] = kind === 'numeric' && typeof value === 'string' && NUMERIC_TEXT.test(value) ? Number(value) : value;
+    const earlier = sentAs.get(field);
+    if (earlier !== undefined) {
+      details.push({ path: batch.at(index, field), problem: `is given twice, as "${shorten(earlier)}" and "${shorten(key)}"` });
+      continue;
+    }
+    sentAs.set(field, key);
+    prepared[field] = reader.value(field, record[key]);
   }
   return prepared;
 }
 
 /**
- * Reads a parsed body as either one record or {"instances": [records]} and
- * validates every record against the model's record schema. Oversized
- * batches are refused before any record is looked at.
+ * Validates a batch of records of any format against the model's record
+ * schema: oversized batches are refused before any record is looked at.
  */
-export function parseRecords(body: unknown, fields: FieldKinds, validate: ValidateFunction, modelName: string): RecordsRequest {
-  if (!isPlainObject(body)) {
-    throw new ValidationFailed('request body must be a JSON object', [{ path: '', problem: 'must be an object' }]);
-  }
-  const single = !Object.hasOwn(body, 'instances');
-  const instances = single ? [body] : body.instances;
-  if (!Array.isArray(instances)) {
-    throw new ValidationFailed('"instances" must be an array of records', [{ path: '/instances', problem: 'must be an array' }]);
-  }
-  if (instances.length === 0) {
-    throw new ValidationFailed('"instances" is empty', [{ path: '/instances', problem: 'must hold at least one record' }]);
-  }
+export function readRecords(batch: RecordBatch, reader: RecordReader, validate: ValidateFunction, modelName: string): RecordsRequest {
+  const count = batch.records.length;
+  if (count === 0) throw new ValidationFailed(`${batch.name} is empty`, [{ path: batch.where, problem: 'must hold at least one record' }]);
   const limit = settings.maxBatch();
-  if (instances.length > limit) {
-    throw new PayloadTooLarge(`"instances" holds ${instances.length} records; at most ${limit} are accepted per request`);
-  }
+  if (count > limit) throw new PayloadTooLarge(`${batch.name} holds ${count} records; at most ${limit} are accepted per request`);
 
-  const warnings: ErrorDetail[] = [];
-  if (!single) {
-    for (const key of Object.keys(body)) {
-      if (key !== 'instances' && warnings.length < MAX_WARNINGS) warnings.push({ path: pointer(key), problem: 'unknown field, ignored' });
-    }
-  }
+  const warnings: Warning[] = [];
+  // A table reports an unknown column once, however many rows have it.
+  const reported = new Set<string>();
+  const note = (w: Warning) => {
+    if (warnings.length >= MAX_WARNINGS || reported.has(w.path)) return;
+    reported.add(w.path);
+    warnings.push(w);
+  };
+  batch.warnings.forEach(note);
   const details: ErrorDetail[] = [];
-  const records = instances.map((record: unknown, index) => {
-    const at = single ? [] : ['instances', index];
-    const prepared = prepareRecord(fields, record, at, warnings);
+  const records = batch.records.map((_, index) => {
+    const prepared = prepareRecord(reader, batch, index, note, details);
     if (details.length < MAX_DETAILS && !validate(prepared)) {
-      for (const error of validate.errors ?? []) details.push(toDetail(error, pointer(...at)));
+      for (const error of validate.errors ?? []) details.push(toDetail(error, batch.at(index)));
     }
     return prepared as FeatureRecord;
   });
@@ -118,11 +198,28 @@ export function parseRecords(body: unknown, fields: FieldKinds, validate: Valida
     const more = details.length > shown.length ? ` (first ${MAX_DETAILS} shown)` : '';
     throw new ValidationFailed(`request does not match the ${modelName} model's input${more}`, shown);
   }
-  return { single, records, warnings };
+  return { batch, records, warnings };
 }
 
-/** Where a record of the request sits, as a JSON pointer ("" for a single record). */
-export function recordPointer(single: boolean, index: number, field?: string): string {
-  const at: (string | number)[] = single ? [] : ['instances', index];
-  return pointer(...at, ...(field === undefined ? [] : [field]));
+/** Our own JSON: one record, or {"instances": [records]}; paths are JSON pointers into the body. */
+export function jsonBatch(body: unknown): RecordBatch {
+  if (!isPlainObject(body)) {
+    throw new ValidationFailed('request body must be a JSON object', [{ path: '', problem: 'must be an object' }]);
+  }
+  const single = !Object.hasOwn(body, 'instances');
+  const instances = single ? [body] : body.instances;
+  if (!Array.isArray(instances)) {
+    throw new ValidationFailed('"instances" must be an array of records', [{ path: '/instances', problem: 'must be an array' }]);
+  }
+  const at = (index: number, field?: string) => pointer(...(single ? [] : ['instances', index]), ...(field === undefined ? [] : [field]));
+  return {
+    records: instances,
+    single,
+    at,
+    where: '/instances',
+    name: '"instances"',
+    unknownField: (index, key) => ({ path: at(index, key), problem: 'unknown field, ignored', record: index }),
+    warnings: single ? [] : Object.keys(body).filter((k) => k !== 'instances').map((k) => ({ path: pointer(k), problem: 'unknown field, ignored' })),
+    mediaType: 'application/json',
+  };
 }

@@ -4,7 +4,8 @@ import type { GoldenCase } from '../../manifest/base';
 import { assertFinite } from '../../tensors/finite';
 import type { Signal } from '../../observability/request-facts';
 import { unchangedStrings, type Feeds, type KindRuntime, type Outputs } from '../kind';
-import { MAX_WARNINGS, parseRecords, recordPointer, type FeatureRecord, type FieldKinds } from './request';
+import type { Preprocessing } from './preprocessing';
+import { jsonBatch, MAX_WARNINGS, readRecords, recordReader, type FeatureRecord, type FieldKinds } from './request';
 
 /** Something about one record that did not stop it being scored. */
 export interface RecordNote {
@@ -23,6 +24,8 @@ export interface RecordCodec {
   /** The JSON schema of one record. */
   schema: Record<string, unknown>;
   fields: FieldKinds;
+  /** The manifest's record of what training did to its data, applied to every record. */
+  preprocessing?: Preprocessing;
   encode(records: readonly FeatureRecord[]): { feeds: Feeds; notes: RecordNote[] };
   answers(outputs: Outputs, count: number): Record<string, unknown>[];
   /** The batch's drift figures (./signals.ts), from the same outputs. */
@@ -63,21 +66,29 @@ export function probabilitiesSchema(labels: readonly (string | number)[]): Recor
 export function recordRuntime(modelName: string, codec: RecordCodec): KindRuntime {
   // Compiled once, when the model loads (Lambda's init), not on the first call.
   const validate = ajv.compile(codec.schema);
+  const reader = recordReader(codec.fields, codec.preprocessing);
   return {
     async predict(body, run) {
       const { request, feeds, notes } = traced('encode', () => {
-        const request = parseRecords(body, codec.fields, validate, modelName);
+        const request = readRecords('table' in body ? body.table : jsonBatch(body.json), reader, validate, modelName);
         return { request, ...codec.encode(request.records) };
       });
+      const { batch } = request;
       const outputs = await run(feeds);
-      assertFinite(outputs, codec.checkedOutputs, (row) => recordPointer(request.single, row));
+      assertFinite(outputs, codec.checkedOutputs, (row) => batch.at(row));
       const answers = codec.answers(outputs, request.records.length);
       const warnings = [
         ...request.warnings,
-        ...notes.map((n) => ({ path: recordPointer(request.single, n.index, n.field), problem: n.problem })),
+        ...notes.map((n) => ({ path: batch.at(n.index, n.field), problem: n.problem, record: n.index })),
       ].slice(0, MAX_WARNINGS);
       const count = request.records.length;
-      return { body: request.single ? { ...answers[0] } : { predictions: answers }, warnings, records: count, signals: codec.signals(outputs, count) };
+      return {
+        body: batch.single ? { ...answers[0] } : { predictions: answers },
+        answers,
+        warnings,
+        records: count,
+        signals: codec.signals(outputs, count),
+      };
     },
     signals: codec.signals,
     goldenRequest: (golden: GoldenCase) => golden.request,

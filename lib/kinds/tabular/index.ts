@@ -61,6 +61,7 @@ function checkOutputs(manifest: TabularManifest): string | null {
 
 export const tabular: ModelKind<TabularManifest> = {
   summary: 'one graph input per column [N, 1] (skl2onnx pipelines); a record {column: value} in, a label and probabilities or a value out',
+  records: true,
   manifestFields: {
     required: ['task', 'output'],
     properties: {
@@ -105,7 +106,7 @@ export const tabular: ModelKind<TabularManifest> = {
     const valueJson = floatJson(value === undefined ? undefined : specNamed(manifest.onnx.outputs, value));
     return recordRuntime(manifest.name, {
       schema: recordSchema(manifest),
-      fields: new Map(inputs.map((i) => [i.name, i.datatype === 'BYTES' ? 'text' : i.datatype === 'BOOL' ? 'other' : 'numeric'] as const)),
+      fields: new Map(inputs.map((i) => [i.name, i.datatype === 'BYTES' ? 'text' : i.datatype === 'BOOL' ? 'boolean' : 'numeric'] as const)),
       checkedOutputs: [probabilities, value].filter((name): name is string => name !== undefined),
       encode(records) {
         const feeds = Object.fromEntries(inputs.map((i) => [i.name, tensorFrom(i.datatype, records.map((r) => r[i.name]), [records.length, 1])]));

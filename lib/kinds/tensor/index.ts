@@ -1,4 +1,4 @@
-import { PayloadTooLarge, ValidationFailed, type ErrorDetail } from '../../errors';
+import { PayloadTooLarge, UnsupportedMediaType, ValidationFailed, type ErrorDetail } from '../../errors';
 import { pointer } from '../../json-pointer';
 import type { GoldenCase, ManifestBase, TensorSpec } from '../../manifest/base';
 import { traced } from '../../observability/tracing';
@@ -8,8 +8,8 @@ import { elementSchema, jsonElements, jsonElementSchema } from '../../tensors/da
 import { assertFinite } from '../../tensors/finite';
 import { checkShape, tensorOf } from '../../tensors/from-json';
 import { hasBatchDim, inferShape, leadingDim, nest, protocolShape, shapeText, type Dim } from '../../tensors/shape';
-import { isPlainObject, MAX_WARNINGS } from '../records/request';
-import { unchangedStrings, type Feeds, type KindRuntime, type ModelKind, type Outputs } from '../kind';
+import { isPlainObject, MAX_WARNINGS, type RecordBatch } from '../records/request';
+import { unchangedStrings, type Feeds, type KindRuntime, type ModelKind, type Outputs, type PredictBody } from '../kind';
 import { generateTensor } from './generate';
 
 /**
@@ -122,6 +122,18 @@ function rowFeeds(instances: unknown[], inputs: readonly TensorSpec[], prepare: 
   );
 }
 
+/** A table (CSV, pandas, MLflow) holds records; a tensor model takes its own JSON only: 415 for CSV, 400 for a DataFrame in JSON. */
+function tableRefused(modelName: string, table: RecordBatch): Error {
+  const message = `the ${modelName} model takes tensors, as JSON: {"instances": [...]} or {"inputs": ...}; CSV and DataFrame bodies are for models that take records`;
+  return table.mediaType === 'text/csv' ? new UnsupportedMediaType(message) : new ValidationFailed(message, [{ path: '', problem: 'must be {"instances": [...]} or {"inputs": ...}' }]);
+}
+
+/** The JSON of a tensor model's request. */
+function tensorJson(modelName: string, body: PredictBody): unknown {
+  if ('table' in body) throw tableRefused(modelName, body.table);
+  return body.json;
+}
+
 /** An output tensor as nested JSON; the caller has refused non-finite values already. */
 function nestedOutput(outputs: Outputs, name: string): unknown {
   const tensor = outputs[name]!;
@@ -153,6 +165,7 @@ function tensorView(value: unknown): unknown {
 
 export const tensor: ModelKind<TensorManifest> = {
   summary: 'any graph: tensors of every datatype in and out, in TensorFlow Serving\'s row and columnar JSON formats and the Open Inference Protocol',
+  records: false,
   manifestFields: { required: [], properties: {} },
 
   check: () => null,
@@ -187,7 +200,8 @@ export const tensor: ModelKind<TensorManifest> = {
     const outputNames = outputSpecs.map((o) => o.name);
     const prepareStrings = unchangedStrings;
     return {
-      async predict(body, run) {
+      async predict(request, run) {
+        const body = tensorJson(manifest.name, request);
         if (!isPlainObject(body)) throw new ValidationFailed('request body must be a JSON object', [{ path: '', problem: 'must be an object' }]);
         const hasRows = Object.hasOwn(body, 'instances');
         const hasColumns = Object.hasOwn(body, 'inputs');

@@ -17,11 +17,12 @@ const json = (schema: unknown) => ({ 'application/json': { schema } });
 
 /** What each error status means on these routes; every one has the one error body. */
 const ERROR_MEANING: Record<string, string> = {
-  '400': 'invalid_json or validation_failed: the details name each failing field by JSON pointer',
+  '400': 'invalid_json, invalid_csv or validation_failed: the details name each failing field by JSON pointer (a table row by /rows/{n}/{field}, 1 = first data row)',
   '403': 'invalid_api_key: no or an unknown x-api-key (answered by API Gateway)',
   '404': 'model_not_found, or not_found: no such model, version, label or route',
   '413': 'payload_too_large: more records than MAX_BATCH, or a body over MAX_BODY_BYTES',
-  '415': 'unsupported_media_type: a Content-Type other than JSON',
+  '406': 'not_acceptable: an Accept that admits neither JSON nor CSV, or text/csv from a model whose answers are tensors',
+  '415': 'unsupported_media_type: a Content-Type the route does not take (predict: JSON or CSV; /v2: JSON)',
   '422': "non_finite_output: the model's output is NaN or infinite for a record",
   '429': "throttled or quota_exceeded: the key's usage plan (answered by API Gateway)",
   '503': 'model_unavailable: the model or its traffic file cannot be used; the error says why',
@@ -69,7 +70,7 @@ function predictOperation(id: string, summary: string, versions: readonly Usable
     tags,
     parameters,
     requestBody: { required: true, content: predictRequestContent(versions) },
-    responses: { '200': { description: 'the prediction', headers: versionHeader, content: predictAnswerContent(versions) }, ...errors('400', '404', '413', '415', '422', '503') },
+    responses: { '200': { description: 'the prediction', headers: versionHeader, content: predictAnswerContent(versions) }, ...errors('400', '404', '406', '413', '415', '422', '503') },
   });
 }
 

@@ -1,6 +1,7 @@
 import { kindOf, type Manifest } from '../../kinds';
 import type { ModelEntry } from '../../repository/model-repository';
 import { servableVersions } from '../../rollout/route';
+import { ANSWER_FORMATS, REQUEST_FORMATS } from '../rest/formats';
 
 /**
  * What /openapi.json says of each deployed model version: its predict
@@ -68,22 +69,46 @@ function goldenExamples(v: UsableVersion) {
 
 /**
  * The request body of a predict route answered by these versions, by content
- * type. The one place the predict routes' request formats are listed: a new
- * format (CSV, pandas' split orient, …) is added here, beside JSON.
+ * type, from the formats table (lib/protocols/rest/formats): each model's own
+ * JSON schema, and the table formats (pandas, MLflow, CSV) when a version
+ * takes records. JSON formats are told apart by their keys, so they are
+ * alternatives under one media type.
  */
 export function predictRequestContent(versions: readonly UsableVersion[]): Record<string, unknown> {
+  const byMedia = new Map<string, Record<string, unknown>[]>();
+  for (const format of REQUEST_FORMATS) {
+    const takers = versions.filter((v) => format.takes(v.manifest));
+    if (takers.length === 0) continue;
+    const schemas =
+      format.id === 'model-json'
+        ? takers.map((v) => schemaRef(v, 'request'))
+        : [{ title: format.title, description: format.description, ...format.schema(takers[0]!.manifest) }];
+    byMedia.set(format.mediaType, [...(byMedia.get(format.mediaType) ?? []), ...schemas]);
+  }
   const examples = versions.flatMap(goldenExamples).map((e) => [e.key, { summary: e.summary, value: e.request }]);
-  return {
-    'application/json': { schema: oneOrAny(versions.map((v) => schemaRef(v, 'request'))), ...(examples.length > 0 ? { examples: Object.fromEntries(examples) } : {}) },
-  };
+  const content: Record<string, unknown> = {};
+  for (const [media, schemas] of byMedia) {
+    content[media] = { schema: oneOrAny(schemas), ...(media === 'application/json' && examples.length > 0 ? { examples: Object.fromEntries(examples) } : {}) };
+  }
+  if (content['application/json'] === undefined) content['application/json'] = { schema: oneOrAny([]) };
+  return content;
 }
 
-/** The 200 answer of a predict route answered by these versions, with the golden answers as examples. */
+/**
+ * The 200 answer of a predict route answered by these versions, with the
+ * golden answers as examples; CSV (on Accept: text/csv) when a version's kind
+ * answers records.
+ */
 export function predictAnswerContent(versions: readonly UsableVersion[]): Record<string, unknown> {
   const examples = versions.flatMap((v) =>
     goldenExamples(v).map((e) => [e.key, { summary: e.summary, value: { ...(e.answer as Record<string, unknown>), model: { name: v.name, version: v.version } } }]),
   );
-  return {
+  const content: Record<string, unknown> = {
     'application/json': { schema: oneOrAny(versions.map((v) => schemaRef(v, 'answer'))), ...(examples.length > 0 ? { examples: Object.fromEntries(examples) } : {}) },
   };
+  for (const format of ANSWER_FORMATS) {
+    if (format.schema === null || !versions.some((v) => format.takes(v.manifest))) continue;
+    content[format.mediaType] = { schema: { description: format.description, ...format.schema } };
+  }
+  return content;
 }

@@ -1,0 +1,177 @@
+import Negotiator from 'negotiator';
+import { NotAcceptable, ValidationFailed } from '../../../errors';
+import { isJsonType, parseJson, type BodyFormat } from '../../../http/request-body';
+import { kindOf, type Manifest } from '../../../kinds';
+import type { PredictBody, Prediction } from '../../../kinds/kind';
+import { isPlainObject, type RecordBatch } from '../../../kinds/records/request';
+import { csvAnswer, isCsvType, readCsv } from './csv';
+import { mlflowRecords, mlflowRecordsSchema, mlflowSplit, mlflowSplitSchema, pandasSplit, pandasSplitSchema } from './dataframe';
+
+/**
+ * The bodies POST /predict and /models/{name}[/versions/{v}|/labels/{l}]/predict
+ * take and the answers they give (README, "Request formats"), in one table:
+ * the route reads and writes by it, and the OpenAPI document is generated
+ * from it. Every table format becomes the same list of records
+ * (kinds/records/request.ts), so limits, validation, errors and warnings
+ * are those of JSON.
+ */
+
+type JsonSchema = Record<string, unknown>;
+export type RequestMediaType = 'application/json' | 'text/csv';
+
+export interface RequestFormat {
+  id: 'model-json' | 'pandas-split' | 'mlflow-dataframe-split' | 'mlflow-dataframe-records' | 'csv';
+  mediaType: RequestMediaType;
+  title: string;
+  description: string;
+  /** Whether a model takes it: its kind's own JSON, every model; the table formats, the kinds that take records. */
+  takes(manifest: Manifest): boolean;
+  /** The body's JSON Schema (for CSV: the body is text); the model's own for model-json, the one that validates its requests. */
+  schema(manifest: Manifest): JsonSchema;
+  /** JSON bodies: the top-level keys that name this format; the kind's own JSON is what has none of the others. */
+  keys: readonly string[];
+  /** Reads a body of this format: a parsed JSON value, or the CSV text. */
+  read(body: unknown): PredictBody;
+}
+
+export interface AnswerFormat {
+  id: 'json' | 'csv';
+  mediaType: 'application/json' | 'text/csv';
+  /** The Content-Type of the answer. */
+  contentType: string;
+  description: string;
+  takes(manifest: Manifest): boolean;
+  /** null: per model, the kind's answer (the OpenAPI generator's); for CSV the body is text. */
+  schema: JsonSchema | null;
+  /** The answer body from the prediction and the JSON reply (answer, model, warnings). */
+  write(prediction: Prediction, reply: Record<string, unknown>): string;
+}
+
+const takesRecords = (manifest: Manifest) => kindOf(manifest).records;
+const table = (read: (body: unknown) => RecordBatch) => (body: unknown): PredictBody => ({ table: read(body) });
+
+export const REQUEST_FORMATS: readonly RequestFormat[] = [
+  {
+    id: 'model-json',
+    mediaType: 'application/json',
+    title: "the model's JSON",
+    description: 'one record, or {"instances": [records]} (up to MAX_BATCH); tensor models: {"instances": [rows]} or {"inputs": tensors}. GET /models/{name} publishes it as request_schema.',
+    takes: () => true,
+    schema: (manifest) => kindOf(manifest).requestSchema(manifest),
+    keys: [],
+    read: (json) => ({ json }),
+  },
+  {
+    id: 'pandas-split',
+    mediaType: 'application/json',
+    title: 'pandas split',
+    description: 'df.to_json(orient="split"): {"columns", "index", "data"}; one record per row of data.',
+    takes: takesRecords,
+    schema: () => pandasSplitSchema,
+    keys: ['columns', 'data'],
+    read: table(pandasSplit),
+  },
+  {
+    id: 'mlflow-dataframe-split',
+    mediaType: 'application/json',
+    title: 'MLflow dataframe_split',
+    description: "MLflow's scoring-server body {\"dataframe_split\": df.to_dict(orient=\"split\")}.",
+    takes: takesRecords,
+    schema: () => mlflowSplitSchema,
+    keys: ['dataframe_split'],
+    read: table(mlflowSplit),
+  },
+  {
+    id: 'mlflow-dataframe-records',
+    mediaType: 'application/json',
+    title: 'MLflow dataframe_records',
+    description: "MLflow's scoring-server body {\"dataframe_records\": df.to_dict(orient=\"records\")}.",
+    takes: takesRecords,
+    schema: () => mlflowRecordsSchema,
+    keys: ['dataframe_records'],
+    read: table(mlflowRecords),
+  },
+  {
+    id: 'csv',
+    mediaType: 'text/csv',
+    title: 'CSV',
+    description: 'a header row, then one row per record (RFC 4180, UTF-8); paths in errors and warnings name rows from 1: /rows/3/tenure.',
+    takes: takesRecords,
+    schema: () => ({ type: 'string', description: 'CSV text: a header row with the field names, then one row per record' }),
+    keys: [],
+    read: (text) => ({ table: readCsv(String(text)) }),
+  },
+];
+
+export const ANSWER_FORMATS: readonly AnswerFormat[] = [
+  {
+    id: 'json',
+    mediaType: 'application/json',
+    contentType: 'application/json; charset=utf-8',
+    description: 'the answer (one record) or {"predictions": [...]} (a batch or any table), with "model" and, when there are any, "warnings"',
+    takes: () => true,
+    schema: null,
+    write: (_prediction, reply) => JSON.stringify(reply),
+  },
+  {
+    id: 'csv',
+    mediaType: 'text/csv',
+    contentType: 'text/csv; charset=utf-8',
+    description:
+      'a header, then one row per record: one column per answer field (each class probability its own column, as probabilities.<class>), ' +
+      'and a last column "warnings", a JSON array of {path, problem} about that record or the whole request, empty when none. Models that take tensors answer 406.',
+    takes: takesRecords,
+    schema: { type: 'string', description: 'CSV text: a header row, then one row per record' },
+    write: (prediction) => csvAnswer(prediction.answers ?? [], prediction.warnings),
+  },
+];
+
+const byId = <F extends { id: string }>(formats: readonly F[], id: F['id']): F => formats.find((f) => f.id === id)!;
+const jsonTables = REQUEST_FORMATS.filter((f) => f.mediaType === 'application/json' && f.keys.length > 0);
+
+/** Which JSON format a parsed body is in: by its keys; a body that names two formats is refused rather than half read. */
+function jsonFormatOf(body: unknown): RequestFormat {
+  if (!isPlainObject(body)) return byId(REQUEST_FORMATS, 'model-json');
+  const named = jsonTables.filter((f) => f.keys.every((k) => Object.hasOwn(body, k)));
+  if (named.length > 1 || (named.length === 1 && Object.hasOwn(body, 'instances'))) {
+    const keys = [...named.map((f) => f.keys.join('" and "')), ...(Object.hasOwn(body, 'instances') ? ['instances'] : [])];
+    throw new ValidationFailed(`the body holds "${keys.join('" and "')}": send one format`, [{ path: '', problem: 'holds two request formats' }]);
+  }
+  return named[0] ?? byId(REQUEST_FORMATS, 'model-json');
+}
+
+/** The predict routes' body: JSON (no Content-Type is read as JSON) in any of its formats, or CSV; anything else 415. */
+export const predictBody: BodyFormat<PredictBody> = {
+  parserFor(contentType) {
+    if (contentType === undefined || isJsonType(contentType)) {
+      return (text) => {
+        const body = parseJson(text);
+        return jsonFormatOf(body).read(body);
+      };
+    }
+    if (isCsvType(contentType)) return byId(REQUEST_FORMATS, 'csv').read;
+    return null;
+  },
+  refusal: 'Content-Type must be application/json or text/csv',
+};
+
+/**
+ * The answer format the client's Accept asks for: JSON without one, for
+ * any wildcard, or when JSON is preferred; CSV for text/csv. An Accept that
+ * admits neither is answered 406 rather than with JSON it did not ask for.
+ */
+export function answerFormatFor(accept: string | undefined): AnswerFormat {
+  // No Accept admits anything (RFC 9110): the first format, without the negotiation's parsing on most requests' path.
+  if (accept === undefined) return ANSWER_FORMATS[0]!;
+  const chosen = new Negotiator({ headers: { accept } }).mediaType(ANSWER_FORMATS.map((f) => f.mediaType));
+  const format = ANSWER_FORMATS.find((f) => f.mediaType === chosen);
+  if (!format) throw new NotAcceptable(`Accept admits no answer format of this route: ${ANSWER_FORMATS.map((f) => f.mediaType).join(' or ')}`);
+  return format;
+}
+
+/** 406 when the model cannot answer in the chosen format (CSV from a model that answers tensors), before it scores anything. */
+export function assertAnswerable(format: AnswerFormat, manifest: Manifest): void {
+  if (!format.takes(manifest)) {
+    throw new NotAcceptable(`the ${manifest.name} model answers tensors, which have no ${format.mediaType} form; ask for application/json`);
+  }
+}
