@@ -46,7 +46,8 @@ function chain<TEvent>(family: RouteFamily, handler: Handler<TEvent>, contentSec
     // No reporting endpoint is configured, and the default sends the header
     // empty. The option exists in the middleware's code (6.4.5) but not in its
     // typings, hence the cast.
-    .use(httpSecurityHeaders({ reportingEndpoints: false, ...(contentSecurityPolicy ? { contentSecurityPolicy } : {}) } as Parameters<typeof httpSecurityHeaders>[0]))
+    // reportTo (HTML answers only) likewise: without endpoints it sends an empty Report-To.
+    .use(httpSecurityHeaders({ reportingEndpoints: false, reportTo: false, ...(contentSecurityPolicy ? { contentSecurityPolicy } : {}) } as Parameters<typeof httpSecurityHeaders>[0]))
     .use(errorResponse());
 }
 

@@ -71,6 +71,8 @@ export const DOCS_CSP: ContentSecurityPolicy = {
   sandbox: undefined,
   // Withdrawn from the specification; Chromium warns about it on every load.
   'navigate-to': undefined,
+  // No reporting endpoint is configured (lib/http/api.ts), so nothing to report to.
+  'report-to': undefined,
   'require-trusted-types-for': undefined,
   'trusted-types': undefined,
   'upgrade-insecure-requests': undefined,
