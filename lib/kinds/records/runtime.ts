@@ -1,4 +1,4 @@
-import { ajv } from '../../ajv';
+import { compileSchema } from '../../ajv';
 import { traced } from '../../observability/tracing';
 import type { GoldenCase } from '../../manifest/base';
 import { assertFinite } from '../../tensors/finite';
@@ -44,7 +44,7 @@ export function recordsRequestSchema(record: Record<string, unknown>): Record<st
 
 export function recordRuntime(modelName: string, codec: RecordCodec): KindRuntime {
   // Compiled once, when the model loads (Lambda's init), not on the first call.
-  const validate = ajv.compile(codec.schema);
+  const validate = compileSchema(codec.schema);
   return {
     async predict(body, run) {
       const { request, feeds, notes } = traced('encode', () => {
