@@ -16,6 +16,21 @@ export function schemaKey(schema: object): string {
 }
 
 let compiler: Ajv | undefined;
+
+/**
+ * Ajv's compiler, required only when a schema is not precompiled. The
+ * functions' bundles leave it out (scripts/esbuild-plugins.js): in a package
+ * every schema is precompiled, and parsing the compiler's code cost ~3 ms of
+ * every cold start. Run from the repository (tests, tools, `npm start`), it
+ * comes from node_modules.
+ */
+function loadAjv(): typeof import('ajv') {
+  try {
+    return require('ajv') as typeof import('ajv');
+  } catch {
+    throw new Error('a JSON schema was not precompiled into this package and Ajv is not in it: repackage (scripts/precompile-validators.ts)');
+  }
+}
 /** Schemas this process compiled itself, by key: what scripts/precompile-validators.ts writes out ahead of time. */
 const compiledHere = new Map<string, object>();
 
@@ -34,8 +49,7 @@ export function compileSchema<T = unknown>(schema: object): ValidateFunction<T> 
   const key = schemaKey(schema);
   const ready = precompiled[key];
   if (ready) return ready as ValidateFunction<T>;
-  // A require, not an import, so that a bundle whose schemas all come precompiled never evaluates Ajv's compiler.
-  compiler ??= new (require('ajv') as typeof import('ajv')).default({ ...AJV_OPTIONS, validateSchema: false, code: { optimize: false } });
+  compiler ??= new (loadAjv().default)({ ...AJV_OPTIONS, validateSchema: false, code: { optimize: false } });
   compiledHere.set(key, schema);
   // On the process's performance timeline, so a probe or a test of the package can tell that a schema was compiled.
   performance.mark('schema-compiled', { detail: key });
