@@ -55,4 +55,30 @@ const ajvCompilerNotBundled = {
   },
 };
 
-module.exports = [precompiledValidators, ajvCompilerNotBundled];
+/** onnxruntime-node's line that loads its native binding, relative to its own dist/ folder. */
+const BINDING_REQUIRE = 'require(`../bin/napi-v6/${process.platform}/${process.arch}/onnxruntime_binding.node`)';
+
+/**
+ * onnxruntime-node's JavaScript (and onnxruntime-common's) bundled into each
+ * function instead of required from node_modules: Node resolving and reading
+ * its ~30 files took ~6 ms of every cold start (BENCHMARKS.md, "Cold
+ * start"). The package stays in serverless.yml's `external` list, so it is
+ * still installed (and trimmed) beside the bundles for its native binding,
+ * which the bundled code loads from there: from handlers/, as
+ * ../node_modules/onnxruntime-node/bin/... Fails the build if onnxruntime-node
+ * no longer loads its binding with the line this expects.
+ */
+const onnxruntimeJsBundled = {
+  name: 'onnxruntime-js-bundled',
+  setup(build) {
+    build.onResolve({ filter: /^onnxruntime-node$/ }, () => ({ path: require.resolve('onnxruntime-node', { paths: [root] }) }));
+    build.onLoad({ filter: /[\\/]onnxruntime-node[\\/]dist[\\/]binding\.js$/ }, (args) => {
+      const source = require('node:fs').readFileSync(args.path, 'utf8');
+      if (!source.includes(BINDING_REQUIRE)) throw new Error(`onnxruntime-node: ${args.path} no longer loads its binding with ${BINDING_REQUIRE}`);
+      const installed = "require(require('node:path').join(__dirname, '..', 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6', process.platform, process.arch, 'onnxruntime_binding.node'))";
+      return { contents: source.replace(BINDING_REQUIRE, installed), loader: 'js' };
+    });
+  },
+};
+
+module.exports = [precompiledValidators, ajvCompilerNotBundled, onnxruntimeJsBundled];
