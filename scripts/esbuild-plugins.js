@@ -81,4 +81,43 @@ const onnxruntimeJsBundled = {
   },
 };
 
-module.exports = [precompiledValidators, ajvCompilerNotBundled, onnxruntimeJsBundled];
+/** The tracer's file beside the bundles. */
+const TRACER_FILE = 'xray-tracer.js';
+
+/**
+ * Powertools' tracer and the X-Ray SDK in a bundle of their own,
+ * handlers/xray-tracer.js beside the functions' bundles: they are loaded only
+ * on a container's first sampled request (lib/observability/tracing.ts), so
+ * every other cold start no longer parses their ~330 KB (~5 ms,
+ * BENCHMARKS.md, "Ablations"). One file rather than node_modules: Node's
+ * loader reading their ~70 files made a sampled first request ~35 ms slower.
+ * Built with the functions' own options; both of the tracer's entry points
+ * resolve to it.
+ */
+const tracerBundledApart = {
+  name: 'tracer-bundled-apart',
+  setup(build) {
+    build.onResolve({ filter: /^@aws-lambda-powertools\/tracer(\/middleware)?$/ }, () => ({ path: `./${TRACER_FILE}`, external: true }));
+    build.onEnd(async (result) => {
+      if (result.errors.length > 0) return;
+      const { outdir, outfile, minify, keepNames, target, platform, format } = build.initialOptions;
+      await esbuild.build({
+        stdin: {
+          contents: "module.exports = { ...require('@aws-lambda-powertools/tracer'), ...require('@aws-lambda-powertools/tracer/middleware') };",
+          resolveDir: root,
+          loader: 'js',
+        },
+        bundle: true,
+        minify,
+        keepNames,
+        target,
+        platform,
+        format,
+        outfile: path.join(outdir ?? path.dirname(outfile), TRACER_FILE),
+        logLevel: 'warning',
+      });
+    });
+  },
+};
+
+module.exports = [precompiledValidators, ajvCompilerNotBundled, onnxruntimeJsBundled, tracerBundledApart];
