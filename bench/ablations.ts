@@ -57,6 +57,11 @@ function entryFile(name: string, source: string): string {
   return file;
 }
 
+/** The median of each named figure over a row's samples. */
+function medians<T, K extends keyof T>(samples: readonly T[], keys: readonly K[]): Record<K, number> {
+  return Object.fromEntries(keys.map((key) => [key, median(samples.map((x) => x[key] as number))])) as Record<K, number>;
+}
+
 const handlerEntry = path.join(root, 'handlers', 'predict.ts');
 const predictModule = JSON.stringify(path.join(root, 'handlers', 'predict'));
 
@@ -71,6 +76,14 @@ async function main(): Promise<void> {
     const env = { ...functionEnvironments(artifactDir).predict!, ...lambdaTracing('predict', taskRoot, 9, UNSAMPLED) };
     const sampled = { ...env, _X_AMZN_TRACE_ID: SAMPLED };
     const { ORT_DISABLE_TELEMETRY: _telemetry, ...telemetryOn } = env;
+    /** Two rows over one build: the first request not sampled, then sampled. */
+    const bothFirstRequests = async (name: string, why: string, built: Promise<string>) => {
+      const dir = await built;
+      return [
+        { name, shipped: false, why, dir, env },
+        { name: `${name}, first request sampled`, shipped: false, why, dir, env: sampled },
+      ];
+    };
 
     log('building the variants');
     const rows: { name: string; shipped: boolean; why: string; dir: string; env: Record<string, string> }[] = [
@@ -117,35 +130,21 @@ async function main(): Promise<void> {
         env,
       },
       { name: 'first request sampled by X-Ray (the SDK loads in it)', shipped: true, why: "the package when a container's first request is sampled", dir: taskRoot, env: sampled },
-      ...(await Promise.all(
-        [
-          ['the X-Ray SDK and Powertools tracer bundled into each function', env],
-          ['the same, first request sampled', sampled],
-        ].map(async ([name, rowEnv]) => ({
-          name: name as string,
-          shipped: false,
-          why: 'parsed by every cold start, though loaded only when a request is sampled',
-          dir: await variantRoot(taskRoot, handlerEntry, options, without('tracer-bundled-apart')),
-          env: rowEnv as Record<string, string>,
-        })),
+      ...(await bothFirstRequests(
+        'the X-Ray SDK and Powertools tracer bundled into each function',
+        'parsed by every cold start, though loaded only when a request is sampled',
+        variantRoot(taskRoot, handlerEntry, options, without('tracer-bundled-apart')),
       )),
-      ...(await Promise.all(
-        [
-          ['the X-Ray SDK and Powertools tracer from node_modules', env],
-          ['the same, first request sampled', sampled],
-        ].map(async ([name, rowEnv]) => ({
-          name: name as string,
-          shipped: false,
-          why: "a sampled first request then pays Node's loader reading their ~70 files",
-          dir: await variantRoot(
-            taskRoot,
-            handlerEntry,
-            { ...options, external: [...(options.external ?? []), '@aws-lambda-powertools/tracer'] },
-            without('tracer-bundled-apart'),
-            ['@aws-lambda-powertools/tracer'],
-          ),
-          env: rowEnv as Record<string, string>,
-        })),
+      ...(await bothFirstRequests(
+        'the X-Ray SDK and Powertools tracer from node_modules',
+        "a sampled first request then pays Node's loader reading their ~70 files",
+        variantRoot(
+          taskRoot,
+          handlerEntry,
+          { ...options, external: [...(options.external ?? []), '@aws-lambda-powertools/tracer'] },
+          without('tracer-bundled-apart'),
+          ['@aws-lambda-powertools/tracer'],
+        ),
       )),
       {
         name: 'an onnxruntime session started before the rest of the handler loads',
@@ -174,7 +173,7 @@ async function main(): Promise<void> {
         env,
       },
     ];
-    scratch.push(...rows.map((r) => r.dir).filter((d) => d !== taskRoot));
+    scratch.push(...new Set(rows.map((r) => r.dir).filter((d) => d !== taskRoot)));
 
     const event = { httpMethod: 'POST', path: '/predict', resource: '/predict', headers: { 'content-type': 'application/json' }, body: JSON.stringify(customers()[0]), isBase64Encoded: false, pathParameters: null, requestContext: {} };
     const probe = path.join(root, 'bench/probes/cold.js');
@@ -219,7 +218,6 @@ async function main(): Promise<void> {
       });
     }
 
-    const med = <T>(xs: T[], key: keyof T) => median(xs.map((x) => x[key] as number));
     const ablations: Ablations = {
       measured: new Date().toISOString(),
       machine: `${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, Node ${process.version}`,
@@ -229,20 +227,11 @@ async function main(): Promise<void> {
         name: row.name,
         shipped: row.shipped,
         why: row.why,
-        totalMs: med(samples[i]!, 'totalMs'),
-        moduleLoadMs: med(samples[i]!, 'moduleLoadMs'),
-        sessionMs: med(samples[i]!, 'sessionMs'),
-        firstCallMs: med(samples[i]!, 'firstCallMs'),
-        processMs: med(samples[i]!, 'processMs'),
-        peakRssMb: med(samples[i]!, 'peakRssMb'),
+        ...medians(samples[i]!, ['totalMs', 'moduleLoadMs', 'sessionMs', 'firstCallMs', 'processMs', 'peakRssMb'] as const),
       })),
       session: sessionRows.map((row, i) => ({
         name: row.name,
-        requireMs: med(sessionSamples[i]!, 'requireMs'),
-        firstSessionMs: med(sessionSamples[i]!, 'firstSessionMs'),
-        secondSessionMs: med(sessionSamples[i]!, 'secondSessionMs'),
-        firstRunMs: med(sessionSamples[i]!, 'firstRunMs'),
-        peakRssMb: med(sessionSamples[i]!, 'peakRssMb'),
+        ...medians(sessionSamples[i]!, ['requireMs', 'firstSessionMs', 'secondSessionMs', 'firstRunMs', 'peakRssMb'] as const),
       })),
     };
     writeFileSync(path.join(root, 'bench/ablations.json'), `${JSON.stringify(ablations, null, 2)}\n`);
