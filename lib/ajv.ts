@@ -47,8 +47,8 @@ const compiledHere = new Map<string, object>();
  */
 export function compileSchema<T = unknown>(schema: object): ValidateFunction<T> {
   const key = schemaKey(schema);
-  const ready = precompiled[key];
-  if (ready) return ready as ValidateFunction<T>;
+  const load = precompiled[key];
+  if (load) return load() as ValidateFunction<T>;
   compiler ??= new (loadAjv().default)({ ...AJV_OPTIONS, validateSchema: false, code: { optimize: false } });
   compiledHere.set(key, schema);
   // On the process's performance timeline, so a probe or a test of the package can tell that a schema was compiled.

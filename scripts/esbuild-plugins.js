@@ -10,12 +10,12 @@ const root = path.resolve(__dirname, '..');
 
 let generated;
 /**
- * The module that replaces lib/validators/precompiled.ts: Ajv's standalone
- * code for every schema the functions compile for the models in models/ (what
- * the package ships), from scripts/precompile-validators.ts. Generated once
- * per process: serverless-esbuild builds each function's bundle in turn.
+ * Ajv's standalone code for every schema the functions compile for the
+ * models in models/ (what the package ships), from
+ * scripts/precompile-validators.ts: {module, dir, files}. Generated once per
+ * process: serverless-esbuild builds each function's bundle in turn.
  */
-function precompiledModule() {
+function precompiled() {
   if (generated === undefined) {
     const script = path.join(root, '.esbuild', 'precompile-validators.js');
     esbuild.buildSync({
@@ -27,16 +27,46 @@ function precompiledModule() {
       outfile: script,
       logLevel: 'warning',
     });
-    generated = execFileSync(process.execPath, [script, path.join(root, 'models')], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    generated = JSON.parse(execFileSync(process.execPath, [script, path.join(root, 'models')], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }));
   }
   return generated;
 }
 
-/** Compiling the schemas was half of a cold start's JavaScript (BENCHMARKS.md, "Cold start"). */
+/**
+ * Builds `contents` (CommonJS, its requires resolved from the project) into
+ * a file of its own beside the bundles of `build`, with the functions' own
+ * options: serverless-esbuild zips everything in the bundles' folder.
+ */
+function buildBeside(build, contents, file) {
+  const { outdir, outfile, minify, keepNames, target, platform, format } = build.initialOptions;
+  return esbuild.build({
+    stdin: { contents, resolveDir: root, loader: 'js' },
+    bundle: true,
+    minify,
+    keepNames,
+    target,
+    platform,
+    format,
+    outfile: path.join(outdir ?? path.dirname(outfile), file),
+    logLevel: 'warning',
+  });
+}
+
+/**
+ * Compiling the schemas was half of a cold start's JavaScript (BENCHMARKS.md,
+ * "Cold start"). lib/validators/precompiled.ts becomes a table that requires
+ * handlers/validators/<file>.js when a schema is first asked for; each file
+ * is built beside the bundles, Ajv's runtime helpers bundled in.
+ */
 const precompiledValidators = {
   name: 'precompiled-validators',
   setup(build) {
-    build.onLoad({ filter: /[\\/]lib[\\/]validators[\\/]precompiled\.ts$/ }, () => ({ contents: precompiledModule(), loader: 'js', resolveDir: root }));
+    build.onLoad({ filter: /[\\/]lib[\\/]validators[\\/]precompiled\.ts$/ }, () => ({ contents: precompiled().module, loader: 'js', resolveDir: root }));
+    build.onEnd(async (result) => {
+      if (result.errors.length > 0) return;
+      const { dir, files } = precompiled();
+      for (const [file, code] of Object.entries(files)) await buildBeside(build, code, path.join(dir, file));
+    });
   },
 };
 
@@ -100,22 +130,8 @@ const tracerBundledApart = {
     build.onResolve({ filter: /^@aws-lambda-powertools\/tracer(\/middleware)?$/ }, () => ({ path: `./${TRACER_FILE}`, external: true }));
     build.onEnd(async (result) => {
       if (result.errors.length > 0) return;
-      const { outdir, outfile, minify, keepNames, target, platform, format } = build.initialOptions;
-      await esbuild.build({
-        stdin: {
-          contents: "module.exports = { ...require('@aws-lambda-powertools/tracer'), ...require('@aws-lambda-powertools/tracer/middleware') };",
-          resolveDir: root,
-          loader: 'js',
-        },
-        bundle: true,
-        minify,
-        keepNames,
-        target,
-        platform,
-        format,
-        outfile: path.join(outdir ?? path.dirname(outfile), TRACER_FILE),
-        logLevel: 'warning',
-      });
+      const contents = "module.exports = { ...require('@aws-lambda-powertools/tracer'), ...require('@aws-lambda-powertools/tracer/middleware') };";
+      await buildBeside(build, contents, TRACER_FILE);
     });
   },
 };

@@ -7,19 +7,25 @@ import { inferenceRequestSchema } from '../lib/protocols/open-inference/infer';
 import { listModels } from '../lib/repository/model-repository';
 import { manifestSchema } from '../lib/repository/parse-manifest';
 import { trafficSchema } from '../lib/repository/parse-traffic';
-import { precompiledModule } from '../scripts/precompile-validators';
+import { precompiled, type Precompiled } from '../scripts/precompile-validators';
 import { modelsDir } from './helpers/models';
 
-/** The generated module, evaluated as the bundle would: its requires resolve from the project. */
-function evaluate(source: string): Record<string, ValidateFunction> {
-  const module = { exports: {} as { precompiled?: Record<string, ValidateFunction> } };
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the generated code is what this test is about
-  new Function('exports', 'require', 'module', source)(module.exports, require, module);
-  return module.exports.precompiled!;
+/** The generated validators, each file evaluated as the bundle's loader would (its requires resolve from the project), by schema key. */
+function evaluate({ module: source, files }: Precompiled): Record<string, ValidateFunction> {
+  const load = (code: string, requireFrom: (id: string) => unknown) => {
+    const module = { exports: {} as Record<string, unknown> };
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the generated code is what this test is about
+    new Function('exports', 'require', 'module', '__dirname', code)(module.exports, requireFrom, module, '/bundle');
+    return module.exports;
+  };
+  // The module's own requires: node:path, and each file by its path beside the bundle.
+  const fileOf = (id: string) => files[path.relative(path.join('/bundle', 'validators'), id)];
+  const table = load(source, (id) => (id === 'node:path' ? path : load(fileOf(id)!, require))).precompiled as Record<string, () => ValidateFunction>;
+  return Object.fromEntries(Object.entries(table).map(([key, loadValidator]) => [key, loadValidator()]));
 }
 
-const source = precompiledModule(modelsDir);
-const precompiled = evaluate(source);
+const generated = precompiled(modelsDir);
+const precompiledValidators = evaluate(generated);
 const versions = listModels(modelsDir).flatMap((m) => m.versions);
 
 /** Valid and broken documents of every shape the schemas see; each is checked against every schema. */
@@ -44,16 +50,21 @@ function documents(): unknown[] {
 
 describe('validators precompiled for the bundle (scripts/precompile-validators.ts)', () => {
   it('cover every kind of manifest, the traffic file and the Open Inference request', () => {
-    for (const kind of KIND_NAMES) expect(precompiled[schemaKey(manifestSchema(kind))]).toBeInstanceOf(Function);
-    expect(precompiled[schemaKey(trafficSchema)]).toBeInstanceOf(Function);
-    expect(precompiled[schemaKey(inferenceRequestSchema)]).toBeInstanceOf(Function);
+    for (const kind of KIND_NAMES) expect(precompiledValidators[schemaKey(manifestSchema(kind))]).toBeInstanceOf(Function);
+    expect(precompiledValidators[schemaKey(trafficSchema)]).toBeInstanceOf(Function);
+    expect(precompiledValidators[schemaKey(inferenceRequestSchema)]).toBeInstanceOf(Function);
+  });
+
+  it('come one file per schema, so a cold start loads only those it uses', () => {
+    expect(Object.keys(generated.files)).toHaveLength(Object.keys(precompiledValidators).length);
+    expect(generated.dir).toBe('validators');
   });
 
   it('cover every schema a deployed model compiles when it loads', () => {
     // Generating compiled them in this process, through the same code as loading does.
     const compiled = [...schemasCompiledHere().keys()];
     expect(compiled.length).toBeGreaterThan(KIND_NAMES.length + 2);
-    expect(Object.keys(precompiled).sort()).toEqual(compiled.sort());
+    expect(Object.keys(precompiledValidators).sort()).toEqual(compiled.sort());
   });
 
   it('give the same verdicts and errors as compiling each schema with Ajv', () => {
@@ -63,9 +74,9 @@ describe('validators precompiled for the bundle (scripts/precompile-validators.t
     for (const [key, schema] of schemasCompiledHere()) {
       const reference = ajv.compile(schema);
       for (const doc of docs) {
-        const valid = precompiled[key]!(doc);
+        const valid = precompiledValidators[key]!(doc);
         expect(valid).toBe(reference(doc));
-        expect(precompiled[key]!.errors ?? null).toEqual(reference.errors ?? null);
+        expect(precompiledValidators[key]!.errors ?? null).toEqual(reference.errors ?? null);
         if (!valid) invalid++;
       }
     }

@@ -51,7 +51,7 @@ describe.each(stages)('the packaged zip of $name', ({ name, architecture }) => {
     expect(files).toEqual(expect.arrayContaining(trafficFiles));
   });
 
-  it("bundles onnxruntime-node's JavaScript and keeps the X-Ray SDK in a file of its own (scripts/esbuild-plugins.js)", () => {
+  it("bundles onnxruntime-node's JavaScript, keeps the X-Ray SDK and the precompiled validators in files of their own (scripts/esbuild-plugins.js)", () => {
     // What every cold start parses (BENCHMARKS.md, "Cold start"): the tracer only when a request is sampled.
     const read = (file: string) => execFileSync('unzip', ['-p', zipPath(name), file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     expect(files).toContain('handlers/xray-tracer.js');
@@ -62,6 +62,8 @@ describe.each(stages)('the packaged zip of $name', ({ name, architecture }) => {
       expect({ handler, ortRequired: bundle.includes('require("onnxruntime-node")') }).toEqual({ handler, ortRequired: false });
     }
     expect(read('handlers/predict.js')).toContain('onnxruntime_binding.node');
+    // The precompiled validators, a file per schema, loaded when first used (scripts/precompile-validators.ts).
+    expect(files.filter((f) => /^handlers\/validators\/[^/]+\.js$/.test(f)).length).toBeGreaterThan(0);
   });
 
   it(`carries exactly one onnxruntime binding, for linux and ${architecture}`, () => {
