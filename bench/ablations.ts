@@ -113,7 +113,8 @@ async function main(): Promise<void> {
         name: "onnxruntime-node's JavaScript required from node_modules",
         shipped: false,
         why: "Node's loader resolving and reading its ~30 files, cold",
-        dir: await variantRoot(taskRoot, handlerEntry, options, without('onnxruntime-js-bundled')),
+        // onnxruntime-common external too, as onnxruntime-node requires it: one Tensor class.
+        dir: await variantRoot(taskRoot, handlerEntry, { ...options, external: [...(options.external ?? []), 'onnxruntime-common'] }, without('onnxruntime-js-bundled')),
         env,
       },
       { name: "onnxruntime's telemetry on (ORT_DISABLE_TELEMETRY unset)", shipped: false, why: 'a telemetry client started with the first session: files, fsyncs, threads', dir: taskRoot, env: telemetryOn },

@@ -23,7 +23,7 @@ function precompiled() {
       bundle: true,
       platform: 'node',
       target: 'node20',
-      external: ['onnxruntime-node'],
+      external: ['onnxruntime-node', 'onnxruntime-common'],
       outfile: script,
       logLevel: 'warning',
     });
@@ -89,8 +89,9 @@ const ajvCompilerNotBundled = {
 const BINDING_REQUIRE = 'require(`../bin/napi-v6/${process.platform}/${process.arch}/onnxruntime_binding.node`)';
 
 /**
- * onnxruntime-node's JavaScript (and onnxruntime-common's) bundled into each
- * function instead of required from node_modules: Node resolving and reading
+ * onnxruntime-node's JavaScript (and onnxruntime-common's, where lib/ takes
+ * the Tensor class from) bundled into each function instead of required from
+ * node_modules: Node resolving and reading
  * its ~30 files took ~6 ms of every cold start (BENCHMARKS.md, "Cold
  * start"). The package stays in serverless.yml's `external` list, so it is
  * still installed (and trimmed) beside the bundles for its native binding,
@@ -101,7 +102,9 @@ const BINDING_REQUIRE = 'require(`../bin/napi-v6/${process.platform}/${process.a
 const onnxruntimeJsBundled = {
   name: 'onnxruntime-js-bundled',
   setup(build) {
-    build.onResolve({ filter: /^onnxruntime-node$/ }, () => ({ path: require.resolve('onnxruntime-node', { paths: [root] }) }));
+    // Both to their CommonJS files, as onnxruntime-node's own require() of onnxruntime-common gets: one copy
+    // of the Tensor class in the bundle, whether the code imports it from one package or the other.
+    build.onResolve({ filter: /^onnxruntime-(node|common)$/ }, (args) => ({ path: require.resolve(args.path, { paths: [root] }) }));
     build.onLoad({ filter: /[\\/]onnxruntime-node[\\/]dist[\\/]binding\.js$/ }, (args) => {
       const source = require('node:fs').readFileSync(args.path, 'utf8');
       if (!source.includes(BINDING_REQUIRE)) throw new Error(`onnxruntime-node: ${args.path} no longer loads its binding with ${BINDING_REQUIRE}`);

@@ -62,6 +62,8 @@ describe.each(stages)('the packaged zip of $name', ({ name, architecture }) => {
       expect({ handler, ortRequired: bundle.includes('require("onnxruntime-node")') }).toEqual({ handler, ortRequired: false });
     }
     expect(read('handlers/predict.js')).toContain('onnxruntime_binding.node');
+    // The models function describes models and never creates a session: no native library at all.
+    expect(read('handlers/models.js')).not.toContain('onnxruntime_binding.node');
     // The precompiled validators, a file per schema, loaded when first used (scripts/precompile-validators.ts).
     expect(files.filter((f) => /^handlers\/validators\/[^/]+\.js$/.test(f)).length).toBeGreaterThan(0);
   });
