@@ -1,71 +1,49 @@
 // npm run bench: our service against the stack our users run today (a
 // scikit-learn pickle behind Flask and gunicorn), side by side, in one run,
-// on this machine. Prints the figures with ratios and writes
-// bench/results.json and BENCHMARKS.md. Never asserts a timing: it fails only
-// when a figure cannot be measured. Bundled to .esbuild/ by the npm script.
+// on this machine, both pinned to one CPU (bench/pin.ts). Prints the figures
+// with ratios and writes bench/results.json and BENCHMARKS.md. Never asserts
+// a timing: it fails only when a figure cannot be measured, and stops at once
+// (printing the command that installs them) when the baseline's packages are
+// missing. Bundled to .esbuild/ by the npm script.
 import { execFileSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { closeSync, cpSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { createEncoder } from '../lib/kinds/binary-classification/one-hot-encoder';
+import type { BinaryClassificationManifest } from '../lib/kinds/binary-classification/manifest';
+import { kindOf, type Manifest } from '../lib/kinds';
 import { freePort, startLocalApi, stopProcessGroup } from '../scripts/local-api';
-import { runBaseline, startGunicorn, type Baseline } from './baseline';
+import { bytesIn, childJson, customers, functionEnvironments, lambdaTracing, packageArtifact, root, SAMPLED, UNSAMPLED } from './artifact';
+import { BASELINE_INSTALL, baselineAvailable, baselinePython } from './baseline-check';
+import { pythonColdStart, runBaseline, startGunicorn, trainBaseline, type Baseline } from './baseline';
 import { loadTest } from './http-load';
 import { costPerMillion } from './cost';
-import { writeReport, type Results } from './report';
+import { pinning } from './pin';
+import { writeReport, type ColdFigure, type Results } from './report';
 import { latency, median } from './stats';
 
-const root = path.resolve(__dirname, '..');
-const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 10);
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 20);
 const WARM_CALLS = Number(process.env.BENCH_WARM_CALLS ?? 10_000);
+// Calls before the warm window: V8 is still compiling the handler's hot code
+// for the first several thousand (bench/probes/handler.js).
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 20_000);
 const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
 // One client at a time: gunicorn's sync worker (the course's setup) serves
 // one request at a time, so more would only queue there.
 const HTTP_CONNECTIONS = 1;
+/** The tensor model the bench adds with model:add (README, "Bring your own model"). */
+const TENSOR_FIXTURE = 'tests/fixtures/torch_multi_io.onnx';
+const MiB = 2 ** 20;
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
-function customers(): Record<string, unknown>[] {
-  const fixture = JSON.parse(readFileSync(path.join(root, 'models/churn/1.0.0/parity.json'), 'utf8')) as { cases: { input: Record<string, unknown> }[] };
-  return fixture.cases.map((c) => c.input);
-}
-
-/** `serverless package` for the dev stage, as CI does; returns the zip and the resolved memory size. */
-function packageArtifact(): { zip: string; memoryMb: number; artifactDir: string } {
-  const out = path.join(root, '.artifacts', 'bench');
-  const cli = require.resolve('serverless/bin/serverless.js', { paths: [root] });
-  execFileSync('timeout', ['300', process.execPath, cli, 'package', '--stage', 'dev', '--package', out], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-  const state = JSON.parse(readFileSync(path.join(out, 'serverless-state.json'), 'utf8')) as { service: { provider: { memorySize: number } } };
-  return { zip: path.join(out, 'ml-inference.zip'), memoryMb: state.service.provider.memorySize, artifactDir: out };
-}
-
-/**
- * Runs a probe; its figures are the BENCH-RESULT line after whatever the
- * handler logged. Its stdout goes to a file, as to a log collector reading
- * on another CPU: a pipe read by this process would wake it on every line
- * and charge that switch to the handler.
- */
-function childJson<T>(args: string[], env: Record<string, string>, input?: string): T {
-  const dir = mkdtempSync(path.join(tmpdir(), 'bench-out-'));
-  const file = path.join(dir, 'stdout');
-  const fd = openSync(file, 'w');
-  try {
-    execFileSync(process.execPath, args, { cwd: tmpdir(), env: { PATH: process.env.PATH ?? '', ...env }, input, stdio: ['pipe', fd, 'inherit'] });
-    const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith('BENCH-RESULT '));
-    if (!line) throw new Error(`${path.basename(args[0]!)} printed no BENCH-RESULT line`);
-    return JSON.parse(line.slice('BENCH-RESULT '.length)) as T;
-  } finally {
-    closeSync(fd);
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** The predict function's environment as the packaged template sets it (log level, metrics namespace, ...). */
-function functionEnvironment(artifactDir: string): Record<string, string> {
-  const t = JSON.parse(readFileSync(path.join(artifactDir, 'cloudformation-template-update-stack.json'), 'utf8')) as {
-    Resources: Record<string, { Properties: { Environment?: { Variables: Record<string, string> } } }>;
-  };
-  return t.Resources.PredictLambdaFunction!.Properties.Environment!.Variables;
+interface Variant {
+  name: string;
+  env: Record<string, string>;
+  /** The first warm call's trace header: a sampled request loads the X-Ray SDK, as a container's first sampled one does. */
+  firstTraceId?: string;
 }
 
 /**
@@ -75,56 +53,26 @@ function functionEnvironment(artifactDir: string): Record<string, string> {
  * 1 request a second and 5% beyond, so most are not), and for one that is,
  * its segments sent to a UDP sink on loopback. The unsampled one is the
  * deployed configuration as most requests meet it and gives the headline
- * figures; the sampled one is its worst case.
+ * figures; the sampled one is its worst case. The X-Ray SDK loads on a
+ * container's first sampled request (lib/observability/tracing.ts): the warm
+ * figures of the traced settings are those of a container that has met one,
+ * as any container serving more than a few requests has.
  */
-function observabilityVariants(functionEnv: Record<string, string>, taskRoot: string, xrayPort: number): { name: string; env: Record<string, string> }[] {
+function observabilityVariants(functionEnv: Record<string, string>, taskRoot: string, xrayPort: number): Variant[] {
   const quiet = { ...functionEnv, POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' };
   const logged = { ...quiet, POWERTOOLS_LOG_LEVEL: functionEnv.POWERTOOLS_LOG_LEVEL ?? 'INFO' };
   const metrics = { ...logged, POWERTOOLS_METRICS_DISABLED: 'false' };
-  const traced = {
-    ...metrics,
-    // What Lambda sets for a function with active tracing, and the trace header of a sampled request.
-    LAMBDA_TASK_ROOT: taskRoot,
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
-    AWS_LAMBDA_FUNCTION_NAME: 'bench-predict',
-    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-    _HANDLER: 'handlers/predict.handler',
-    AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${xrayPort}`,
-    POWERTOOLS_TRACE_ENABLED: 'true',
-    _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0',
-  };
+  const traced = { ...metrics, POWERTOOLS_TRACE_ENABLED: 'true', ...lambdaTracing('predict', taskRoot, xrayPort, UNSAMPLED) };
   return [
     { name: 'nothing written', env: quiet },
     { name: '+ access line', env: logged },
     { name: '+ EMF metrics', env: metrics },
-    { name: '+ X-Ray tracing on, request not sampled (as deployed, most requests)', env: traced },
-    { name: '+ X-Ray tracing, every request sampled (worst case)', env: { ...traced, _X_AMZN_TRACE_ID: traced._X_AMZN_TRACE_ID.replace('Sampled=0', 'Sampled=1') } },
+    { name: '+ X-Ray tracing on, request not sampled (as deployed, most requests)', env: traced, firstTraceId: SAMPLED },
+    { name: '+ X-Ray tracing, every request sampled (worst case)', env: { ...traced, _X_AMZN_TRACE_ID: SAMPLED } },
   ];
 }
 
-interface ColdSample {
-  moduleLoadMs: number;
-  sessionMs: number;
-  firstCallMs: number;
-  totalMs: number;
-  peakRssMb: number;
-  processMs: number;
-}
-
-function coldStarts(taskRoot: string, customer: string, env: Record<string, string>): ColdSample[] {
-  const samples: ColdSample[] = [];
-  for (let i = 0; i < COLD_RUNS; i++) {
-    const started = performance.now();
-    const sample = childJson<Omit<ColdSample, 'processMs'>>([path.join(root, 'bench/probes/cold.js')], {
-      ...env,
-      TASK_ROOT: taskRoot,
-      CUSTOMER: customer,
-      NODE_ENV: 'production',
-    });
-    samples.push({ ...sample, processMs: performance.now() - started });
-  }
-  return samples;
-}
+type OurColdSample = Omit<ColdFigure, 'processMs' | 'spawnToAnswerMs'>;
 
 /**
  * A models folder like the package's, where churn's served version also has
@@ -145,6 +93,57 @@ function shadowedModelsDir(taskRoot: string): string {
   return dir;
 }
 
+/**
+ * The package's models plus a tensor model added with `model:add` (README,
+ * "Bring your own model"), in a scratch folder; its name and a request (its
+ * first golden case's). Not in the package, so its schemas (none for the
+ * tensor kind) would be compiled at run time; the probe counts them.
+ */
+function tensorModelsDir(taskRoot: string): { dir: string; name: string; body: unknown } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-tensor-'));
+  cpSync(path.join(taskRoot, 'models'), dir, { recursive: true });
+  const name = 'ranker';
+  const bundle = path.join(root, '.esbuild/model-add.js');
+  execFileSync(path.join(root, 'node_modules/.bin/esbuild'), [
+    path.join(root, 'scripts/model-add/main.ts'), '--bundle', '--platform=node', '--target=node20', '--external:onnxruntime-node', '--external:onnxruntime-common', `--outfile=${bundle}`, '--log-level=warning',
+  ]);
+  execFileSync(process.execPath, [bundle, path.join(root, TENSOR_FIXTURE), '--name', name], { cwd: root, env: { ...process.env, MODELS_DIR: dir }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const manifest = JSON.parse(readFileSync(path.join(dir, name, '1.0.0', 'model.json'), 'utf8')) as Manifest;
+  if (manifest.kind !== 'tensor') throw new Error(`model:add made ${TENSOR_FIXTURE} a ${manifest.kind} model, not a tensor one`);
+  return { dir, name, body: kindOf(manifest).runtime(manifest).goldenRequest(manifest.golden.cases[0]!) };
+}
+
+function apiEvent(method: string, resource: string, pathParameters: Record<string, string> | null, body?: unknown): APIGatewayProxyEvent {
+  const filled = Object.entries(pathParameters ?? {}).reduce((p, [k, v]) => p.replace(`{${k}}`, v), resource);
+  return {
+    httpMethod: method,
+    path: filled,
+    resource,
+    pathParameters,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? null : JSON.stringify(body),
+    isBase64Encoded: false,
+    requestContext: {},
+  } as unknown as APIGatewayProxyEvent;
+}
+
+/** The first event each function answers in the cold-start table. */
+function functionEvents(taskRoot: string, customer: Record<string, unknown>): { fn: string; event: APIGatewayProxyEvent; what: string }[] {
+  const churn = JSON.parse(readFileSync(path.join(taskRoot, 'models/churn/1.0.0/model.json'), 'utf8')) as BinaryClassificationManifest;
+  const features = Array.from(createEncoder(churn.features).encode([customer]).data);
+  return [
+    { fn: 'predict', event: apiEvent('POST', '/predict', null, customer), what: 'POST /predict, one customer' },
+    { fn: 'health', event: apiEvent('GET', '/health', null), what: 'GET /health' },
+    { fn: 'models', event: apiEvent('GET', '/models', null), what: 'GET /models (manifests only, no onnxruntime)' },
+    { fn: 'v2-metadata', event: apiEvent('GET', '/v2/models/{name}/ready', { name: 'churn' }), what: 'GET /v2/models/churn/ready' },
+    {
+      fn: 'v2-infer',
+      event: apiEvent('POST', '/v2/models/{name}/infer', { name: 'churn' }, { inputs: [{ name: churn.onnx.inputs[0]!.name, shape: [1, features.length], datatype: 'FP32', data: features }] }),
+      what: 'POST /v2/models/churn/infer, one row',
+    },
+  ];
+}
+
 async function ourHttp(customer: string) {
   log('local HTTP: npm start (local gateway + serverless-offline)');
   // The pro plan's limits raised so the loop measures the stack, not the throttle.
@@ -157,11 +156,11 @@ async function ourHttp(customer: string) {
   }
 }
 
-async function baselineHttp(customer: string) {
+async function baselineHttp(python: string, customer: string) {
   // Its own cold start (spawn to first 200) is measured on the way.
   log('local HTTP: gunicorn + Flask');
   const port = await freePort();
-  const server = await startGunicorn(port, customer);
+  const server = await startGunicorn(root, python, port, customer);
   try {
     return { coldStartMs: server.coldStartMs, ...(await loadTest(`http://127.0.0.1:${port}/predict`, { 'content-type': 'application/json' }, customer, HTTP_SECONDS)) };
   } finally {
@@ -169,91 +168,174 @@ async function baselineHttp(customer: string) {
   }
 }
 
+const coldFigure = (samples: ColdFigure[]): ColdFigure & { runs: number[] } => ({
+  moduleLoadMs: median(samples.map((c) => c.moduleLoadMs)),
+  sessionMs: median(samples.map((c) => c.sessionMs)),
+  firstCallMs: median(samples.map((c) => c.firstCallMs)),
+  totalMs: median(samples.map((c) => c.totalMs)),
+  spawnToAnswerMs: median(samples.map((c) => c.spawnToAnswerMs)),
+  processMs: median(samples.map((c) => c.processMs)),
+  peakRssMb: median(samples.map((c) => c.peakRssMb)),
+  goldenMs: median(samples.map((c) => c.goldenMs)),
+  compiledSchemas: Math.max(...samples.map((c) => c.compiledSchemas)),
+  runs: samples.map((c) => c.totalMs),
+});
+
 async function main(): Promise<void> {
+  const python = baselinePython();
+  if (!baselineAvailable(python)) {
+    process.stderr.write(
+      `bench: the baseline (scikit-learn, pandas, Flask, gunicorn on ${python}) is missing; the bench measures both stacks or neither. Install it with:\n\n    ${BASELINE_INSTALL}\n\n`,
+    );
+    process.exit(2);
+  }
+  const pinned = pinning();
+  log(pinned.command ? `both stacks pinned to CPU ${pinned.cpu} (${pinned.command})` : 'taskset is not available: both stacks run unpinned (results.json records it)');
+
   const records = customers();
   const customer = JSON.stringify(records[0]);
 
   log('packaging the dev stage');
-  const { zip, memoryMb, artifactDir } = packageArtifact();
-  const taskRoot = mkdtempSync(path.join(tmpdir(), 'bench-task-'));
+  const { zip, memoryMb, artifactDir, taskRoot } = packageArtifact();
+  const scratch: string[] = [];
   try {
-    execFileSync('unzip', ['-q', zip, '-d', taskRoot]);
-    const unzippedBytes = Number(execFileSync('du', ['-sb', taskRoot]).toString().split('\t')[0]);
+    const unzippedBytes = bytesIn(taskRoot);
+    const modelBytes = bytesIn(path.join(taskRoot, 'models'));
 
-    // The X-Ray daemon's stand-in: the SDK sends each request's segments here.
+    // The X-Ray daemon's stand-in: the SDK sends each sampled request's segments here.
     const xraySink = createSocket('udp4');
     await new Promise<void>((resolve) => xraySink.bind(0, '127.0.0.1', resolve));
-    const variants = observabilityVariants(functionEnvironment(artifactDir), taskRoot, xraySink.address().port);
+    const xrayPort = xraySink.address().port;
+    const envs = functionEnvironments(artifactDir);
+    const variants = observabilityVariants(envs.predict!, taskRoot, xrayPort);
     // The headline figures: as deployed, for a request X-Ray does not sample (most are).
     const typical = variants.findIndex((v) => v.name.includes('not sampled'));
     const deployed = variants[typical]!.env;
+    const deployedFor = (fn: string) => ({ ...envs[fn]!, ...lambdaTracing(fn, taskRoot, xrayPort, UNSAMPLED) });
 
-    log(`cold starts: ${COLD_RUNS} fresh processes for each of ${variants.length} observability settings`);
-    const colds = variants.map((v) => coldStarts(taskRoot, customer, v.env));
-    const cold = colds[typical]!;
+    log('baseline: training the pickle');
+    trainBaseline(root, python);
+    const tensor = tensorModelsDir(taskRoot);
+    scratch.push(tensor.dir);
+    const events = functionEvents(taskRoot, records[0]!);
 
-    log(`warm handler: ${WARM_CALLS} calls, then batches`);
-    const warmHandler = (env: Record<string, string>, calls: number, single: boolean) =>
-      childJson<{ warmMs: number[]; batch: Results['ours']['handlerBatch'] }>(
+    // Every cold start in one loop, round-robin: ours as deployed, the
+    // baseline's, then the other settings and functions, so that a slow
+    // moment of the machine falls on all of them alike.
+    const probe = path.join(root, 'bench/probes/cold.js');
+    const ourCold = (handler: string, env: Record<string, string>, event: APIGatewayProxyEvent): ColdFigure => {
+      const { result, processMs, spawnedNs } = childJson<OurColdSample & { answeredNs: string }>(pinned, [probe], {
+        ...env,
+        TASK_ROOT: taskRoot,
+        HANDLER: handler,
+        EVENT: JSON.stringify(event),
+        NODE_ENV: 'production',
+      });
+      const { answeredNs, ...figures } = result;
+      return { ...figures, processMs, spawnToAnswerMs: Number(BigInt(answeredNs) - spawnedNs) / 1e6 };
+    };
+    const predictEvent = events[0]!.event;
+    const tensorEvent = apiEvent('POST', '/predict', null, tensor.body);
+    const coldTasks: { key: string; run: () => void }[] = [];
+    const ours: ColdFigure[] = [];
+    const theirs: ReturnType<typeof pythonColdStart>[] = [];
+    const byVariant = variants.map((_, i) => (i === typical ? ours : ([] as ColdFigure[])));
+    const byFunction = new Map<string, ColdFigure[]>(events.slice(1).map((e) => [e.fn, []]));
+    const tensorCold: ColdFigure[] = [];
+    coldTasks.push({ key: 'ours', run: () => ours.push(ourCold('predict', deployed, predictEvent)) });
+    coldTasks.push({ key: 'baseline', run: () => theirs.push(pythonColdStart(root, python, customer, pinned)) });
+    variants.forEach((v, i) => {
+      if (i !== typical) coldTasks.push({ key: v.name, run: () => byVariant[i]!.push(ourCold('predict', v.env, predictEvent)) });
+    });
+    for (const { fn, event } of events.slice(1)) coldTasks.push({ key: fn, run: () => byFunction.get(fn)!.push(ourCold(fn, deployedFor(fn), event)) });
+    coldTasks.push({
+      key: 'tensor',
+      run: () => tensorCold.push(ourCold('predict', { ...deployed, MODELS_DIR: tensor.dir, DEFAULT_MODEL: tensor.name }, tensorEvent)),
+    });
+    log(`cold starts: ${COLD_RUNS} rounds of ${coldTasks.length} fresh processes (ours, the baseline's, ${variants.length - 1} other settings, ${byFunction.size} other functions, a tensor model)`);
+    for (let round = 0; round < COLD_RUNS; round++) for (const task of coldTasks) task.run();
+
+    const warmHandler = (v: Variant, calls: number, single: boolean, env: Record<string, string> = {}) =>
+      childJson<{ earlyMs: number[]; warmMs: number[]; batch: Results['ours']['handlerBatch'] }>(
+        pinned,
         [path.join(root, 'bench/probes/handler.js'), String(calls), ...(single ? ['single'] : [])],
-        { ...env, TASK_ROOT: taskRoot, NODE_ENV: 'production' },
+        { ...v.env, ...env, TASK_ROOT: taskRoot, NODE_ENV: 'production', WARMUP: String(WARMUP), ...(v.firstTraceId ? { FIRST_TRACE_ID: v.firstTraceId } : {}) },
         JSON.stringify(records),
-      );
-    const handler = warmHandler(deployed, WARM_CALLS, false);
-    log(`warm handler per observability setting: ${WARM_CALLS} calls each, in two alternating rounds`);
+      ).result;
+    log(`warm handler: ${WARM_CALLS} calls after ${WARMUP}, then batches`);
+    const handler = warmHandler(variants[typical]!, WARM_CALLS, false);
+    log(`warm handler per observability setting: ${WARM_CALLS} calls each after ${WARMUP}, in two alternating rounds`);
     const warmByVariant = variants.map(() => [] as number[]);
     for (let round = 0; round < 2; round++) {
-      variants.forEach((v, i) => warmByVariant[i]!.push(...warmHandler(v.env, WARM_CALLS / 2, true).warmMs));
+      variants.forEach((v, i) => warmByVariant[i]!.push(...warmHandler(v, WARM_CALLS / 2, true).warmMs));
     }
     log(`warm handler with a shadow version: ${WARM_CALLS} calls each, with and without, in two alternating rounds`);
     const shadowDir = shadowedModelsDir(taskRoot);
+    scratch.push(shadowDir);
     const withShadow: number[] = [];
     const withoutShadow: number[] = [];
     for (let round = 0; round < 2; round++) {
-      withoutShadow.push(...warmHandler(deployed, WARM_CALLS / 2, true).warmMs);
-      withShadow.push(...warmHandler({ ...deployed, MODELS_DIR: shadowDir }, WARM_CALLS / 2, true).warmMs);
+      withoutShadow.push(...warmHandler(variants[typical]!, WARM_CALLS / 2, true).warmMs);
+      withShadow.push(...warmHandler(variants[typical]!, WARM_CALLS / 2, true, { MODELS_DIR: shadowDir }).warmMs);
     }
-    rmSync(shadowDir, { recursive: true, force: true });
     xraySink.close();
 
     log('library call on parsed records');
     const libraryBundle = path.join(root, '.esbuild/bench-library.js');
     execFileSync(path.join(root, 'node_modules/.bin/esbuild'), [
-      path.join(root, 'bench/probes/library.ts'), '--bundle', '--platform=node', '--target=node20', '--external:onnxruntime-node',
+      path.join(root, 'bench/probes/library.ts'), '--bundle', '--platform=node', '--target=node20', '--external:onnxruntime-node', '--external:onnxruntime-common',
       `--outfile=${libraryBundle}`, '--log-level=warning',
     ]);
-    const library = childJson<{ singleMs: number[]; batch: Results['ours']['libraryBatch'] }>(
-      [libraryBundle, String(WARM_CALLS)],
-      {},
-      JSON.stringify(records),
-    );
+    const library = childJson<{ singleMs: number[]; batch: Results['ours']['libraryBatch'] }>(pinned, [libraryBundle, String(WARM_CALLS)], {}, JSON.stringify(records)).result;
 
-    const baseline: Baseline | undefined = runBaseline(root, log);
+    log(`baseline: parity, then warm calls (${WARM_CALLS} after ${WARMUP}) and batches (bench.py)`);
+    const baselineWarm = runBaseline(root, python, pinned, { warmup: WARMUP, iterations: WARM_CALLS });
+    const baseline: Baseline = {
+      ...baselineWarm,
+      cold: {
+        importMs: median(theirs.map((c) => c.child.import_ms)),
+        unpickleMs: median(theirs.map((c) => c.child.unpickle_ms)),
+        firstPredictionMs: median(theirs.map((c) => c.child.first_prediction_ms)),
+        totalMs: median(theirs.map((c) => c.child.total_ms)),
+        spawnToAnswerMs: median(theirs.map((c) => c.spawnToAnswerMs)),
+        processMs: median(theirs.map((c) => c.processMs)),
+        peakRssMb: median(theirs.map((c) => c.child.peak_rss_mb)),
+        runs: theirs.map((c) => c.child.total_ms),
+      },
+    };
     const ourLocalHttp = await ourHttp(customer);
-    const baselineLocalHttp = baseline ? await baselineHttp(customer) : undefined;
+    const baselineLocalHttp = await baselineHttp(python, customer);
 
     const warm = latency(handler.warmMs);
     const results: Results = {
       measured: new Date().toISOString(),
       machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
-      settings: { coldRuns: COLD_RUNS, warmCalls: WARM_CALLS, httpSeconds: HTTP_SECONDS, httpConnections: HTTP_CONNECTIONS },
+      settings: { coldRuns: COLD_RUNS, warmCalls: WARM_CALLS, warmup: WARMUP, httpSeconds: HTTP_SECONDS, httpConnections: HTTP_CONNECTIONS },
+      pinned: { cpu: pinned.cpu, command: pinned.command, cold: pinned.cpu !== null, warm: pinned.cpu !== null, http: false },
       ours: {
-        artifact: { zippedMb: statSync(zip).size / 1e6, unzippedMb: unzippedBytes / 1e6, lambdaLimitMb: 250 },
-        cold: {
-          moduleLoadMs: median(cold.map((c) => c.moduleLoadMs)),
-          sessionMs: median(cold.map((c) => c.sessionMs)),
-          firstCallMs: median(cold.map((c) => c.firstCallMs)),
-          totalMs: median(cold.map((c) => c.totalMs)),
-          processMs: median(cold.map((c) => c.processMs)),
-          peakRssMb: median(cold.map((c) => c.peakRssMb)),
-          runs: cold.map((c) => c.totalMs),
+        artifact: {
+          zippedMb: statSync(zip).size / 1e6,
+          unzippedMb: unzippedBytes / 1e6,
+          unzippedMiB: unzippedBytes / MiB,
+          withoutModelsMiB: (unzippedBytes - modelBytes) / MiB,
+          lambdaLimitMb: 250,
         },
+        cold: coldFigure(ours),
+        functions: [
+          { function: 'predict', what: events[0]!.what, ...coldFigure(ours) },
+          ...events.slice(1).map((e) => ({ function: e.fn, what: e.what, ...coldFigure(byFunction.get(e.fn)!) })),
+          { function: 'predict', what: `POST /predict, a tensor model added with model:add (${TENSOR_FIXTURE}) as the default model`, ...coldFigure(tensorCold) },
+        ],
         warmHandler: warm,
+        warmHandlerEarly: latency(handler.earlyMs),
         observability: variants.map((v, i) => ({
           setting: v.name,
           warmP50Ms: latency(warmByVariant[i]!).p50,
-          coldTotalMs: median(colds[i]!.map((c) => c.totalMs)),
-          coldProcessMs: median(colds[i]!.map((c) => c.processMs)),
+          warmP99Ms: latency(warmByVariant[i]!).p99,
+          warmP999Ms: latency(warmByVariant[i]!).p99_9,
+          coldTotalMs: median(byVariant[i]!.map((c) => c.totalMs)),
+          coldProcessMs: median(byVariant[i]!.map((c) => c.processMs)),
+          coldPeakRssMb: median(byVariant[i]!.map((c) => c.peakRssMb)),
         })),
         shadow: { withoutP50Ms: latency(withoutShadow).p50, withP50Ms: latency(withShadow).p50, withoutP99Ms: latency(withoutShadow).p99, withP99Ms: latency(withShadow).p99 },
         librarySingle: latency(library.singleMs),
@@ -262,11 +344,11 @@ async function main(): Promise<void> {
         cost: costPerMillion(JSON.parse(readFileSync(path.join(root, 'bench/pricing.json'), 'utf8')), memoryMb, warm.p50),
         localHttp: ourLocalHttp,
       },
-      baseline: baseline ? { ...baseline, localHttp: baselineLocalHttp } : undefined,
+      baseline: { ...baseline, localHttp: baselineLocalHttp },
     };
     writeReport(root, results);
   } finally {
-    rmSync(taskRoot, { recursive: true, force: true });
+    for (const dir of [taskRoot, ...scratch]) rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -279,4 +361,3 @@ run().catch((error: unknown) => {
   console.error(`bench: a figure could not be measured: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
-

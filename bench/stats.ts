@@ -12,12 +12,20 @@ export interface Latency {
   p50: number;
   p90: number;
   p99: number;
+  p99_9: number;
   max: number;
   n: number;
 }
 
 export function latency(values: readonly number[]): Latency {
-  return { p50: percentile(values, 50), p90: percentile(values, 90), p99: percentile(values, 99), max: Math.max(...values), n: values.length };
+  return {
+    p50: percentile(values, 50),
+    p90: percentile(values, 90),
+    p99: percentile(values, 99),
+    p99_9: percentile(values, 99.9),
+    max: values.reduce((a, b) => Math.max(a, b), -Infinity),
+    n: values.length,
+  };
 }
 
 /** Throughput at one batch size: the median batch time and what it makes per second. */

@@ -41,8 +41,11 @@ export interface Model {
 
 // One thread: a Lambda with 1-2 vCPUs gains nothing from ORT's thread pool on
 // models this small, and spinning it up costs init time (TOOLCHAIN.md: 21 µs
-// vs 24 µs per single-row run).
-const sessionOptions: InferenceSession.SessionOptions = {
+// vs 24 µs per single-row run; a second intra-op thread added ~3.6 ms to the
+// first session, pinned). The other options' defaults were measured against
+// their alternatives too (BENCHMARKS.md, "Ablations"): none moved a session
+// of these models by more than the noise.
+export const SESSION_OPTIONS: InferenceSession.SessionOptions = {
   intraOpNumThreads: 1,
   interOpNumThreads: 1,
   graphOptimizationLevel: 'all',
@@ -140,7 +143,7 @@ export async function loadModel(dir: string, manifest: Manifest): Promise<Model>
 
   let session: InferenceSession;
   try {
-    session = await InferenceSession.create(bytes, sessionOptions);
+    session = await InferenceSession.create(bytes, SESSION_OPTIONS);
   } catch {
     throw new ModelLoadError(`onnxruntime could not load ${manifest.file}`);
   }

@@ -1,13 +1,17 @@
-"""Benchmark the baseline (Flask + scikit-learn pickle) on this machine.
+"""Benchmark the baseline (Flask + scikit-learn pickle) on this machine, warm.
 
-    /usr/bin/python3 bench/baseline/bench.py [--model PATH] [--cold-runs 10]
+    /usr/bin/python3 bench/baseline/bench.py [--model PATH] [--warmup 500]
         [--warm-iterations 10000] [--flask-iterations 2000] [--batch-seconds 0.5]
 
 Prints ONE JSON object on stdout; progress goes to stderr. Customers are the
 held-out split as the API receives them (models/churn/1.0.0/parity.json),
 and the run fails unless the pickle reproduces parity.json's probabilities
 within TOLERANCE, so the baseline is provably the model the service serves.
-Statistics follow bench/stats.ts: nearest-rank percentiles, 500 warm-up calls.
+Statistics follow bench/stats.ts and bench/probes/handler.js: nearest-rank
+percentiles; every call from the 501st on is timed, and each figure comes for
+two windows: `early` (the iterations after 500 warm-up calls) and the main one
+(the iterations after --warmup calls). Cold starts are cold_child.py, which
+`npm run bench` runs alternating with the service's.
 """
 
 import sys
@@ -20,7 +24,6 @@ import math  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
-import subprocess  # noqa: E402
 import time  # noqa: E402
 from importlib import metadata  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -29,7 +32,6 @@ HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 PARITY = REPO_ROOT / "models" / "churn" / "1.0.0" / "parity.json"
 DEFAULT_MODEL = HERE / ".build" / "model.bin"
-PYTHON = "/usr/bin/python3"
 # The tolerance tests/parity.test.ts holds the served ONNX model to against the
 # same file. The pickle is retrained here (train_pickle.py): on a machine with
 # another BLAS the fitted coefficients land a few 1e-6 apart (2.96e-06 at
@@ -37,7 +39,7 @@ PYTHON = "/usr/bin/python3"
 # different model (other data, features or settings) moves the probabilities
 # by orders of magnitude more than 1e-5.
 TOLERANCE = 1e-5
-WARMUP = 500
+EARLY_WARMUP = 500
 BATCH_SIZES = (1, 10, 100, 1000)
 
 
@@ -54,7 +56,21 @@ def percentile(values, p):
 
 def latency(values_ms):
     return {"p50": percentile(values_ms, 50), "p90": percentile(values_ms, 90),
-            "p99": percentile(values_ms, 99), "max": max(values_ms), "n": len(values_ms)}
+            "p99": percentile(values_ms, 99), "p99_9": percentile(values_ms, 99.9),
+            "max": max(values_ms), "n": len(values_ms)}
+
+
+def windows(call, iterations, warmup):
+    """Times call(i) from the 501st call on: (early, warm) latencies, as bench/probes/handler.js."""
+    warmup = max(warmup, EARLY_WARMUP + iterations)
+    timed = []
+    clock = time.perf_counter
+    for i in range(warmup + iterations):
+        start = clock()
+        call(i)
+        if i >= EARLY_WARMUP:
+            timed.append((clock() - start) * 1e3)
+    return latency(timed[:iterations]), latency(timed[warmup - EARLY_WARMUP:])
 
 
 def check_parity(dv, model, client, cases):
@@ -81,61 +97,19 @@ def check_parity(dv, model, client, cases):
     return {"cases": len(cases), "tolerance": TOLERANCE, "max_abs_delta": deviation}
 
 
-def cold_start(model_path, customer, runs):
-    """Fresh interpreters: imports + unpickle + first prediction, timed in the child."""
-    child = HERE / "cold_child.py"
-    results, walls, from_spawn = [], [], []
-    for i in range(runs):
-        spawned = time.clock_gettime(time.CLOCK_MONOTONIC)  # same clock the child reports
-        started = time.perf_counter()
-        out = subprocess.run([PYTHON, str(child), str(model_path), json.dumps(customer)],
-                             check=True, capture_output=True, text=True)
-        walls.append((time.perf_counter() - started) * 1e3)
-        result = json.loads(out.stdout)
-        from_spawn.append((result["done_monotonic_s"] - spawned) * 1e3)
-        results.append(result)
-        log(f"cold start {i + 1}/{runs}: {result['total_ms']:.1f} ms in child, {walls[-1]:.1f} ms wall")
-    median = {key: statistics.median(r[key] for r in results)
-              for key in ("import_ms", "unpickle_ms", "first_prediction_ms", "total_ms", "peak_rss_mb", "ru_maxrss_mb")}
-    return {
-        "runs": runs,
-        **median,
-        # Interpreter startup is before the child's first statement, so the
-        # parent's views are also given: spawn -> first prediction done, and
-        # the whole process (spawn -> exit) as the parent's wall time.
-        "spawn_to_first_prediction_ms": statistics.median(from_spawn),
-        "process_wall_ms": statistics.median(walls),
-        "totals_ms": [r["total_ms"] for r in results],
-        "process_wall_ms_all": walls,
-    }
-
-
-def warm_single(dv, model, customers, iterations):
-    for i in range(WARMUP):
-        model.predict_proba(dv.transform([customers[i % len(customers)]]))[0, 1]
-    times = []
-    clock = time.perf_counter
-    for i in range(iterations):
-        customer = customers[i % len(customers)]
-        start = clock()
-        X = dv.transform([customer])
+def warm_single(dv, model, customers, iterations, warmup):
+    def call(i):
+        X = dv.transform([customers[i % len(customers)]])
         model.predict_proba(X)[0, 1]
-        times.append((clock() - start) * 1e3)
-    return latency(times)
+    return windows(call, iterations, warmup)
 
 
-def warm_flask(client, customers, iterations):
-    for i in range(WARMUP):
-        client.post("/predict", json=customers[i % len(customers)])
-    times = []
-    clock = time.perf_counter
-    for i in range(iterations):
-        start = clock()
+def warm_flask(client, customers, iterations, warmup):
+    def call(i):
         response = client.post("/predict", json=customers[i % len(customers)])
-        times.append((clock() - start) * 1e3)
         if response.status_code != 200:
             raise SystemExit(f"/predict answered {response.status_code}")
-    return latency(times)
+    return windows(call, iterations, warmup)
 
 
 def batch(dv, model, customers, seconds):
@@ -172,7 +146,8 @@ def machine():
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help=f"pickle (default {DEFAULT_MODEL})")
-    parser.add_argument("--cold-runs", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=EARLY_WARMUP,
+                        help="calls before the main window (at least 500 + the iterations, after the early window)")
     parser.add_argument("--warm-iterations", type=int, default=10000)
     parser.add_argument("--flask-iterations", type=int, default=2000)
     parser.add_argument("--batch-seconds", type=float, default=0.5, help="minimum timing per batch size")
@@ -180,8 +155,8 @@ def main(argv=None):
     model_path = args.model.resolve()
     if not model_path.is_file():
         raise SystemExit(f"{model_path} not found: run /usr/bin/python3 {HERE / 'train_pickle.py'} first")
-    if args.cold_runs < 1 or args.warm_iterations < 1 or args.flask_iterations < 1:
-        parser.error("run and iteration counts must be >= 1")
+    if args.warm_iterations < 1 or args.flask_iterations < 1 or args.warmup < 0:
+        parser.error("iteration counts must be >= 1, the warm-up >= 0")
     began = time.perf_counter()
 
     cases = json.loads(PARITY.read_text())["cases"]
@@ -195,12 +170,10 @@ def main(argv=None):
 
     log("parity with parity.json ...")
     parity = check_parity(dv, model, client, cases)  # first: a wrong pickle fails before any timing
-    log(f"cold start x{args.cold_runs} ...")
-    cold = cold_start(model_path, customers[0], args.cold_runs)
-    log(f"warm single x{args.warm_iterations} ...")
-    single = warm_single(dv, model, customers, args.warm_iterations)
-    log(f"warm flask in-process x{args.flask_iterations} ...")
-    flask_view = warm_flask(client, customers, args.flask_iterations)
+    log(f"warm single x{args.warm_iterations} after {args.warmup} ...")
+    single_early, single = warm_single(dv, model, customers, args.warm_iterations, args.warmup)
+    log(f"warm flask in-process x{args.flask_iterations} after {args.warmup} ...")
+    flask_early, flask_view = warm_flask(client, customers, args.flask_iterations, args.warmup)
     log("batch ...")
     batches = batch(dv, model, customers, args.batch_seconds)
 
@@ -208,9 +181,11 @@ def main(argv=None):
         "stack": "flask + scikit-learn pickle (DictVectorizer + LogisticRegression)",
         "model": str(model_path),
         "parity": parity,
-        "cold_start": cold,
+        "warmup": args.warmup,
         "warm_single": single,
+        "warm_single_early": single_early,
         "warm_flask_in_process": flask_view,
+        "warm_flask_in_process_early": flask_early,
         "batch": batches,
         "versions": versions(),
         "machine": machine(),

@@ -1,13 +1,22 @@
 // The full predict handler of the packaged artifact, in-process and warm:
 // middy chain, body parsing, validation, encoding, onnxruntime, response.
-// argv: <warm iterations> [single]. Customers come as JSON on stdin.
+// argv: <measured calls> [single]. Customers come as JSON on stdin.
+// WARMUP (env): calls made before the measured ones; every call from the
+// 501st on is timed, so the figures come for two windows: `early`, the
+// <measured calls> after 500 warm-up calls (V8 still compiling hot code), and
+// `warm`, the <measured calls> after WARMUP (a container that has served that
+// many requests). FIRST_TRACE_ID (env): the trace header of the first call
+// only, e.g. a sampled one, which loads the X-Ray SDK as a container's first
+// sampled request does (lib/observability/tracing.ts).
 // The handler writes its log and metric lines to stdout, as in Lambda; the
-// figures come last, on one line: BENCH-RESULT {warmMs: [...per call],
+// figures come last, on one line: BENCH-RESULT {earlyMs: [...], warmMs: [...],
 // batch: {size: {recordsPerSecond, msPerBatch}}} (no batches with `single`).
 'use strict';
 const { handler } = require(`${process.env.TASK_ROOT}/handlers/predict.js`);
 
-const iterations = Number(process.argv[2] ?? 10000);
+const EARLY_WARMUP = 500;
+const measured = Number(process.argv[2] ?? 10000);
+const warmup = Math.max(Number(process.env.WARMUP ?? EARLY_WARMUP), EARLY_WARMUP + measured);
 const customers = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
 const context = { awsRequestId: 'bench-warm', functionName: 'predict', getRemainingTimeInMillis: () => 10000 };
 // A fresh event per call, as Lambda hands over: the handler parses its body.
@@ -38,15 +47,22 @@ async function throughput(size, minMs) {
 
 (async () => {
   const bodies = customers.map((c) => JSON.stringify(c));
-  for (let i = 0; i < 500; i++) await call(bodies[i % bodies.length]); // warm the JIT
-  const warmMs = [];
-  for (let i = 0; i < iterations; i++) {
+  const steady = process.env._X_AMZN_TRACE_ID;
+  if (process.env.FIRST_TRACE_ID) process.env._X_AMZN_TRACE_ID = process.env.FIRST_TRACE_ID;
+  const timed = [];
+  for (let i = 0; i < warmup + measured; i++) {
     const body = bodies[i % bodies.length];
     const start = performance.now();
     await call(body);
-    warmMs.push(performance.now() - start);
+    if (i >= EARLY_WARMUP) timed.push(performance.now() - start);
+    if (i === 0 && process.env.FIRST_TRACE_ID) {
+      if (steady === undefined) delete process.env._X_AMZN_TRACE_ID;
+      else process.env._X_AMZN_TRACE_ID = steady;
+    }
   }
+  const earlyMs = timed.slice(0, measured);
+  const warmMs = timed.slice(warmup - EARLY_WARMUP);
   const batch = {};
   if (process.argv[3] !== 'single') for (const size of [1, 10, 100, 1000]) batch[size] = await throughput(size, 1000);
-  process.stdout.write(`\nBENCH-RESULT ${JSON.stringify({ warmMs, batch })}\n`);
+  process.stdout.write(`\nBENCH-RESULT ${JSON.stringify({ earlyMs, warmMs, batch })}\n`);
 })().catch((e) => { console.error(e.message); process.exit(1); });

@@ -5,42 +5,62 @@ import { settings } from '../settings';
 import { requestUnderWay } from './request-facts';
 
 /**
- * The one X-Ray tracer, or none. Loaded only where tracing is on (in Lambda,
- * with POWERTOOLS_TRACE_ENABLED=true from serverless.yml's `tracing` param):
- * the X-Ray SDK enables async_hooks (cls-hooked) as it loads, which slowed
- * every request of the process by ~20 µs in `npm run bench` even with tracing
- * off. The service makes no outgoing HTTP calls, so none are patched.
+ * Whether this function traces: in Lambda, with POWERTOOLS_TRACE_ENABLED=true
+ * from serverless.yml's `tracing` param. The service makes no outgoing HTTP
+ * calls, so none are patched.
  */
-function loadTracer(): Tracer | undefined {
-  if (process.env.POWERTOOLS_TRACE_ENABLED !== 'true' || process.env.AWS_EXECUTION_ENV === undefined) return undefined;
-  // A require, not an import, so the bundle evaluates the SDK only here.
-  const { Tracer: TracerClass } = require('@aws-lambda-powertools/tracer') as typeof import('@aws-lambda-powertools/tracer');
-  return new TracerClass({ serviceName: settings.serviceName(), captureHTTPsRequests: false });
-}
+const tracing = process.env.POWERTOOLS_TRACE_ENABLED === 'true' && process.env.AWS_EXECUTION_ENV !== undefined;
 
-export const tracer: Tracer | undefined = loadTracer();
+/**
+ * The one X-Ray tracer, made on the first request X-Ray samples, not during
+ * init: loading the X-Ray SDK added ~9 ms to every cold start in `npm run
+ * bench` (BENCHMARKS.md, "Cold start"), and a container whose first requests
+ * are not sampled (most, beyond Lambda's one a second) has no use for it yet.
+ * Loading it also enables async_hooks (cls-hooked), which slows every later
+ * request of the process (BENCHMARKS.md, "What observability costs").
+ */
+let tracer: Tracer | undefined;
+let captureHandler: MiddlewareObj | undefined;
 
 /** Whether X-Ray samples the request under way: read once per request, from Lambda's trace header. */
 let sampled = false;
+/** Requests this container has begun: the tracer's ColdStart annotation is true for the first only. */
+let requests = 0;
+
+function loadTracer(): { tracer: Tracer; capture: MiddlewareObj } {
+  // Requires, not imports, so the bundle evaluates the SDK only here.
+  const { Tracer: TracerClass } = require('@aws-lambda-powertools/tracer') as typeof import('@aws-lambda-powertools/tracer');
+  const { captureLambdaHandler } = require('@aws-lambda-powertools/tracer/middleware') as typeof import('@aws-lambda-powertools/tracer/middleware');
+  const made = new TracerClass({ serviceName: settings.serviceName(), captureHTTPsRequests: false });
+  // The answer is never attached to the trace: it can hold what clients sent.
+  return { tracer: made, capture: captureLambdaHandler(made, { captureResponse: false }) };
+}
 
 /**
  * Powertools' handler middleware (the handler subsegment, ColdStart and
  * Service annotations), when tracing, for sampled requests only: X-Ray
  * receives nothing of the others (most: Lambda samples one request a second
  * and 5% beyond), and building their subsegments anyway cost ~30 µs per
- * request in `npm run bench`. Without `before`, its after/onError find no subsegment to
- * close and do nothing.
+ * request in `npm run bench`.
  */
 export function traceHandler(): MiddlewareObj[] {
-  if (!tracer) return [];
-  const { captureLambdaHandler } = require('@aws-lambda-powertools/tracer/middleware') as typeof import('@aws-lambda-powertools/tracer/middleware');
-  // The answer is never attached to the trace: it can hold what clients sent.
-  const capture = captureLambdaHandler(tracer, { captureResponse: false });
-  const before: MiddlewareObj['before'] = (request) => {
-    sampled = isRequestXRaySampled();
-    return sampled ? capture.before?.(request) : undefined;
-  };
-  return [{ ...capture, before }];
+  if (!tracing) return [];
+  return [
+    {
+      before: async (request) => {
+        requests++;
+        sampled = isRequestXRaySampled();
+        if (!sampled) return;
+        const late = captureHandler === undefined && requests > 1;
+        if (captureHandler === undefined) ({ tracer, capture: captureHandler } = loadTracer());
+        await captureHandler.before?.(request);
+        // Powertools annotates ColdStart on its tracer's first request: made after the container's first, this one is not.
+        if (late) tracer?.putAnnotation('ColdStart', false);
+      },
+      after: (request) => (sampled ? captureHandler?.after?.(request) : undefined),
+      onError: (request) => (sampled ? captureHandler?.onError?.(request) : undefined),
+    },
+  ];
 }
 
 /** Annotations on a sampled request's handler subsegment (model and version). */
@@ -76,14 +96,15 @@ export async function untraced<T>(work: () => Promise<T>): Promise<T> {
  */
 export function traced<T>(name: string, work: () => T): T {
   // An unsampled request sends nothing: creating its subsegments would only cost time.
-  if (!tracer || !sampled || untracedWork > 0 || !requestUnderWay()) return work();
-  const parent = tracer.getSegment();
+  const current = tracer;
+  if (!current || !sampled || untracedWork > 0 || !requestUnderWay()) return work();
+  const parent = current.getSegment();
   if (parent === undefined) return work();
   const subsegment = parent.addNewSubsegment(name);
-  tracer.setSegment(subsegment);
+  current.setSegment(subsegment);
   const close = () => {
     subsegment.close();
-    tracer.setSegment(parent);
+    current.setSegment(parent);
   };
   let result: T;
   try {

@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import { ajv } from '../ajv';
+import { compileSchema } from '../ajv';
 import { ModelLoadError } from '../errors';
 import { isKindName, KIND_NAMES, KINDS, kindOf, type KindName, type Manifest } from '../kinds';
 import { baseProperties, baseRequired } from '../manifest/base';
@@ -19,7 +19,7 @@ const validators = new Map<KindName, ValidateFunction>();
 function validatorFor(kind: KindName): ValidateFunction {
   let validate = validators.get(kind);
   if (!validate) {
-    validate = ajv.compile(manifestSchema(kind));
+    validate = compileSchema(manifestSchema(kind));
     validators.set(kind, validate);
   }
   return validate;

@@ -1,5 +1,5 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { ajv } from '../ajv';
+import { compileSchema } from '../ajv';
 import { NAME_PATTERN, VERSION_PATTERN } from '../manifest/base';
 import { shorten } from '../shorten';
 
@@ -52,7 +52,7 @@ export function parseTraffic(text: string, versions: readonly string[]): { traff
   } catch {
     return { problem: 'traffic.json is not valid JSON' };
   }
-  validate ??= ajv.compile<Traffic>(trafficSchema);
+  validate ??= compileSchema<Traffic>(trafficSchema);
   if (!validate(parsed)) return { problem: `traffic.json is invalid: ${describe(validate.errors![0]!)}` };
   const traffic: Traffic = { ...parsed, labels: parsed.labels ?? {} };
   const total = Object.values(traffic.split).reduce((a, b) => a + b, 0);

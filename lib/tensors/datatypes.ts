@@ -1,4 +1,8 @@
-import { Tensor } from 'onnxruntime-node';
+// onnxruntime-node's Tensor is onnxruntime-common's (it re-exports it). Taken
+// from there, a function that only describes models (`models`) never loads
+// onnxruntime's native library: its cold start was ~4 ms shorter and peaked
+// ~5 MB lower in `npm run bench` (BENCHMARKS.md, "Cold start of every function").
+import { Tensor } from 'onnxruntime-common';
 import { floatToHalf, halfToFloat } from './half';
 
 /**

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket } from 'node:dgram';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -57,24 +57,25 @@ function flatten(segment: XraySegment, traceOf: string, parent: string | undefin
   for (const child of segment.subsegments ?? []) flatten(child, segment.trace_id ?? traceOf, segment.id, into);
 }
 
-describe('tracing in the packaged function', () => {
-  let work: string;
-  let socket: Socket;
+interface TracedRun {
+  results: { statusCode: number }[];
+  datagrams: string[];
+  segments: (XraySegment & { trace: string })[];
+}
+
+/** Runs the calls, in order, in one fresh process over the unzipped prod zip, collecting what the X-Ray SDK sends. */
+async function tracedRun(runCalls: typeof calls): Promise<TracedRun> {
+  const socket = createSocket('udp4');
   const datagrams: string[] = [];
-  const segments: (XraySegment & { trace: string })[] = [];
-  let results: { statusCode: number }[];
-
-  beforeAll(async () => {
-    socket = createSocket('udp4');
-    socket.on('message', (message) => datagrams.push(message.toString('utf8')));
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  socket.on('message', (message) => datagrams.push(message.toString('utf8')));
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const work = mkdtempSync(path.join(tmpdir(), 'trace-run-'));
+  try {
     const port = socket.address().port;
-
-    work = mkdtempSync(path.join(tmpdir(), 'trace-run-'));
     const task = path.join(work, 'task');
     execFileSync('unzip', ['-q', zipPath('prod'), '-d', task]);
     copyFileSync(path.join(__dirname, 'zip-runner.js'), path.join(work, 'runner.js'));
-    writeFileSync(path.join(work, 'calls.json'), JSON.stringify(calls));
+    writeFileSync(path.join(work, 'calls.json'), JSON.stringify(runCalls));
     const fn = resourcesOfType(template('prod'), 'AWS::Lambda::Function').find(([id]) => id === 'PredictLambdaFunction');
     const env = {
       ...(fn![1].Properties.Environment.Variables as Record<string, string>),
@@ -97,22 +98,36 @@ describe('tracing in the packaged function', () => {
       timeout: 60_000,
     });
     const line = stdout.split('\n').find((l) => l.startsWith('ZIP-RUNNER-RESULT '));
-    results = (JSON.parse(line!.slice('ZIP-RUNNER-RESULT '.length)) as { results: { statusCode: number }[] }).results;
+    const results = (JSON.parse(line!.slice('ZIP-RUNNER-RESULT '.length)) as { results: { statusCode: number }[] }).results;
     // Datagrams sent before the process exited may still be in the socket's queue.
     await new Promise((resolve) => setTimeout(resolve, 200));
+    const segments: TracedRun['segments'] = [];
     for (const datagram of datagrams) {
       const [header, body] = datagram.split('\n');
       expect(JSON.parse(header!)).toEqual({ format: 'json', version: 1 });
       flatten(JSON.parse(body!) as XraySegment, '', undefined, segments);
     }
+    return { results, datagrams, segments };
+  } finally {
+    socket.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The handler subsegment of the call whose trace header is traceId(n). */
+const handlerSegmentOf = (segments: TracedRun['segments'], n: number) =>
+  segments.find((s) => s.name === '## handlers/predict.handler' && s.trace === traceId(n).split(';')[0]!.slice('Root='.length));
+
+describe('tracing in the packaged function', () => {
+  let results: { statusCode: number }[];
+  let datagrams: string[];
+  let segments: TracedRun['segments'];
+
+  beforeAll(async () => {
+    ({ results, datagrams, segments } = await tracedRun(calls));
   });
 
-  afterAll(() => {
-    socket?.close();
-    if (work) rmSync(work, { recursive: true, force: true });
-  });
-
-  const handlerSegment = (n: number) => segments.find((s) => s.name === '## handlers/predict.handler' && s.trace === traceId(n).split(';')[0]!.slice('Root='.length));
+  const handlerSegment = (n: number) => handlerSegmentOf(segments, n);
   /** The names of a segment's direct subsegments, in the order they closed. */
   const childNames = (segment: XraySegment | undefined) => segments.filter((s) => segment !== undefined && s.parent_id === segment.id).map((s) => s.name);
 
@@ -154,5 +169,36 @@ describe('tracing in the packaged function', () => {
       expect(handlerSegment(n)!.metadata).toBeUndefined();
       expect(handlerSegment(n)!.cause).toBeUndefined();
     }
+  });
+});
+
+describe('tracing in a container whose first request is not sampled', () => {
+  let run: TracedRun;
+  const unsampled = (n: number) => traceId(n).replace('Sampled=1', 'Sampled=0');
+
+  beforeAll(async () => {
+    // The X-Ray SDK loads on the first sampled request (lib/observability/tracing.ts), here the second.
+    run = await tracedRun([
+      { fn: 'predict', event: predictEvent, traceId: unsampled(5) },
+      { fn: 'predict', event: predictEvent, traceId: traceId(6) },
+      { fn: 'predict', event: predictEvent, traceId: unsampled(7) },
+      { fn: 'predict', event: predictEvent, traceId: traceId(8) },
+    ]);
+  });
+
+  it('answers every request', () => {
+    expect(run.results.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
+  });
+
+  it('traces the sampled requests as a container traced from the start would, not as cold starts', () => {
+    for (const n of [6, 8]) {
+      const handler = handlerSegmentOf(run.segments, n);
+      expect(handler?.annotations).toMatchObject({ model: 'churn', ColdStart: false, Service: 'ml-inference' });
+      expect(run.segments.filter((s) => s.parent_id === handler!.id).map((s) => s.name)).toEqual(['encode', 'onnxruntime run']);
+    }
+  });
+
+  it('sends nothing for the requests it does not sample, before or after', () => {
+    expect(run.segments.filter((s) => s.trace.endsWith('5') || s.trace.endsWith('7'))).toEqual([]);
   });
 });

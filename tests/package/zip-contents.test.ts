@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { stages } from './stages';
-import { zipEntries, zippedBytes } from './zip';
+import { zipEntries, zippedBytes, zipPath } from './zip';
 
 const MB = 1024 * 1024;
 /**
@@ -57,6 +58,23 @@ describe.each(stages)('the packaged zip of $name', ({ name, architecture }) => {
       .filter((file) => existsSync(path.join(root, file)));
     expect(trafficFiles.length).toBeGreaterThan(0);
     expect(files).toEqual(expect.arrayContaining(trafficFiles));
+  });
+
+  it("bundles onnxruntime-node's JavaScript, keeps the X-Ray SDK and the precompiled validators in files of their own (scripts/esbuild-plugins.js)", () => {
+    // What every cold start parses (BENCHMARKS.md, "Cold start"): the tracer only when a request is sampled.
+    const read = (file: string) => execFileSync('unzip', ['-p', zipPath(name), file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    expect(files).toContain('handlers/xray-tracer.js');
+    expect(read('handlers/xray-tracer.js')).toContain('AWS_XRAY_DAEMON_ADDRESS');
+    for (const handler of ['predict', 'health', 'models', 'v2-metadata', 'v2-infer']) {
+      const bundle = read(`handlers/${handler}.js`);
+      expect({ handler, xraySdk: bundle.includes('AWS_XRAY_DAEMON_ADDRESS') }).toEqual({ handler, xraySdk: false });
+      expect({ handler, ortRequired: bundle.includes('require("onnxruntime-node")') }).toEqual({ handler, ortRequired: false });
+    }
+    expect(read('handlers/predict.js')).toContain('onnxruntime_binding.node');
+    // The models function describes models and never creates a session: no native library at all.
+    expect(read('handlers/models.js')).not.toContain('onnxruntime_binding.node');
+    // The precompiled validators, a file per schema, loaded when first used (scripts/precompile-validators.ts).
+    expect(files.filter((f) => /^handlers\/validators\/[^/]+\.js$/.test(f)).length).toBeGreaterThan(0);
   });
 
   it(`carries exactly one onnxruntime binding, for linux and ${architecture}`, () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
@@ -17,6 +17,8 @@ interface Result {
 interface RunOutput {
   results: Result[];
   writes: { taskRoot: string; models: string; tmp: string };
+  compiledSchemas: number;
+  pid: number;
 }
 
 const eventsDir = path.resolve(__dirname, '..', 'events');
@@ -151,6 +153,16 @@ describe('the packaged zip, unzipped and run in plain Node as Lambda would', () 
     singleResults.forEach((r, i) => {
       expect(Math.abs(JSON.parse(r.body).churn_probability - singles[i]!.churn_probability)).toBeLessThan(1e-5);
     });
+  });
+
+  it('compiles no JSON schema at run time: every one it needs comes precompiled in the bundle', () => {
+    // Compiling them was half of a cold start's JavaScript (BENCHMARKS.md); a model added after packaging would be compiled.
+    expect(output.compiledSchemas).toBe(0);
+  });
+
+  it("starts no onnxruntime telemetry (ORT_DISABLE_TELEMETRY): its client's debug log is not written", () => {
+    // With telemetry on, onnxruntime's first session creates /tmp/mat-debug-<pid>.log (and a store under $HOME).
+    expect(existsSync(path.join('/tmp', `mat-debug-${output.pid}.log`))).toBe(false);
   });
 
   it('answers the committed predict event with a prediction', () => {

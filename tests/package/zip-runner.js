@@ -1,7 +1,7 @@
 // Runs inside a fresh Node process over an unzipped package, as Lambda would:
 // requires the bundled handlers from LAMBDA_TASK_ROOT and calls them with the
 // events listed in the JSON file named by argv[2]: [{fn, event, traceId?}, ...].
-// Prints one line `ZIP-RUNNER-RESULT {results: [{statusCode, body, headers}], writes}`
+// Prints one line `ZIP-RUNNER-RESULT {results: [{statusCode, body, headers}], writes, compiledSchemas, pid}`
 // on stdout, beside whatever the handlers log there.
 'use strict';
 const fs = require('node:fs');
@@ -37,7 +37,9 @@ function tryWrite(file) {
     models: tryWrite(path.join(root, 'models/churn/write-probe')),
     tmp: tryWrite(path.join('/tmp', `write-probe-${process.pid}`)),
   };
-  process.stdout.write(`\nZIP-RUNNER-RESULT ${JSON.stringify({ results, writes })}\n`);
+  // Schemas the bundles compiled at run time rather than finding them precompiled (lib/ajv.ts marks each).
+  const compiledSchemas = performance.getEntriesByName('schema-compiled').length;
+  process.stdout.write(`\nZIP-RUNNER-RESULT ${JSON.stringify({ results, writes, compiledSchemas, pid: process.pid })}\n`);
 })().catch((error) => {
   process.stderr.write(`zip-runner: ${error && error.message}\n`);
   process.exit(1);

@@ -1,4 +1,5 @@
-import { Tensor } from 'onnxruntime-node';
+// onnxruntime-node's Tensor is onnxruntime-common's: from there, code that only builds tensors loads no native library (lib/tensors/datatypes.ts).
+import { Tensor } from 'onnxruntime-common';
 import { shorten } from '../../shorten';
 import { FLOAT32_MAX } from '../../tensors/datatypes';
 import { shapeText } from '../../tensors/shape';

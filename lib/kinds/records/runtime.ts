@@ -1,4 +1,4 @@
-import { ajv } from '../../ajv';
+import { compileSchema } from '../../ajv';
 import { traced } from '../../observability/tracing';
 import type { GoldenCase } from '../../manifest/base';
 import { assertFinite } from '../../tensors/finite';
@@ -65,7 +65,7 @@ export function probabilitiesSchema(labels: readonly (string | number)[]): Recor
 
 export function recordRuntime(modelName: string, codec: RecordCodec): KindRuntime {
   // Compiled once, when the model loads (Lambda's init), not on the first call.
-  const validate = ajv.compile(codec.schema);
+  const validate = compileSchema(codec.schema);
   const reader = recordReader(codec.fields, codec.preprocessing);
   return {
     async predict(body, run) {

@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import { ajv } from '../../ajv';
+import { compileSchema } from '../../ajv';
 import { ValidationFailed } from '../../errors';
 import { pointer } from '../../json-pointer';
 import type { Feeds } from '../../kinds/kind';
@@ -111,7 +111,7 @@ export async function inferWith({ model, routed }: ServedModel, body: unknown): 
 
 /** `aside`: a shadow's inference, not counted as the request's (time, records, drift figures). */
 export async function infer(model: Model, body: unknown, { aside = false } = {}): Promise<Record<string, unknown>> {
-  validateRequest ??= ajv.compile<InferenceRequest>(inferenceRequestSchema);
+  validateRequest ??= compileSchema<InferenceRequest>(inferenceRequestSchema);
   if (!validateRequest(body)) {
     const first = validateRequest.errors?.[0];
     const path = first?.instancePath ?? '';

@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import { ajv } from '../../../ajv';
+import { compileSchema } from '../../../ajv';
 import { ValidationFailed } from '../../../errors';
 import { pointer } from '../../../json-pointer';
 import type { Warning } from '../../../kinds/kind';
@@ -47,13 +47,13 @@ export const mlflowRecordsSchema = {
   },
 };
 
-/** Compiled on first use: most containers never see a DataFrame body. */
+/** Compiled (or, packaged, loaded precompiled) on first use: most containers never see a DataFrame body. */
 function checker<T>(schema: Record<string, unknown>): (body: unknown) => T {
   let validate: ValidateFunction | undefined;
   return (body) => {
-    validate ??= ajv.compile(schema);
-    if (validate(body)) return body as T;
-    const details = (validate.errors ?? []).slice(0, 20).map((e) => ({ path: e.instancePath, problem: e.message ?? 'is invalid' }));
+    const check = (validate ??= compileSchema(schema));
+    if (check(body)) return body as T;
+    const details = (check.errors ?? []).slice(0, 20).map((e) => ({ path: e.instancePath, problem: e.message ?? 'is invalid' }));
     throw new ValidationFailed('the DataFrame body is not in the format it names', details);
   };
 }

@@ -1,0 +1,142 @@
+// esbuild plugins for the functions' bundles (serverless.yml,
+// custom.esbuild.plugins: serverless-esbuild loads this file for `serverless
+// package`, deploy and `npm start`).
+'use strict';
+const { execFileSync } = require('node:child_process');
+const path = require('node:path');
+const esbuild = require('esbuild');
+
+const root = path.resolve(__dirname, '..');
+
+let generated;
+/**
+ * Ajv's standalone code for every schema the functions compile for the
+ * models in models/ (what the package ships), from
+ * scripts/precompile-validators.ts: {module, dir, files}. Generated once per
+ * process: serverless-esbuild builds each function's bundle in turn.
+ */
+function precompiled() {
+  if (generated === undefined) {
+    const script = path.join(root, '.esbuild', 'precompile-validators.js');
+    esbuild.buildSync({
+      entryPoints: [path.join(root, 'scripts', 'precompile-validators.ts')],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      external: ['onnxruntime-node', 'onnxruntime-common'],
+      outfile: script,
+      logLevel: 'warning',
+    });
+    generated = JSON.parse(execFileSync(process.execPath, [script, path.join(root, 'models')], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }));
+  }
+  return generated;
+}
+
+/**
+ * Builds `contents` (CommonJS, its requires resolved from the project) into
+ * a file of its own beside the bundles of `build`, with the functions' own
+ * options: serverless-esbuild zips everything in the bundles' folder.
+ */
+function buildBeside(build, contents, file) {
+  const { outdir, outfile, minify, keepNames, target, platform, format } = build.initialOptions;
+  return esbuild.build({
+    stdin: { contents, resolveDir: root, loader: 'js' },
+    bundle: true,
+    minify,
+    keepNames,
+    target,
+    platform,
+    format,
+    outfile: path.join(outdir ?? path.dirname(outfile), file),
+    logLevel: 'warning',
+  });
+}
+
+/**
+ * Compiling the schemas was half of a cold start's JavaScript (BENCHMARKS.md,
+ * "Cold start"). lib/validators/precompiled.ts becomes a table that requires
+ * handlers/validators/<file>.js when a schema is first asked for; each file
+ * is built beside the bundles, Ajv's runtime helpers bundled in.
+ */
+const precompiledValidators = {
+  name: 'precompiled-validators',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]lib[\\/]validators[\\/]precompiled\.ts$/ }, () => ({ contents: precompiled().module, loader: 'js', resolveDir: root }));
+    build.onEnd(async (result) => {
+      if (result.errors.length > 0) return;
+      const { dir, files } = precompiled();
+      for (const [file, code] of Object.entries(files)) await buildBeside(build, code, path.join(dir, file));
+    });
+  },
+};
+
+/**
+ * Ajv's compiler stays out of the bundles: with every schema precompiled, a
+ * package never needs it, and parsing its ~250 KB cost ~3 ms of each cold
+ * start. lib/ajv.ts requires it only for a schema that is not precompiled,
+ * which in the repository (tests, tools, `npm start`) resolves to
+ * node_modules. The standalone validators' own helpers (ajv/dist/runtime/*)
+ * are bundled as before.
+ */
+const ajvCompilerNotBundled = {
+  name: 'ajv-compiler-not-bundled',
+  setup(build) {
+    build.onResolve({ filter: /^ajv$/ }, () => ({ path: 'ajv', external: true }));
+  },
+};
+
+/** onnxruntime-node's line that loads its native binding, relative to its own dist/ folder. */
+const BINDING_REQUIRE = 'require(`../bin/napi-v6/${process.platform}/${process.arch}/onnxruntime_binding.node`)';
+
+/**
+ * onnxruntime-node's JavaScript (and onnxruntime-common's, where lib/ takes
+ * the Tensor class from) bundled into each function instead of required from
+ * node_modules: Node resolving and reading
+ * its ~30 files took ~6 ms of every cold start (BENCHMARKS.md, "Cold
+ * start"). The package stays in serverless.yml's `external` list, so it is
+ * still installed (and trimmed) beside the bundles for its native binding,
+ * which the bundled code loads from there: from handlers/, as
+ * ../node_modules/onnxruntime-node/bin/... Fails the build if onnxruntime-node
+ * no longer loads its binding with the line this expects.
+ */
+const onnxruntimeJsBundled = {
+  name: 'onnxruntime-js-bundled',
+  setup(build) {
+    // Both to their CommonJS files, as onnxruntime-node's own require() of onnxruntime-common gets: one copy
+    // of the Tensor class in the bundle, whether the code imports it from one package or the other.
+    build.onResolve({ filter: /^onnxruntime-(node|common)$/ }, (args) => ({ path: require.resolve(args.path, { paths: [root] }) }));
+    build.onLoad({ filter: /[\\/]onnxruntime-node[\\/]dist[\\/]binding\.js$/ }, (args) => {
+      const source = require('node:fs').readFileSync(args.path, 'utf8');
+      if (!source.includes(BINDING_REQUIRE)) throw new Error(`onnxruntime-node: ${args.path} no longer loads its binding with ${BINDING_REQUIRE}`);
+      const installed = "require(require('node:path').join(__dirname, '..', 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6', process.platform, process.arch, 'onnxruntime_binding.node'))";
+      return { contents: source.replace(BINDING_REQUIRE, installed), loader: 'js' };
+    });
+  },
+};
+
+/** The tracer's file beside the bundles. */
+const TRACER_FILE = 'xray-tracer.js';
+
+/**
+ * Powertools' tracer and the X-Ray SDK in a bundle of their own,
+ * handlers/xray-tracer.js beside the functions' bundles: they are loaded only
+ * on a container's first sampled request (lib/observability/tracing.ts), so
+ * every other cold start no longer parses their ~330 KB (~5 ms,
+ * BENCHMARKS.md, "Ablations"). One file rather than node_modules: Node's
+ * loader reading their ~70 files made a sampled first request ~35 ms slower.
+ * Built with the functions' own options; both of the tracer's entry points
+ * resolve to it.
+ */
+const tracerBundledApart = {
+  name: 'tracer-bundled-apart',
+  setup(build) {
+    build.onResolve({ filter: /^@aws-lambda-powertools\/tracer(\/middleware)?$/ }, () => ({ path: `./${TRACER_FILE}`, external: true }));
+    build.onEnd(async (result) => {
+      if (result.errors.length > 0) return;
+      const contents = "module.exports = { ...require('@aws-lambda-powertools/tracer'), ...require('@aws-lambda-powertools/tracer/middleware') };";
+      await buildBeside(build, contents, TRACER_FILE);
+    });
+  },
+};
+
+module.exports = [precompiledValidators, ajvCompilerNotBundled, onnxruntimeJsBundled, tracerBundledApart];
