@@ -191,7 +191,7 @@ const TARGETS: Target[] = [
 function targets(r: Results): string {
   return TARGETS.map((t) => {
     const v = t.value(r);
-    const shown = t.unit ? `${f(v)} ${t.unit}` : `${f(v, 3)}×`;
+    const shown = t.unit ? `${f(v)} ${t.unit}` : `${f(v, 4)}×`;
     return t.met(v) ? `- ${t.name}: ${shown}, target ${t.goal}: **met**.` : `- ${t.name}: ${shown}, target ${t.goal}: **missed**. ${t.whenMissed(r)}`;
   }).join('\n');
 }
