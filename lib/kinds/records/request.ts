@@ -3,7 +3,7 @@ import { PayloadTooLarge, ValidationFailed, type ErrorDetail } from '../../error
 import { pointer } from '../../json-pointer';
 import { settings } from '../../settings';
 import { shorten } from '../../shorten';
-import type { Warning } from '../kind';
+import type { RecordBatch, Warning } from '../kind';
 import { isBlank, nameKey, type Preprocessing } from './preprocessing';
 
 /** A record that passed validation: every field present with the right type. */
@@ -13,31 +13,6 @@ export type FeatureRecord = Readonly<Record<string, unknown>>;
 export type FieldKind = 'numeric' | 'text' | 'boolean';
 export type FieldKinds = ReadonlyMap<string, FieldKind>;
 
-/**
- * The records of a request before validation, whatever format they came in:
- * our JSON (one record or {"instances": [...]}, read by jsonBatch below) or a
- * table (CSV, pandas split, MLflow's dataframe_split and dataframe_records,
- * read by lib/protocols/rest/formats). Everything after this point, limits,
- * field names, preprocessing, validation, errors and warnings, is the same
- * for every format.
- */
-export interface RecordBatch {
-  records: readonly unknown[];
-  /** One bare record was sent: answered with one prediction rather than {"predictions": [...]}. */
-  single: boolean;
-  /** Where record `index` (and one of its fields) is, for error and warning paths. */
-  at(index: number, field?: string): string;
-  /** Where the records are, for an empty batch: "/instances", "/rows". */
-  where: string;
-  /** The batch in a message: '"instances"', 'the CSV body'. */
-  name: string;
-  /** The warning for a field the model does not know: each record's in JSON, once per column in a table. */
-  unknownField(index: number, key: string): Warning;
-  /** Warnings from reading the body (keys beside the records that are ignored). */
-  warnings: Warning[];
-  /** The media type it came in, for a kind that takes no records to refuse it with the right status. */
-  mediaType: 'application/json' | 'text/csv';
-}
 
 export interface RecordsRequest {
   batch: RecordBatch;

@@ -8,8 +8,8 @@ import { elementSchema, jsonElements, jsonElementSchema } from '../../tensors/da
 import { assertFinite } from '../../tensors/finite';
 import { checkShape, tensorOf } from '../../tensors/from-json';
 import { hasBatchDim, inferShape, leadingDim, nest, protocolShape, shapeText, type Dim } from '../../tensors/shape';
-import { isPlainObject, MAX_WARNINGS, type RecordBatch } from '../records/request';
-import { unchangedStrings, type Feeds, type KindRuntime, type ModelKind, type Outputs, type PredictBody } from '../kind';
+import { isPlainObject, MAX_WARNINGS } from '../records/request';
+import { unchangedStrings, type Feeds, type KindRuntime, type ModelKind, type Outputs, type PredictBody, type RecordBatch } from '../kind';
 import { generateTensor } from './generate';
 
 /**

@@ -1,8 +1,8 @@
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { InvalidCsv } from '../../../errors';
-import type { Warning } from '../../../kinds/kind';
-import { isPlainObject, type RecordBatch } from '../../../kinds/records/request';
+import type { RecordBatch, Warning } from '../../../kinds/kind';
+import { isPlainObject } from '../../../kinds/records/request';
 import { columnsTable, rowPointer } from './table';
 
 /** text/csv with any parameters (the body is read as UTF-8). */

@@ -2,8 +2,7 @@ import type { ValidateFunction } from 'ajv';
 import { compileSchema } from '../../../ajv';
 import { ValidationFailed } from '../../../errors';
 import { pointer } from '../../../json-pointer';
-import type { Warning } from '../../../kinds/kind';
-import type { RecordBatch } from '../../../kinds/records/request';
+import type { RecordBatch, Warning } from '../../../kinds/kind';
 import { columnsTable, recordsTable } from './table';
 
 /**

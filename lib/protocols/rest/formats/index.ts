@@ -2,8 +2,8 @@ import Negotiator from 'negotiator';
 import { NotAcceptable, ValidationFailed } from '../../../errors';
 import { isJsonType, parseJson, type BodyFormat } from '../../../http/request-body';
 import { kindOf, type Manifest } from '../../../kinds';
-import type { PredictBody, Prediction } from '../../../kinds/kind';
-import { isPlainObject, type RecordBatch } from '../../../kinds/records/request';
+import type { PredictBody, Prediction, RecordBatch } from '../../../kinds/kind';
+import { isPlainObject } from '../../../kinds/records/request';
 import { csvAnswer, isCsvType, readCsv } from './csv';
 import { mlflowRecords, mlflowRecordsSchema, mlflowSplit, mlflowSplitSchema, pandasSplit, pandasSplitSchema } from './dataframe';
 

@@ -1,7 +1,6 @@
 import { ValidationFailed } from '../../../errors';
 import { pointer } from '../../../json-pointer';
-import type { Warning } from '../../../kinds/kind';
-import type { RecordBatch } from '../../../kinds/records/request';
+import type { RecordBatch, Warning } from '../../../kinds/kind';
 import { shorten } from '../../../shorten';
 
 /**
