@@ -1,19 +1,9 @@
-import type { parse as Parse } from 'csv-parse/sync';
-import type { stringify as Stringify } from 'csv-stringify/sync';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
 import { InvalidCsv } from '../../../errors';
 import type { RecordBatch, Warning } from '../../../kinds/kind';
 import { isPlainObject } from '../../../kinds/records/request';
 import { columnsTable, rowPointer } from './table';
-
-// csv-parse and csv-stringify are required on first use, not at init: most
-// containers never see CSV, and loading them added ~2 ms to every predict
-// cold start (npm run bench, "cold start of every function").
-let csvParse: typeof Parse | undefined;
-let csvStringify: typeof Stringify | undefined;
-const parse: typeof Parse = (...args: Parameters<typeof Parse>) =>
-  (csvParse ??= (require('csv-parse/sync') as { parse: typeof Parse }).parse)(...args);
-const stringify = (records: unknown[][]): string =>
-  (csvStringify ??= (require('csv-stringify/sync') as { stringify: typeof Stringify }).stringify)(records);
 
 /** text/csv with any parameters (the body is read as UTF-8). */
 const csvMediaType = /^text\/csv\s*(?:;|$)/i;
