@@ -61,9 +61,12 @@ export function gatewayAnswer(spec: GatewaySpec, type: ResponseType, requestId: 
   };
 }
 
-/** Every $context reference in the template renders: checked once at start. */
+/**
+ * Every $context reference in the template's GatewayResponses renders:
+ * checked once at start, so a template the gateway cannot fill stops it
+ * there rather than on the first refused request.
+ */
 export function checkTemplates(spec: GatewaySpec): void {
-  for (const type of Object.keys(DEFAULTS) as ResponseType[]) gatewayAnswer(spec, type, 'check');
   for (const [type, response] of spec.responses) {
     if (response.template) render(response.template, { 'context.requestId': '', 'context.error.message': '', 'context.error.messageString': '""', 'context.error.responseType': type });
   }

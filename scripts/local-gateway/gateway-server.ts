@@ -58,14 +58,13 @@ function send(response: ServerResponse, answer: Answer, requestId: string, multi
 }
 
 export class LocalGateway {
-  private readonly limits = new Map<string, UsageLimits>();
   private readonly inFlight = new Map<string, number>();
-  private readonly keysByValue: Map<string, ApiKey>;
+  /** Each key by its value, with what is left of its plan. */
+  private readonly keys: Map<string, { key: ApiKey; limits: UsageLimits }>;
   private server?: Server;
 
   constructor(private readonly options: GatewayOptions) {
-    this.keysByValue = new Map(options.spec.keys.map((k) => [k.value, k]));
-    for (const key of options.spec.keys) this.limits.set(key.value, new UsageLimits(key.plan));
+    this.keys = new Map(options.spec.keys.map((key) => [key.value, { key, limits: new UsageLimits(key.plan) }]));
   }
 
   async listen(port: number): Promise<number> {
@@ -116,10 +115,11 @@ export class LocalGateway {
     let key: ApiKey | undefined;
     if (route.apiKeyRequired) {
       const value = request.headers['x-api-key'];
-      key = typeof value === 'string' ? this.keysByValue.get(value) : undefined;
-      if (!key) return refuse('INVALID_API_KEY');
+      const known = typeof value === 'string' ? this.keys.get(value) : undefined;
+      if (!known) return refuse('INVALID_API_KEY');
+      key = known.key;
       facts.apiKeyId = key.id;
-      const verdict = this.limits.get(key.value)!.take();
+      const verdict = known.limits.take();
       if (verdict !== 'ok') return refuse(verdict);
     }
 

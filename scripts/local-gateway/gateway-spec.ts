@@ -45,7 +45,6 @@ export interface LambdaFunction {
   name: string;
   /** ReservedConcurrentExecutions; undefined: no reservation. */
   reservedConcurrency?: number;
-  timeoutSeconds: number;
 }
 
 export interface GatewaySpec {
@@ -106,9 +105,9 @@ function functionOfUri(uri: unknown, where: string): string {
   return target['Fn::GetAtt'][0];
 }
 
-function routes(resources: Resources, functions: Map<string, LambdaFunction>): Route[] {
+/** `byLogicalId`: the template's functions by logical id, as integration URIs name them. */
+function routes(resources: Resources, byLogicalId: Map<string, LambdaFunction>): Route[] {
   const paths = resourcePaths(resources);
-  const logicalFunctions = new Map(ofType(resources, 'AWS::Lambda::Function').map(([id, f]) => [id, String(f.Properties.FunctionName)]));
   return ofType(resources, 'AWS::ApiGateway::Method').map(([id, { Properties: m }]) => {
     const resourceId = refOf(m.ResourceId);
     const template = resourceId ? paths.get(resourceId) : '/';
@@ -117,9 +116,9 @@ function routes(resources: Resources, functions: Map<string, LambdaFunction>): R
     const integration = m.Integration as Json;
     const method = String(m.HttpMethod);
     if (integration.Type === 'AWS_PROXY') {
-      const functionName = logicalFunctions.get(functionOfUri(integration.Uri, id));
-      if (!functionName || !functions.has(functionName)) throw new UnsupportedTemplate(`${id}: its function is not in the template`);
-      return { method, template, apiKeyRequired: m.ApiKeyRequired === true, integration: { type: 'lambda', functionName } };
+      const fn = byLogicalId.get(functionOfUri(integration.Uri, id));
+      if (!fn) throw new UnsupportedTemplate(`${id}: its function is not in the template`);
+      return { method, template, apiKeyRequired: m.ApiKeyRequired === true, integration: { type: 'lambda', functionName: fn.name } };
     }
     if (integration.Type === 'MOCK') {
       const [response, ...more] = (integration.IntegrationResponses ?? []) as Json[];
@@ -131,12 +130,12 @@ function routes(resources: Resources, functions: Map<string, LambdaFunction>): R
   });
 }
 
+/** The template's functions, by logical id. */
 function lambdaFunctions(resources: Resources): Map<string, LambdaFunction> {
   return new Map(
-    ofType(resources, 'AWS::Lambda::Function').map(([, { Properties: f }]) => {
-      const name = String(f.FunctionName);
+    ofType(resources, 'AWS::Lambda::Function').map(([id, { Properties: f }]) => {
       const reserved = f.ReservedConcurrentExecutions;
-      return [name, { name, reservedConcurrency: reserved === undefined ? undefined : Number(reserved), timeoutSeconds: Number(f.Timeout ?? 6) }];
+      return [id, { name: String(f.FunctionName), reservedConcurrency: reserved === undefined ? undefined : Number(reserved) }];
     }),
   );
 }
@@ -209,6 +208,7 @@ function responses(resources: Resources): Map<string, GatewayResponse> {
 /** The gateway as the compiled template specifies it. */
 export function readGatewaySpec(template: { Resources: Resources }, stage: string): GatewaySpec {
   const resources = template.Resources;
-  const functions = lambdaFunctions(resources);
-  return { stage, routes: routes(resources, functions), keys: keys(resources), responses: responses(resources), functions };
+  const byLogicalId = lambdaFunctions(resources);
+  const functions = new Map([...byLogicalId.values()].map((f) => [f.name, f]));
+  return { stage, routes: routes(resources, byLogicalId), keys: keys(resources), responses: responses(resources), functions };
 }
