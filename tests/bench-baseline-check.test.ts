@@ -1,13 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
 import { BASELINE_INSTALL, baselineAvailable } from '../bench/baseline-check';
 import { repoRoot } from './helpers/models';
+import { readme } from './helpers/readme';
 
 /** The install command the README's "Performance" section gives for the baseline. */
 function readmeInstallCommand(): string {
-  const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('\n## Performance'), readme.indexOf('\n## ', readme.indexOf('\n## Performance') + 1));
   const commands = section.match(/^\s*(apt-get install [^\n`]+)$/gm) ?? [];
   expect(commands).toHaveLength(1);

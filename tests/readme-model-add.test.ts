@@ -1,13 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { repoRoot } from './helpers/models';
 import { removeModelsDir, scratchModelsDir } from './helpers/models-dir';
+import { readme } from './helpers/readme';
 
 /** Every `npm run model:add` line of the README, run as written (against a scratch copy of the models folder). */
 const commands = [
   ...new Set( // the release procedure repeats the new-version line; it runs in tests/readme-release.test.ts
-    readFileSync(path.join(repoRoot, 'README.md'), 'utf8')
+    readme
       .split('\n')
       .filter((line) => line.startsWith('npm run model:add -- '))
       .map((line) => line.replace(/\s+#.*$/, '')),

@@ -3,11 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './helpers/models';
 import { removeModelsDir, scratchModelsDir } from './helpers/models-dir';
+import { readmeBlock } from './helpers/readme';
 
 /** The README's release procedure, each line run as written, in order, on a scratch models folder. */
-const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
-const block = readme.slice(readme.indexOf('<!-- release-steps'), readme.indexOf('<!-- /release-steps -->'));
-const steps = block
+const steps = readmeBlock('release-steps')
   .split('\n')
   .filter((line) => line.startsWith('npm run '))
   .map((line) => line.replace(/\s+#.*$/, ''));

@@ -2,9 +2,8 @@ import { startLocalApi, stopProcessGroup, type LocalApi } from '../../scripts/lo
 import { listModels } from '../../lib/repository/model-repository';
 import { isErrorBody } from '../helpers/error-body';
 import { resourcesOfType, template } from './artifacts';
+import { readmeBlock } from '../helpers/readme';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { modelsDir, parityFixture, repoRoot, served } from '../helpers/models';
 
 const fixture = parityFixture();
@@ -14,8 +13,7 @@ const fixture = parityFixture();
  * ("# ...") under it, where "…" stands for anything.
  */
 function readmeExamples(): { command: string; answer: string }[] {
-  const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
-  const block = readme.slice(readme.indexOf('<!-- formats-examples -->'), readme.indexOf('<!-- /formats-examples -->'));
+  const block = readmeBlock('formats-examples');
   const examples: { command: string; answer: string[] }[] = [];
   for (const line of block.split('\n')) {
     if (line.startsWith('# ')) examples.at(-1)!.answer.push(line.slice(2));
@@ -155,8 +153,8 @@ describe('the local API (npm start: the local gateway in front of serverless-off
 
     /** The README's shell example between <!-- name --> markers, pointed at this server. */
     const readmeExample = (name: string) => {
-      const block = new RegExp(`<!-- ${name}:[^\\n]*-->\\n\`\`\`sh\\n([\\s\\S]*?)\`\`\`\\n<!-- /${name} -->`).exec(readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8'));
-      if (!block) throw new Error(`README has no ${name} example`);
+      const block = /```sh\n([\s\S]*?)```\n$/.exec(readmeBlock(name));
+      if (!block) throw new Error(`README's ${name} block holds no sh example`);
       return block[1]!.replaceAll('http://127.0.0.1:3000/local', offline!.base);
     };
     const shell = (script: string) => execFileSync('bash', ['-c', script], { encoding: 'utf8', timeout: 30_000 });

@@ -1,17 +1,7 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { resolvedService, resourcesOfType, template } from './artifacts';
+import { readmeTableRows } from '../helpers/readme';
 
-const readme = readFileSync(path.resolve(__dirname, '..', '..', 'README.md'), 'utf8');
-
-function alarmRows(): string[][] {
-  const block = readme.slice(readme.indexOf('<!-- alarms-table'), readme.indexOf('<!-- /alarms-table -->'));
-  return block
-    .split('\n')
-    .filter((line) => line.startsWith('| ') && !line.startsWith('| ---'))
-    .slice(1)
-    .map((line) => line.slice(2, -2).split(' | ').map((cell) => cell.trim()));
-}
+const alarmRows = () => readmeTableRows('alarms-table');
 
 describe("the README's alarms table", () => {
   const t = template('prod');
