@@ -76,15 +76,6 @@ async function main(): Promise<void> {
     const env = { ...functionEnvironments(artifactDir).predict!, ...lambdaTracing('predict', taskRoot, 9, UNSAMPLED) };
     const sampled = { ...env, _X_AMZN_TRACE_ID: SAMPLED };
     const { ORT_DISABLE_TELEMETRY: _telemetry, ...telemetryOn } = env;
-    /** Two rows over one build: the first request not sampled, then sampled. */
-    const bothFirstRequests = async (name: string, why: string, built: Promise<string>) => {
-      const dir = await built;
-      return [
-        { name, shipped: false, why, dir, env },
-        { name: `${name}, first request sampled`, shipped: false, why, dir, env: sampled },
-      ];
-    };
-
     log('building the variants');
     const rows: { name: string; shipped: boolean; why: string; dir: string; env: Record<string, string> }[] = [
       { name: 'as shipped (the package)', shipped: true, why: 'the reference', dir: taskRoot, env },
@@ -119,34 +110,13 @@ async function main(): Promise<void> {
       },
       { name: "onnxruntime's telemetry on (ORT_DISABLE_TELEMETRY unset)", shipped: false, why: 'a telemetry client started with the first session: files, fsyncs, threads', dir: taskRoot, env: telemetryOn },
       {
-        name: 'X-Ray SDK loaded during init',
+        name: 'node:dgram required during init',
         shipped: false,
-        why: 'a container whose first request is not sampled has no use for it yet',
-        dir: await variantRoot(
-          taskRoot,
-          entryFile('xray-at-init', `import { Tracer } from '@aws-lambda-powertools/tracer';\nnew Tracer({ captureHTTPsRequests: false });\nexport { handler } from ${predictModule};\n`),
-          options,
-          plugins,
-        ),
+        why: "the X-Ray daemon's socket is needed from a container's first sampled request on",
+        dir: await variantRoot(taskRoot, entryFile('dgram-at-init', `import 'node:dgram';\nexport { handler } from ${predictModule};\n`), options, plugins),
         env,
       },
-      { name: 'first request sampled by X-Ray (the SDK loads in it)', shipped: true, why: "the package when a container's first request is sampled", dir: taskRoot, env: sampled },
-      ...(await bothFirstRequests(
-        'the X-Ray SDK and Powertools tracer bundled into each function',
-        'parsed by every cold start, though loaded only when a request is sampled',
-        variantRoot(taskRoot, handlerEntry, options, without('tracer-bundled-apart')),
-      )),
-      ...(await bothFirstRequests(
-        'the X-Ray SDK and Powertools tracer from node_modules',
-        "a sampled first request then pays Node's loader reading their ~70 files",
-        variantRoot(
-          taskRoot,
-          handlerEntry,
-          { ...options, external: [...(options.external ?? []), '@aws-lambda-powertools/tracer'] },
-          without('tracer-bundled-apart'),
-          ['@aws-lambda-powertools/tracer'],
-        ),
-      )),
+      { name: 'first request sampled by X-Ray', shipped: true, why: "the package when a container's first request is sampled: its subsegments are built and sent", dir: taskRoot, env: sampled },
       {
         name: 'an onnxruntime session started before the rest of the handler loads',
         shipped: false,

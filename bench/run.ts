@@ -42,7 +42,7 @@ const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 interface Variant {
   name: string;
   env: Record<string, string>;
-  /** The first warm call's trace header: a sampled request loads the X-Ray SDK, as a container's first sampled one does. */
+  /** The first warm call's trace header: a sampled one, so the figures are those of a container that has met one (the daemon's socket open). */
   firstTraceId?: string;
 }
 
@@ -53,16 +53,16 @@ interface Variant {
  * 1 request a second and 5% beyond, so most are not), and for one that is,
  * its segments sent to a UDP sink on loopback. The unsampled one is the
  * deployed configuration as most requests meet it and gives the headline
- * figures; the sampled one is its worst case. The X-Ray SDK loads on a
- * container's first sampled request (lib/observability/tracing.ts): the warm
- * figures of the traced settings are those of a container that has met one,
- * as any container serving more than a few requests has.
+ * figures; the sampled one is its worst case. The daemon's socket opens on a
+ * container's first sampled request (lib/observability/xray-daemon.ts): the
+ * warm figures of the traced settings are those of a container that has met
+ * one, as any container serving more than a few requests has.
  */
 function observabilityVariants(functionEnv: Record<string, string>, taskRoot: string, xrayPort: number): Variant[] {
   const quiet = { ...functionEnv, POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' };
   const logged = { ...quiet, POWERTOOLS_LOG_LEVEL: functionEnv.POWERTOOLS_LOG_LEVEL ?? 'INFO' };
   const metrics = { ...logged, POWERTOOLS_METRICS_DISABLED: 'false' };
-  const traced = { ...metrics, POWERTOOLS_TRACE_ENABLED: 'true', ...lambdaTracing('predict', taskRoot, xrayPort, UNSAMPLED) };
+  const traced = { ...metrics, XRAY_TRACING: 'true', ...lambdaTracing('predict', taskRoot, xrayPort, UNSAMPLED) };
   return [
     { name: 'nothing written', env: quiet },
     { name: '+ access line', env: logged },

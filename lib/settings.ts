@@ -33,4 +33,8 @@ export const settings = {
   /** Reported by GET /v2. */
   serviceVersion: (): string => process.env.SERVICE_VERSION ?? '0.1.0',
   serviceName: (): string => process.env.POWERTOOLS_SERVICE_NAME ?? 'ml-inference',
+  /** X-Ray tracing: XRAY_TRACING=true (serverless.yml's `tracing` param), and only in Lambda, where a daemon listens. */
+  tracing: (): boolean => process.env.XRAY_TRACING === 'true' && process.env.AWS_EXECUTION_ENV !== undefined,
+  /** Where Lambda's X-Ray daemon listens (lib/observability/xray-daemon.ts reads it). */
+  xrayDaemonAddress: (): string | undefined => process.env.AWS_XRAY_DAEMON_ADDRESS,
 };

@@ -114,29 +114,4 @@ const onnxruntimeJsBundled = {
   },
 };
 
-/** The tracer's file beside the bundles. */
-const TRACER_FILE = 'xray-tracer.js';
-
-/**
- * Powertools' tracer and the X-Ray SDK in a bundle of their own,
- * handlers/xray-tracer.js beside the functions' bundles: they are loaded only
- * on a container's first sampled request (lib/observability/tracing.ts), so
- * every other cold start no longer parses their ~330 KB (~5 ms,
- * BENCHMARKS.md, "Ablations"). One file rather than node_modules: Node's
- * loader reading their ~70 files made a sampled first request ~35 ms slower.
- * Built with the functions' own options; both of the tracer's entry points
- * resolve to it.
- */
-const tracerBundledApart = {
-  name: 'tracer-bundled-apart',
-  setup(build) {
-    build.onResolve({ filter: /^@aws-lambda-powertools\/tracer(\/middleware)?$/ }, () => ({ path: `./${TRACER_FILE}`, external: true }));
-    build.onEnd(async (result) => {
-      if (result.errors.length > 0) return;
-      const contents = "module.exports = { ...require('@aws-lambda-powertools/tracer'), ...require('@aws-lambda-powertools/tracer/middleware') };";
-      await buildBeside(build, contents, TRACER_FILE);
-    });
-  },
-};
-
-module.exports = [precompiledValidators, ajvCompilerNotBundled, onnxruntimeJsBundled, tracerBundledApart];
+module.exports = [precompiledValidators, ajvCompilerNotBundled, onnxruntimeJsBundled];

@@ -6,8 +6,8 @@
 // <measured calls> after 500 warm-up calls (V8 still compiling hot code), and
 // `warm`, the <measured calls> after WARMUP (a container that has served that
 // many requests). FIRST_TRACE_ID (env): the trace header of the first call
-// only, e.g. a sampled one, which loads the X-Ray SDK as a container's first
-// sampled request does (lib/observability/tracing.ts).
+// only, e.g. a sampled one, which opens the X-Ray daemon's socket as a
+// container's first sampled request does (lib/observability/xray-daemon.ts).
 // The handler writes its log and metric lines to stdout, as in Lambda; the
 // figures come last, on one line: BENCH-RESULT {earlyMs: [...], warmMs: [...],
 // batch: {size: {recordsPerSecond, msPerBatch}}} (no batches with `single`).

@@ -1,72 +1,75 @@
 import type { MiddlewareObj } from '@middy/core';
-import { isRequestXRaySampled } from '@aws-lambda-powertools/commons/utils/env';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
+import { getXrayTraceDataFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import { settings } from '../settings';
 import { requestUnderWay } from './request-facts';
+import { daemonAddress, epochSeconds, markOutcome, openSubsegment, sendSubsegment, type DaemonAddress, type Subsegment } from './xray-daemon';
 
 /**
- * Whether this function traces: in Lambda, with POWERTOOLS_TRACE_ENABLED=true
- * from serverless.yml's `tracing` param. The service makes no outgoing HTTP
- * calls, so none are patched.
+ * X-Ray subsegments written by this module and sent to Lambda's X-Ray daemon
+ * (./xray-daemon.ts), not through Powertools' tracer and the X-Ray SDK: the
+ * SDK keeps every promise of every request under cls-hooked's async hooks
+ * once loaded, which doubled the warm handler's p99 in `npm run bench`
+ * (BENCHMARKS.md, "What observability costs"), and AWS put the X-Ray SDKs in
+ * maintenance mode on 2026-02-25. The trace is passed by hand instead: Lambda
+ * sends a container one event at a time, as request-facts.ts relies on too.
  */
-const tracing = process.env.POWERTOOLS_TRACE_ENABLED === 'true' && process.env.AWS_EXECUTION_ENV !== undefined;
 
-/**
- * The one X-Ray tracer, made on the first request X-Ray samples, not during
- * init: loading the X-Ray SDK added ~9 ms to every cold start in `npm run
- * bench` (BENCHMARKS.md, "Cold start"), and a container whose first requests
- * are not sampled (most, beyond Lambda's one a second) has no use for it yet.
- * Loading it also enables async_hooks (cls-hooked), which slows every later
- * request of the process (BENCHMARKS.md, "What observability costs").
- */
-let tracer: Tracer | undefined;
-let captureHandler: MiddlewareObj | undefined;
+/** The sampled request under way: its trace, and its subsegments still open, the handler's first. */
+interface RequestTrace {
+  traceId: string;
+  parentId: string;
+  open: Subsegment[];
+}
 
-/** Whether X-Ray samples the request under way: read once per request, from Lambda's trace header. */
-let sampled = false;
-/** Requests this container has begun: the tracer's ColdStart annotation is true for the first only. */
+let trace: RequestTrace | undefined;
+/** Requests this container has begun: ColdStart is true for the first only, as Powertools annotates it. */
 let requests = 0;
 
-function loadTracer(): { tracer: Tracer; capture: MiddlewareObj } {
-  // Requires, not imports, so the bundle evaluates the SDK only here.
-  const { Tracer: TracerClass } = require('@aws-lambda-powertools/tracer') as typeof import('@aws-lambda-powertools/tracer');
-  const { captureLambdaHandler } = require('@aws-lambda-powertools/tracer/middleware') as typeof import('@aws-lambda-powertools/tracer/middleware');
-  const made = new TracerClass({ serviceName: settings.serviceName(), captureHTTPsRequests: false });
-  // The answer is never attached to the trace: it can hold what clients sent.
-  return { tracer: made, capture: captureLambdaHandler(made, { captureResponse: false }) };
+/** Closes the request's trace with its HTTP outcome and sends it. */
+function finish(statusCode: number, to: DaemonAddress): void {
+  const done = trace;
+  trace = undefined;
+  if (done === undefined) return;
+  const handler = done.open[0]!;
+  handler.end_time = epochSeconds();
+  markOutcome(handler, statusCode);
+  sendSubsegment(handler, done.traceId, done.parentId, to);
 }
 
 /**
- * Powertools' handler middleware (the handler subsegment, ColdStart and
- * Service annotations), when tracing, for sampled requests only: X-Ray
- * receives nothing of the others (most: Lambda samples one request a second
- * and 5% beyond), and building their subsegments anyway cost ~30 µs per
- * request in `npm run bench`.
+ * The handler subsegment (`## <handler>`, annotated ColdStart and Service,
+ * as Powertools' tracer names and annotates it) of each request X-Ray
+ * samples, when this function traces (XRAY_TRACING=true in Lambda,
+ * serverless.yml's `tracing` param). X-Ray receives nothing of the others
+ * (most: Lambda samples one request a second and 5% beyond), and nothing is
+ * built for them. The trace header comes from Lambda, read as Powertools'
+ * logger reads it.
  */
 export function traceHandler(): MiddlewareObj[] {
-  if (!tracing) return [];
+  if (!settings.tracing()) return [];
+  const to = daemonAddress(settings.xrayDaemonAddress());
+  const coldStartPossible = process.env.AWS_LAMBDA_INITIALIZATION_TYPE !== 'provisioned-concurrency';
   return [
     {
-      before: async (request) => {
+      before: () => {
         requests++;
-        sampled = isRequestXRaySampled();
-        if (!sampled) return;
-        const late = captureHandler === undefined && requests > 1;
-        if (captureHandler === undefined) ({ tracer, capture: captureHandler } = loadTracer());
-        await captureHandler.before?.(request);
-        // Powertools annotates ColdStart on its tracer's first request: made after the container's first, this one is not.
-        if (late) tracer?.putAnnotation('ColdStart', false);
+        trace = undefined;
+        const header = getXrayTraceDataFromEnv();
+        if (header?.Sampled !== '1' || !header.Root || !header.Parent) return;
+        const handler = openSubsegment(`## ${process.env._HANDLER ?? 'handler'}`);
+        handler.annotations = { ColdStart: coldStartPossible && requests === 1, Service: settings.serviceName() };
+        trace = { traceId: header.Root, parentId: header.Parent, open: [handler] };
       },
-      after: (request) => (sampled ? captureHandler?.after?.(request) : undefined),
-      onError: (request) => (sampled ? captureHandler?.onError?.(request) : undefined),
+      after: (request) => finish(request.response?.statusCode ?? 500, to),
+      onError: (request) => finish(request.response?.statusCode ?? 500, to),
     },
   ];
 }
 
 /** Annotations on a sampled request's handler subsegment (model and version). */
 export function annotate(annotations: Record<string, string>): void {
-  if (!tracer || !sampled) return;
-  for (const [key, value] of Object.entries(annotations)) tracer.putAnnotation(key, value);
+  const handler = trace?.open[0];
+  if (handler !== undefined) handler.annotations = { ...handler.annotations, ...annotations };
 }
 
 /** Nesting depth of work that must not appear as the request's own (see untraced). */
@@ -96,15 +99,15 @@ export async function untraced<T>(work: () => Promise<T>): Promise<T> {
  */
 export function traced<T>(name: string, work: () => T): T {
   // An unsampled request sends nothing: creating its subsegments would only cost time.
-  const current = tracer;
-  if (!current || !sampled || untracedWork > 0 || !requestUnderWay()) return work();
-  const parent = current.getSegment();
-  if (parent === undefined) return work();
-  const subsegment = parent.addNewSubsegment(name);
-  current.setSegment(subsegment);
+  const current = trace;
+  if (current === undefined || untracedWork > 0 || !requestUnderWay()) return work();
+  const parent = current.open.at(-1)!;
+  const subsegment = openSubsegment(name);
+  current.open.push(subsegment);
   const close = () => {
-    subsegment.close();
-    current.setSegment(parent);
+    subsegment.end_time = epochSeconds();
+    (parent.subsegments ??= []).push(subsegment);
+    current.open.splice(current.open.lastIndexOf(subsegment), 1);
   };
   let result: T;
   try {

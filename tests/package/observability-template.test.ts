@@ -58,9 +58,8 @@ describe.each(deployable)('observability of the packaged $name stage', ({ name, 
       const fn = t.Resources[id]!.Properties;
       expect({ id, tracing: fn.TracingConfig }).toEqual({ id, tracing: { Mode: 'Active' } });
       expect(fn.Environment.Variables.POWERTOOLS_METRICS_NAMESPACE).toBe(namespace);
-      expect(fn.Environment.Variables.POWERTOOLS_TRACER_CAPTURE_ERROR).toBe('false');
-      // The code loads the X-Ray SDK only when this says so (lib/observability/tracing.ts).
-      expect(fn.Environment.Variables.POWERTOOLS_TRACE_ENABLED).toBe('true');
+      // The code sends subsegments only when this says so (lib/observability/tracing.ts).
+      expect(fn.Environment.Variables.XRAY_TRACING).toBe('true');
     }
     // The functions' role may send segments to X-Ray.
     const role = JSON.stringify(t.Resources.IamRoleLambdaExecution!.Properties.Policies);
@@ -192,7 +191,7 @@ describe('the local stage', () => {
     expect(observed('local').provider.tracing).toEqual({ lambda: false, apiGateway: false });
     for (const id of functionIds('local')) {
       expect(template('local').Resources[id]!.Properties.TracingConfig).toBeUndefined();
-      expect(template('local').Resources[id]!.Properties.Environment.Variables.POWERTOOLS_TRACE_ENABLED).toBe('false');
+      expect(template('local').Resources[id]!.Properties.Environment.Variables.XRAY_TRACING).toBe('false');
     }
   });
 });

@@ -11,13 +11,20 @@ import { zipPath } from './zip';
 
 /**
  * X-Ray from the packaged prod zip, run in plain Node with the environment
- * Lambda gives a traced function. The X-Ray SDK sends segments over UDP to
- * the daemon's address: here a listener on loopback.
+ * Lambda gives a traced function. The function sends segment documents over
+ * UDP to the daemon's address (lib/observability/xray-daemon.ts): here a
+ * listener on loopback.
  */
 
 interface XraySegment {
   name: string;
   id: string;
+  type?: string;
+  start_time: number;
+  end_time?: number;
+  error?: boolean;
+  fault?: boolean;
+  throttle?: boolean;
   parent_id?: string;
   trace_id?: string;
   annotations?: Record<string, unknown>;
@@ -48,9 +55,9 @@ const calls = [
 ];
 
 /**
- * Every segment document in a datagram, with the trace it belongs to. In
- * Lambda the SDK streams each subsegment on its own as it closes (with its
- * parent_id); nested ones are flattened too.
+ * Every segment document in a datagram, with the trace it belongs to: the
+ * request's handler subsegment, sent on its own (with its trace_id and
+ * parent_id), and the subsegments nested in it, flattened.
  */
 function flatten(segment: XraySegment, traceOf: string, parent: string | undefined, into: (XraySegment & { trace: string })[]): void {
   into.push({ ...segment, trace: segment.trace_id ?? traceOf, parent_id: segment.parent_id ?? parent });
@@ -63,7 +70,7 @@ interface TracedRun {
   segments: (XraySegment & { trace: string })[];
 }
 
-/** Runs the calls, in order, in one fresh process over the unzipped prod zip, collecting what the X-Ray SDK sends. */
+/** Runs the calls, in order, in one fresh process over the unzipped prod zip, collecting what it sends to the daemon. */
 async function tracedRun(runCalls: typeof calls): Promise<TracedRun> {
   const socket = createSocket('udp4');
   const datagrams: string[] = [];
@@ -88,7 +95,6 @@ async function tracedRun(runCalls: typeof calls): Promise<TracedRun> {
       AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
       _HANDLER: 'handlers/predict.handler',
       AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${port}`,
-      AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
     };
     const { stdout } = await promisify(execFile)(process.execPath, [path.join(work, 'runner.js'), path.join(work, 'calls.json')], {
       cwd: tmpdir(),
@@ -142,6 +148,26 @@ describe('tracing in the packaged function', () => {
     expect(handlerSegment(3)!.annotations).toMatchObject({ model: 'churn' });
   });
 
+  it("sends each handler subsegment as an independent subsegment of Lambda's segment, timed, with X-Ray's flags for its HTTP outcome", () => {
+    for (const n of [1, 2, 3]) {
+      const handler = handlerSegment(n)!;
+      const [root, parent] = traceId(n).split(';').map((part) => part.split('=')[1]);
+      expect(handler).toMatchObject({ type: 'subsegment', trace_id: root, parent_id: parent });
+      expect(handler.id).toMatch(/^[0-9a-f]{16}$/);
+      expect(handler.end_time).toBeGreaterThanOrEqual(handler.start_time);
+      // Seconds since the epoch: within a minute of now.
+      expect(Math.abs(handler.start_time - Date.now() / 1000)).toBeLessThan(60);
+      for (const child of segments.filter((s) => s.parent_id === handler.id)) {
+        expect(child.start_time).toBeGreaterThanOrEqual(handler.start_time);
+        expect(child.end_time).toBeLessThanOrEqual(handler.end_time!);
+      }
+    }
+    // 200s carry no flag; the 400 is an error (a client's), not a fault.
+    for (const n of [1, 2]) expect(handlerSegment(n)).not.toHaveProperty('error');
+    expect(handlerSegment(3)).toMatchObject({ error: true });
+    expect(handlerSegment(3)).not.toHaveProperty('fault');
+  });
+
   it('sends nothing for a request X-Ray does not sample', () => {
     expect(segments.filter((s) => s.trace.endsWith('4'))).toEqual([]);
     expect(segments.map((s) => s.trace).filter((t) => t !== '')).toHaveLength(segments.length);
@@ -177,7 +203,7 @@ describe('tracing in a container whose first request is not sampled', () => {
   const unsampled = (n: number) => traceId(n).replace('Sampled=1', 'Sampled=0');
 
   beforeAll(async () => {
-    // The X-Ray SDK loads on the first sampled request (lib/observability/tracing.ts), here the second.
+    // The daemon's socket opens on the first sampled request (lib/observability/xray-daemon.ts), here the second.
     run = await tracedRun([
       { fn: 'predict', event: predictEvent, traceId: unsampled(5) },
       { fn: 'predict', event: predictEvent, traceId: traceId(6) },
