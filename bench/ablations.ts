@@ -110,6 +110,20 @@ async function main(): Promise<void> {
       },
       { name: "onnxruntime's telemetry on (ORT_DISABLE_TELEMETRY unset)", shipped: false, why: 'a telemetry client started with the first session: files, fsyncs, threads', dir: taskRoot, env: telemetryOn },
       {
+        name: 'csv-parse and csv-stringify bundled into the function',
+        shipped: false,
+        why: 'parsed by every cold start, though needed only for a CSV body or answer',
+        dir: await variantRoot(taskRoot, handlerEntry, options, without('libraries-loaded-apart')),
+        env,
+      },
+      {
+        name: "middy's stream modules (node:stream/web, node:stream/promises) required during init",
+        shipped: false,
+        why: 'used only to stream a response, which no function does',
+        dir: await variantRoot(taskRoot, handlerEntry, options, without('middy-streaming-loaded-when-used')),
+        env,
+      },
+      {
         name: 'node:dgram required during init',
         shipped: false,
         why: "the X-Ray daemon's socket is needed from a container's first sampled request on",

@@ -114,4 +114,55 @@ const onnxruntimeJsBundled = {
   },
 };
 
-module.exports = [precompiledValidators, ajvCompilerNotBundled, onnxruntimeJsBundled];
+/**
+ * What @middy/core takes from Node's stream modules, used only to stream a
+ * response (its streamifyResponse option, which no function sets). Each is
+ * required when first read instead of while the bundle loads: node:stream/web
+ * alone cost ~1 ms of every cold start (BENCHMARKS.md, "Ablations").
+ * Fails the build if middy imports anything else from them.
+ */
+const MIDDY_STREAM_IMPORTS = { 'node:stream': 'Readable', 'node:stream/promises': 'pipeline', 'node:stream/web': 'ReadableStream' };
+
+const middyStreamingLoadedWhenUsed = {
+  name: 'middy-streaming-loaded-when-used',
+  setup(build) {
+    const fromMiddy = /[\\/]@middy[\\/]core[\\/]/;
+    build.onResolve({ filter: /^node:stream(\/web|\/promises)?$/ }, (args) => (fromMiddy.test(args.importer) ? { path: args.path, namespace: 'middy-streaming' } : undefined));
+    build.onLoad({ filter: /[\\/]@middy[\\/]core[\\/]index\.js$/ }, async (args) => {
+      const source = await require('node:fs/promises').readFile(args.path, 'utf8');
+      const imports = source.match(/from "node:stream[^"]*"/g) ?? [];
+      const expected = Object.entries(MIDDY_STREAM_IMPORTS);
+      if (imports.length !== expected.length || expected.some(([module, name]) => !source.includes(`import { ${name} } from "${module}";`))) {
+        throw new Error('@middy/core imports other names from node:stream than MIDDY_STREAM_IMPORTS lists: update it');
+      }
+      return undefined;
+    });
+    build.onLoad({ filter: /.*/, namespace: 'middy-streaming' }, (args) => ({
+      contents: `let loaded; module.exports = { get ${MIDDY_STREAM_IMPORTS[args.path]}() { return (loaded ??= require(${JSON.stringify(args.path)})).${MIDDY_STREAM_IMPORTS[args.path]}; } };`,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * Libraries a function needs only for some requests, each in a file of its
+ * own beside the bundles (handlers/<file>), which the code requires when it
+ * first needs them: every other cold start no longer parses them with the
+ * bundle. csv-parse and csv-stringify (lib/protocols/rest/formats/csv.ts)
+ * were 22% of the predict bundle and ~1 ms of its cold start
+ * (BENCHMARKS.md, "Ablations").
+ */
+const LOADED_APART = { 'csv-parse/sync': 'csv-parse.js', 'csv-stringify/sync': 'csv-stringify.js' };
+
+const librariesLoadedApart = {
+  name: 'libraries-loaded-apart',
+  setup(build) {
+    build.onResolve({ filter: /^csv-(parse|stringify)\/sync$/ }, (args) => ({ path: `./${LOADED_APART[args.path]}`, external: true }));
+    build.onEnd(async (result) => {
+      if (result.errors.length > 0) return;
+      for (const [module, file] of Object.entries(LOADED_APART)) await buildBeside(build, `module.exports = require(${JSON.stringify(module)});`, file);
+    });
+  },
+};
+
+module.exports = [precompiledValidators, ajvCompilerNotBundled, onnxruntimeJsBundled, middyStreamingLoadedWhenUsed, librariesLoadedApart];

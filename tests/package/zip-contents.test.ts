@@ -64,9 +64,13 @@ describe.each(stages)('the packaged zip of $name', ({ name, architecture }) => {
     const read = (file: string) => execFileSync('unzip', ['-p', zipPath(name), file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     // Subsegments go to the daemon from lib/observability/xray-daemon.ts: the SDK and its async hooks are not shipped.
     expect(files.filter((f) => /xray|cls-hooked/i.test(f))).toEqual([]);
+    // csv-parse and csv-stringify beside the bundles, required on a container's first CSV body or answer.
+    expect(files).toEqual(expect.arrayContaining(['handlers/csv-parse.js', 'handlers/csv-stringify.js']));
+    expect(read('handlers/csv-parse.js')).toContain('normalize_options');
     for (const handler of ['predict', 'health', 'models', 'v2-metadata', 'v2-infer']) {
       const bundle = read(`handlers/${handler}.js`);
       expect({ handler, xraySdk: /cls-hooked|aws-xray-sdk/.test(bundle) }).toEqual({ handler, xraySdk: false });
+      expect({ handler, csvLibraries: bundle.includes('normalize_options') }).toEqual({ handler, csvLibraries: false });
       expect({ handler, ortRequired: bundle.includes('require("onnxruntime-node")') }).toEqual({ handler, ortRequired: false });
     }
     expect(read('handlers/predict.js')).toContain('onnxruntime_binding.node');

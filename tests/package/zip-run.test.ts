@@ -3,6 +3,7 @@ import { chmodSync, copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { DOCS_ASSETS } from '../../lib/protocols/openapi/docs-page';
 import { openApiDocument } from '../../lib/protocols/openapi/document';
 import { parityFixture, served } from '../helpers/models';
@@ -54,6 +55,15 @@ describe('the packaged zip, unzipped and run in plain Node as Lambda would', () 
     body: JSON.stringify(body),
   });
   const newest = served('churn').version;
+  // The first three parity customers as a CSV body, asking for a CSV answer: csv-parse and csv-stringify sit beside the bundle (scripts/esbuild-plugins.js).
+  const csvCustomers = fixture.cases.slice(0, 3);
+  const csvColumns = Object.keys(csvCustomers[0]!.input);
+  const csvCell = (value: unknown) => `"${String(value).replace(/"/g, '""')}"`;
+  const csvEvent: APIGatewayProxyEvent = {
+    ...withBody(null),
+    headers: { ...predictTemplate.headers, 'content-type': 'text/csv', accept: 'text/csv' },
+    body: [csvColumns.join(','), ...csvCustomers.map((c) => csvColumns.map((k) => csvCell(c.input[k])).join(','))].join('\r\n'),
+  };
 
   // Calls, in order: health (cold), the committed events, every parity customer
   // in batches of at most 1000, then the first 20 one by one.
@@ -64,6 +74,7 @@ describe('the packaged zip, unzipped and run in plain Node as Lambda would', () 
     { fn: 'predict', event: predictTemplate },
     ...batches.map((batch) => ({ fn: 'predict', event: withBody({ instances: batch.map((c) => c.input) }) })),
     ...singles.map((c) => ({ fn: 'predict', event: withBody(c.input) })),
+    { fn: 'predict', event: csvEvent },
     { fn: 'health', event: healthEvent },
     // Through a 50/50 split written into the unzipped copy (beforeAll): /predict, keyless.
     ...Array.from({ length: SPLIT_CALLS }, (_, i) => ({ fn: 'predict', event: { ...predictTemplate, body: JSON.stringify(fixture.cases[i]!.input) } })),
@@ -153,6 +164,14 @@ describe('the packaged zip, unzipped and run in plain Node as Lambda would', () 
     singleResults.forEach((r, i) => {
       expect(Math.abs(JSON.parse(r.body).churn_probability - singles[i]!.churn_probability)).toBeLessThan(1e-5);
     });
+  });
+
+  it('answers a CSV body with a CSV answer, from the CSV libraries packaged beside the bundle', () => {
+    const answer = output.results[2 + batches.length + singles.length]!;
+    expect(answer.headers['content-type']).toMatch(/^text\/csv/);
+    const rows = parseCsv(answer.body, { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(csvCustomers.length);
+    rows.forEach((row, i) => expect(Math.abs(Number(row.churn_probability) - csvCustomers[i]!.churn_probability)).toBeLessThan(1e-5));
   });
 
   it('compiles no JSON schema at run time: every one it needs comes precompiled in the bundle', () => {

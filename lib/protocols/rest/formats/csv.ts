@@ -1,9 +1,20 @@
-import { parse } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
+import type { parse as csvParse } from 'csv-parse/sync';
+import type { stringify as csvStringify } from 'csv-stringify/sync';
 import { InvalidCsv } from '../../../errors';
 import type { RecordBatch, Warning } from '../../../kinds/kind';
 import { isPlainObject } from '../../../kinds/records/request';
 import { columnsTable, rowPointer } from './table';
+
+// csv-parse and csv-stringify are required when a CSV body or answer first
+// needs them, and the functions' packages carry them in files of their own
+// beside the bundles (scripts/esbuild-plugins.js): most containers never see
+// CSV, and parsing their 43 KB with the bundle cost every predict cold start
+// ~1 ms (BENCHMARKS.md, "Ablations").
+let parser: typeof csvParse | undefined;
+let stringifier: typeof csvStringify | undefined;
+const parse = (text: string, options: { bom: boolean; skip_empty_lines: boolean }): string[][] =>
+  (parser ??= (require('csv-parse/sync') as { parse: typeof csvParse }).parse)(text, options) as string[][];
+const stringify = (rows: string[][]): string => (stringifier ??= (require('csv-stringify/sync') as { stringify: typeof csvStringify }).stringify)(rows);
 
 /** text/csv with any parameters (the body is read as UTF-8). */
 const csvMediaType = /^text\/csv\s*(?:;|$)/i;
