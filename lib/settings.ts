@@ -12,6 +12,20 @@ function positiveInteger(name: string, fallback: number): number {
   return Number.isInteger(configured) && configured > 0 ? configured : fallback;
 }
 
+/**
+ * The models folder for a MODELS_DIR value and working directory, resolved
+ * once per pair: the repository asks on every request, and resolving the
+ * path twice each time showed in a warm request's profile.
+ */
+let resolvedModelsDir: { configured: string | undefined; cwd: string; dir: string } | undefined;
+function modelsDirFrom(configured: string | undefined): string {
+  const cwd = process.cwd();
+  if (resolvedModelsDir === undefined || resolvedModelsDir.configured !== configured || resolvedModelsDir.cwd !== cwd) {
+    resolvedModelsDir = { configured, cwd, dir: path.resolve(configured ?? path.resolve(__dirname, '..', 'models')) };
+  }
+  return resolvedModelsDir.dir;
+}
+
 export const settings = {
   /**
    * Where model folders live. In the TypeScript sources this file sits in
@@ -19,7 +33,7 @@ export const settings = {
    * both are one level below the root that holds models/. (LAMBDA_TASK_ROOT
    * is not used: `serverless invoke local` sets it to /var/task.)
    */
-  modelsDir: (): string => path.resolve(process.env.MODELS_DIR ?? path.resolve(__dirname, '..', 'models')),
+  modelsDir: (): string => modelsDirFrom(process.env.MODELS_DIR),
   /** The model behind POST /predict and GET /health (serverless.yml). */
   defaultModel: (): string | undefined => process.env.DEFAULT_MODEL || undefined,
   /** Most records (or rows of a tensor) one request may carry. */

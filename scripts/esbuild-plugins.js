@@ -165,4 +165,35 @@ const librariesLoadedApart = {
   },
 };
 
-module.exports = [precompiledValidators, ajvCompilerNotBundled, onnxruntimeJsBundled, middyStreamingLoadedWhenUsed, librariesLoadedApart];
+/** Powertools' test for Lambda Managed Instances, as its envUtils.js writes it. */
+const INVOKE_STORE_TEST = `const shouldUseInvokeStore = () => {
+    const res = getStringFromEnv({
+        key: AWS_LAMBDA_MAX_CONCURRENCY,
+        defaultValue: '',
+    });
+    return res !== '';
+};`;
+
+/**
+ * Powertools (2.36) asks whether the process runs on Lambda Managed Instances
+ * (AWS_LAMBDA_MAX_CONCURRENCY set) on every read and write of its logger's
+ * and metrics' per-invocation state: 45 reads of process.env per predict
+ * request, ~6 µs of a ~75 µs warm request (`node --cpu-prof`, BENCHMARKS.md,
+ * "What observability costs"). Lambda sets that variable before the process
+ * starts and never changes it, so the bundles answer it once. Fails the build
+ * if Powertools no longer writes the test this way.
+ */
+const powertoolsInvokeStoreTestOnce = {
+  name: 'powertools-invoke-store-test-once',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@aws-lambda-powertools[\\/]commons[\\/]lib[\\/](esm|cjs)[\\/]envUtils\.js$/ }, async (args) => {
+      const source = await require('node:fs/promises').readFile(args.path, 'utf8');
+      if (!source.includes(INVOKE_STORE_TEST)) throw new Error(`${args.path} no longer tests AWS_LAMBDA_MAX_CONCURRENCY as INVOKE_STORE_TEST expects`);
+      const once = `let invokeStoreAnswer;
+const shouldUseInvokeStore = () => (invokeStoreAnswer ??= getStringFromEnv({ key: AWS_LAMBDA_MAX_CONCURRENCY, defaultValue: '' }) !== '');`;
+      return { contents: source.replace(INVOKE_STORE_TEST, once), loader: 'js' };
+    });
+  },
+};
+
+module.exports = [precompiledValidators, ajvCompilerNotBundled, onnxruntimeJsBundled, middyStreamingLoadedWhenUsed, librariesLoadedApart, powertoolsInvokeStoreTestOnce];

@@ -26,11 +26,11 @@ export function isJsonType(contentType: string): boolean {
 
 /** A JSON body: any value, validated later by the route. */
 export function parseJson(text: string): unknown {
-  if (text.trim() === '') throw new InvalidJson('request body is empty; send a JSON object');
   try {
     return JSON.parse(text);
   } catch {
-    throw new InvalidJson('request body is not valid JSON');
+    // Told apart only once parsing failed: a blank body is not valid JSON either.
+    throw new InvalidJson(text.trim() === '' ? 'request body is empty; send a JSON object' : 'request body is not valid JSON');
   }
 }
 

@@ -1,13 +1,23 @@
 // Runs inside a fresh Node process over an unzipped package, as Lambda would:
 // requires the bundled handlers from LAMBDA_TASK_ROOT and calls them with the
 // events listed in the JSON file named by argv[2]: [{fn, event, traceId?}, ...].
-// Prints one line `ZIP-RUNNER-RESULT {results: [{statusCode, body, headers}], writes, compiledSchemas, pid}`
+// Prints one line `ZIP-RUNNER-RESULT {results: [{statusCode, body, headers}], writes, compiledSchemas, pid, managedInstancesTests}`
 // on stdout, beside whatever the handlers log there.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 
 const root = process.env.LAMBDA_TASK_ROOT;
+
+// How often the bundles read AWS_LAMBDA_MAX_CONCURRENCY (Powertools' test for
+// Lambda Managed Instances, answered once per bundle: scripts/esbuild-plugins.js).
+let managedInstancesTests = 0;
+process.env = new Proxy(process.env, {
+  get(env, key) {
+    if (key === 'AWS_LAMBDA_MAX_CONCURRENCY') managedInstancesTests++;
+    return env[key];
+  },
+});
 const calls = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 
 function tryWrite(file) {
@@ -39,7 +49,7 @@ function tryWrite(file) {
   };
   // Schemas the bundles compiled at run time rather than finding them precompiled (lib/ajv.ts marks each).
   const compiledSchemas = performance.getEntriesByName('schema-compiled').length;
-  process.stdout.write(`\nZIP-RUNNER-RESULT ${JSON.stringify({ results, writes, compiledSchemas, pid: process.pid })}\n`);
+  process.stdout.write(`\nZIP-RUNNER-RESULT ${JSON.stringify({ results, writes, compiledSchemas, pid: process.pid, managedInstancesTests })}\n`);
 })().catch((error) => {
   process.stderr.write(`zip-runner: ${error && error.message}\n`);
   process.exit(1);
