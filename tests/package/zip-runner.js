@@ -17,6 +17,11 @@ process.env = new Proxy(process.env, {
     if (key === 'AWS_LAMBDA_MAX_CONCURRENCY') managedInstancesTests++;
     return env[key];
   },
+  // Writes go straight to the environment, as Lambda's runtime sets the trace header.
+  set(env, key, value) {
+    env[key] = value;
+    return true;
+  },
 });
 const calls = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 
