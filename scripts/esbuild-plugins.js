@@ -118,7 +118,9 @@ const onnxruntimeJsBundled = {
  * What @middy/core takes from Node's stream modules, used only to stream a
  * response (its streamifyResponse option, which no function sets). Each is
  * required when first read instead of while the bundle loads: node:stream/web
- * alone cost ~1 ms of every cold start (BENCHMARKS.md, "Ablations").
+ * took ~1 ms to load in a fresh process; required during init, the two cost
+ * predict's cold start 0.4 ms in `npm run bench:ablations` (BENCHMARKS.md,
+ * "Ablations").
  * Fails the build if middy imports anything else from them.
  */
 const MIDDY_STREAM_IMPORTS = { 'node:stream': 'Readable', 'node:stream/promises': 'pipeline', 'node:stream/web': 'ReadableStream' };
@@ -149,8 +151,8 @@ const middyStreamingLoadedWhenUsed = {
  * own beside the bundles (handlers/<file>), which the code requires when it
  * first needs them: every other cold start no longer parses them with the
  * bundle. csv-parse and csv-stringify (lib/protocols/rest/formats/csv.ts)
- * were 22% of the predict bundle and ~1 ms of its cold start
- * (BENCHMARKS.md, "Ablations").
+ * were 22% of the predict bundle and 0.9 ms of its cold start
+ * (`npm run bench:ablations`, BENCHMARKS.md, "Ablations").
  */
 const LOADED_APART = { 'csv-parse/sync': 'csv-parse.js', 'csv-stringify/sync': 'csv-stringify.js' };
 

@@ -82,7 +82,7 @@ function sendFailed(error: Error | null): void {
  * function's own segment, from the trace header's Parent). One datagram per
  * request, its nested subsegments inside it. The socket is made on the first
  * send and does not keep the process alive; node:dgram is required then too,
- * not while the bundle loads (~0.6 ms of every cold start, most of whose
+ * not while the bundle loads (0.5 ms of every cold start, most of whose
  * containers meet no sampled request at first).
  */
 export function sendSubsegment(subsegment: Subsegment, traceId: string, parentId: string, to: DaemonAddress): void {

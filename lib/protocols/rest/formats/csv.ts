@@ -9,7 +9,7 @@ import { columnsTable, rowPointer } from './table';
 // needs them, and the functions' packages carry them in files of their own
 // beside the bundles (scripts/esbuild-plugins.js): most containers never see
 // CSV, and parsing their 43 KB with the bundle cost every predict cold start
-// ~1 ms (BENCHMARKS.md, "Ablations").
+// 0.9 ms (BENCHMARKS.md, "Ablations").
 let parser: typeof csvParse | undefined;
 let stringifier: typeof csvStringify | undefined;
 const parse = (text: string, options: { bom: boolean; skip_empty_lines: boolean }): string[][] =>
