@@ -58,3 +58,10 @@ describe('a subsegment sent to the daemon', () => {
     }
   });
 });
+
+describe('a daemon that cannot take the subsegment', () => {
+  it('loses the trace, never throws into the request', () => {
+    // Port 0 is not a destination dgram accepts: it throws synchronously.
+    expect(() => sendSubsegment(openSubsegment('## handlers/predict.handler'), '1-5759e988-bd862e3fe1be46a994272793', '53995c3f42cd8ad8', { host: '127.0.0.1', port: 0 })).not.toThrow();
+  });
+});

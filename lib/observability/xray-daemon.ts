@@ -86,12 +86,17 @@ function sendFailed(error: Error | null): void {
  * containers meet no sampled request at first).
  */
 export function sendSubsegment(subsegment: Subsegment, traceId: string, parentId: string, to: DaemonAddress): void {
-  if (socket === undefined) {
-    const { createSocket } = require('node:dgram') as typeof import('node:dgram');
-    socket = createSocket('udp4');
-    socket.on('error', sendFailed);
-    socket.unref();
-  }
   const document = JSON.stringify({ ...subsegment, type: 'subsegment', trace_id: traceId, parent_id: parentId });
-  socket.send(HEADER + document, to.port, to.host, sendFailed);
+  try {
+    if (socket === undefined) {
+      const { createSocket } = require('node:dgram') as typeof import('node:dgram');
+      socket = createSocket('udp4');
+      socket.on('error', sendFailed);
+      socket.unref();
+    }
+    socket.send(HEADER + document, to.port, to.host, sendFailed);
+  } catch (error) {
+    // dgram throws synchronously for some failures (a closed socket, a bad address): still never the request's.
+    sendFailed(error instanceof Error ? error : new Error(String(error)));
+  }
 }
