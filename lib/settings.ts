@@ -51,4 +51,8 @@ export const settings = {
   tracing: (): boolean => process.env.XRAY_TRACING === 'true' && process.env.AWS_EXECUTION_ENV !== undefined,
   /** Where Lambda's X-Ray daemon listens (lib/observability/xray-daemon.ts reads it). */
   xrayDaemonAddress: (): string | undefined => process.env.AWS_XRAY_DAEMON_ADDRESS,
+  /** The function's handler as Lambda names it (`handlers/predict.handler`), for the trace's handler subsegment. */
+  lambdaHandler: (): string => process.env._HANDLER ?? 'handler',
+  /** Whether Lambda started this container ahead of requests (provisioned concurrency): then no request is a cold start. */
+  provisionedConcurrency: (): boolean => process.env.AWS_LAMBDA_INITIALIZATION_TYPE === 'provisioned-concurrency',
 };

@@ -48,7 +48,8 @@ function finish(statusCode: number, to: DaemonAddress): void {
 export function traceHandler(): MiddlewareObj[] {
   if (!settings.tracing()) return [];
   const to = daemonAddress(settings.xrayDaemonAddress());
-  const coldStartPossible = process.env.AWS_LAMBDA_INITIALIZATION_TYPE !== 'provisioned-concurrency';
+  const coldStartPossible = !settings.provisionedConcurrency();
+  const handlerName = `## ${settings.lambdaHandler()}`;
   return [
     {
       before: () => {
@@ -56,7 +57,7 @@ export function traceHandler(): MiddlewareObj[] {
         trace = undefined;
         const header = getXrayTraceDataFromEnv();
         if (header?.Sampled !== '1' || !header.Root || !header.Parent) return;
-        const handler = openSubsegment(`## ${process.env._HANDLER ?? 'handler'}`);
+        const handler = openSubsegment(handlerName);
         handler.annotations = { ColdStart: coldStartPossible && requests === 1, Service: settings.serviceName() };
         trace = { traceId: header.Root, parentId: header.Parent, open: [handler] };
       },
