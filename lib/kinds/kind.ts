@@ -14,12 +14,6 @@ export interface Warning extends ErrorDetail {
 }
 
 /**
- * A predict request's body as a kind receives it: JSON in one of the kind's
- * own shapes (a record or {"instances"}; a tensor kind's row and columnar
- * formats), or records read from a table (CSV, pandas, MLflow) by
- * lib/protocols/rest/formats.
- */
-/**
  * The records of a request before validation, whatever format they came in:
  * our JSON (one record or {"instances": [...]}, read by jsonBatch below) or a
  * table (CSV, pandas split, MLflow's dataframe_split and dataframe_records,
@@ -45,6 +39,12 @@ export interface RecordBatch {
   mediaType: 'application/json' | 'text/csv';
 }
 
+/**
+ * A predict request's body as a kind receives it: JSON in one of the kind's
+ * own shapes (a record or {"instances"}; a tensor kind's row and columnar
+ * formats), or records read from a table (CSV, pandas, MLflow) by
+ * lib/protocols/rest/formats.
+ */
 export type PredictBody = { json: unknown } | { table: RecordBatch };
 
 export interface Prediction {

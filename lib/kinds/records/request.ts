@@ -13,7 +13,6 @@ export type FeatureRecord = Readonly<Record<string, unknown>>;
 export type FieldKind = 'numeric' | 'text' | 'boolean';
 export type FieldKinds = ReadonlyMap<string, FieldKind>;
 
-
 export interface RecordsRequest {
   batch: RecordBatch;
   records: FeatureRecord[];
@@ -58,8 +57,6 @@ export interface RecordReader {
   field(key: string): string | undefined;
   /** A sent value as the field takes it (numeric and boolean text, missing numbers); the schema checks the result. */
   value(field: string, value: unknown): unknown;
-  /** Whether value() would return the value as it is. */
-  keeps(field: string, value: unknown): boolean;
 }
 
 export function recordReader(fields: FieldKinds, preprocessing: Preprocessing = {}): RecordReader {
@@ -88,26 +85,17 @@ export function recordReader(fields: FieldKinds, preprocessing: Preprocessing = 
           return value;
       }
     },
-    keeps(field, value) {
-      switch (fields.get(field)) {
-        case 'numeric':
-          return typeof value !== 'string' && !(value === null && fill(field) !== undefined);
-        case 'text':
-          return true;
-        case 'boolean':
-          return typeof value !== 'string';
-        default:
-          return false;
-      }
-    },
   };
 }
 
-/** The record needs no change: every key a field's exact name, every value as the field takes it. */
+/**
+ * The record needs no change: every key a field's exact name, every value one
+ * the reader returns as it is (a record prepared from it would be equal).
+ */
 function alreadyClean(reader: RecordReader, record: Record<string, unknown>): boolean {
   for (const key in record) {
     if (!Object.hasOwn(record, key)) continue;
-    if (!reader.keeps(key, record[key])) return false;
+    if (!reader.fields.has(key) || !Object.is(reader.value(key, record[key]), record[key])) return false;
   }
   return true;
 }
