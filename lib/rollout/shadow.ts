@@ -1,8 +1,10 @@
 import { ServiceError } from '../errors';
 import type { Model } from '../model';
-import type { ShadowFacts } from '../observability/request-facts';
+import { noteShadow, type ShadowFacts } from '../observability/request-facts';
 import { untraced } from '../observability/tracing';
+import { readyShadow } from '../registry';
 import { settings } from '../settings';
+import type { Routed } from './route';
 
 /** Walks two answers side by side: numbers give |Δ|, anything else that differs is a flip. */
 export function disagreement(served: unknown, shadow: unknown): { maxDelta: number; flips: number } {
@@ -56,4 +58,15 @@ export async function scoreShadow(version: string, loading: Promise<Model | null
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * When the route chose a split's shadow version: it scores the request aside
+ * (`score`, the protocol's own scoring) and is compared with what was
+ * served, and what it did goes to the request's access line and metrics.
+ * Both predict protocols (REST and the Open Inference Protocol) call this.
+ */
+export async function compareShadow(routed: Routed, score: (shadow: Model) => Promise<unknown>, served: unknown): Promise<void> {
+  if (!routed.shadow) return;
+  noteShadow(await scoreShadow(routed.shadow.version, readyShadow(routed.shadow), score, served));
 }

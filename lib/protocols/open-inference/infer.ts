@@ -5,9 +5,9 @@ import { pointer } from '../../json-pointer';
 import type { Feeds } from '../../kinds/kind';
 import type { TensorSpec } from '../../manifest/base';
 import type { Model } from '../../model';
-import { noteScored, noteShadow } from '../../observability/request-facts';
-import { readyShadow, type ServedModel } from '../../registry';
-import { scoreShadow } from '../../rollout/shadow';
+import { noteScored } from '../../observability/request-facts';
+import type { ServedModel } from '../../registry';
+import { compareShadow } from '../../rollout/shadow';
 import { traced } from '../../observability/tracing';
 import { shorten } from '../../shorten';
 import { jsonElements } from '../../tensors/datatypes';
@@ -102,10 +102,7 @@ function feedsOf(model: Model, requestInputs: RequestInput[]): Feeds {
  */
 export async function inferWith({ model, routed }: ServedModel, body: unknown): Promise<Record<string, unknown>> {
   const answer = await infer(model, body);
-  if (routed.shadow) {
-    const score = async (shadow: Model) => (await infer(shadow, body, { aside: true })).outputs;
-    noteShadow(await scoreShadow(routed.shadow.version, readyShadow(routed.shadow), score, answer.outputs));
-  }
+  await compareShadow(routed, async (shadow: Model) => (await infer(shadow, body, { aside: true })).outputs, answer.outputs);
   return answer;
 }
 

@@ -2,9 +2,9 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { versionHeader } from '../../http/response';
 import type { PredictBody } from '../../kinds/kind';
 import type { Model } from '../../model';
-import { noteScored, noteShadow } from '../../observability/request-facts';
-import { readyShadow, type ServedModel } from '../../registry';
-import { scoreShadow } from '../../rollout/shadow';
+import { noteScored } from '../../observability/request-facts';
+import type { ServedModel } from '../../registry';
+import { compareShadow } from '../../rollout/shadow';
 import { assertAnswerable, type AnswerFormat } from './formats';
 
 /**
@@ -19,10 +19,7 @@ export async function predictWith({ model, routed }: ServedModel, body: PredictB
   const prediction = await model.predict(body);
   const { body: answer, warnings, records, signals } = prediction;
   noteScored(records, signals, warnings.length);
-  if (routed.shadow) {
-    const score = async (shadow: Model) => (await shadow.predictAside(body)).body;
-    noteShadow(await scoreShadow(routed.shadow.version, readyShadow(routed.shadow), score, answer));
-  }
+  await compareShadow(routed, async (shadow: Model) => (await shadow.predictAside(body)).body, answer);
   const reply: Record<string, unknown> = { ...answer, model: { name: model.info.name, version: model.info.version } };
   if (warnings.length > 0) reply.warnings = warnings.map(({ path, problem }) => ({ path, problem }));
   return {
