@@ -35,6 +35,11 @@ export function stickyBucket(apiKeyId: string, model: string): number {
   return hash % 100;
 }
 
+/** A version's share of a split: 0 for a version the file does not name (own keys only). */
+function weightOf(split: Traffic['split'], version: string): number {
+  return Object.hasOwn(split, version) ? split[version]! : 0;
+}
+
 /**
  * The version whose cumulative weight covers `bucket` (0 <= bucket < 100),
  * oldest version first: a fixed order, where a JSON object's key order is
@@ -44,7 +49,7 @@ export function versionForBucket(model: ModelEntry, split: Traffic['split'], buc
   let covered = 0;
   let last = '';
   for (const { version } of model.versions) {
-    const weight = Object.hasOwn(split, version) ? split[version]! : 0;
+    const weight = weightOf(split, version);
     covered += weight;
     if (weight > 0) last = version;
     if (bucket < covered) return version;
@@ -121,8 +126,7 @@ export function primaryVersion(name: string, root = settings.modelsDir()): Versi
   noteModel(model.name);
   const traffic = usableTraffic(model);
   if (!traffic) return model.versions.at(-1)!;
-  const weight = (v: VersionEntry) => (Object.hasOwn(traffic.split, v.version) ? traffic.split[v.version]! : 0);
-  return model.versions.reduce((best, v) => (weight(v) > weight(best) ? v : best));
+  return model.versions.reduce((best, v) => (weightOf(traffic.split, v.version) > weightOf(traffic.split, best.version) ? v : best));
 }
 
 /** What GET /models/{name} and /health show of a model's traffic file: the file, its problem, or null without one. */
