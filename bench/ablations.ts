@@ -14,7 +14,7 @@ import type { Ablations } from './ablations-format';
 import { childJson, customers, functionEnvironments, lambdaTracing, packageArtifact, root, SAMPLED, UNSAMPLED } from './artifact';
 import { pinning } from './pin';
 import type { ColdFigure } from './report';
-import { median } from './stats';
+import { medians } from './stats';
 
 const RUNS = Number(process.env.BENCH_ABLATION_RUNS ?? 15);
 const log = (message: string) => process.stderr.write(`bench:ablations: ${message}\n`);
@@ -30,20 +30,13 @@ function shippedBuild(artifactDir: string): { options: BuildOptions; plugins: Pl
   return { options: { bundle, minify, keepNames, sourcemap, target, platform, format, external }, plugins: require(path.join(root, plugins)) as Plugin[] };
 }
 
-/**
- * A task root that shares the package's models and node_modules (linked, one
- * link per package so a row can add one) but has its own predict bundle.
- */
-async function variantRoot(taskRoot: string, entry: string, options: BuildOptions, plugins: Plugin[], extraPackages: string[] = []): Promise<string> {
+/** A task root that shares the package's models and node_modules (linked, one link per package) but has its own predict bundle. */
+async function variantRoot(taskRoot: string, entry: string, options: BuildOptions, plugins: Plugin[]): Promise<string> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-ablation-'));
   symlinkSync(path.join(taskRoot, 'models'), path.join(dir, 'models'));
   const modules = path.join(dir, 'node_modules');
   mkdirSync(modules);
   for (const name of readdirSync(path.join(taskRoot, 'node_modules'))) symlinkSync(path.join(taskRoot, 'node_modules', name), path.join(modules, name));
-  for (const pkg of extraPackages) {
-    mkdirSync(path.dirname(path.join(modules, pkg)), { recursive: true });
-    symlinkSync(path.join(root, 'node_modules', pkg), path.join(modules, pkg));
-  }
   await build({ ...options, plugins, entryPoints: [entry], outfile: path.join(dir, 'handlers', 'predict.js'), absWorkingDir: root, logLevel: 'warning' });
   return dir;
 }
@@ -55,11 +48,6 @@ function entryFile(name: string, source: string): string {
   const file = path.join(dir, `${name}.ts`);
   writeFileSync(file, source);
   return file;
-}
-
-/** The median of each named figure over a row's samples. */
-function medians<T, K extends keyof T>(samples: readonly T[], keys: readonly K[]): Record<K, number> {
-  return Object.fromEntries(keys.map((key) => [key, median(samples.map((x) => x[key] as number))])) as Record<K, number>;
 }
 
 const handlerEntry = path.join(root, 'handlers', 'predict.ts');

@@ -22,7 +22,7 @@ import { loadTest } from './http-load';
 import { costPerMillion } from './cost';
 import { pinning } from './pin';
 import { writeReport, type ColdFigure, type Results } from './report';
-import { latency, median } from './stats';
+import { latency, median, medians } from './stats';
 
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 20);
 const WARM_CALLS = Number(process.env.BENCH_WARM_CALLS ?? 10_000);
@@ -169,14 +169,7 @@ async function baselineHttp(python: string, customer: string) {
 }
 
 const coldFigure = (samples: ColdFigure[]): ColdFigure & { runs: number[] } => ({
-  moduleLoadMs: median(samples.map((c) => c.moduleLoadMs)),
-  sessionMs: median(samples.map((c) => c.sessionMs)),
-  firstCallMs: median(samples.map((c) => c.firstCallMs)),
-  totalMs: median(samples.map((c) => c.totalMs)),
-  spawnToAnswerMs: median(samples.map((c) => c.spawnToAnswerMs)),
-  processMs: median(samples.map((c) => c.processMs)),
-  peakRssMb: median(samples.map((c) => c.peakRssMb)),
-  goldenMs: median(samples.map((c) => c.goldenMs)),
+  ...medians(samples, ['moduleLoadMs', 'sessionMs', 'firstCallMs', 'totalMs', 'spawnToAnswerMs', 'processMs', 'peakRssMb', 'goldenMs'] as const),
   compiledSchemas: Math.max(...samples.map((c) => c.compiledSchemas)),
   runs: samples.map((c) => c.totalMs),
 });

@@ -8,6 +8,11 @@ export function percentile(values: readonly number[], p: number): number {
 
 export const median = (values: readonly number[]): number => percentile(values, 50);
 
+/** The median of each named figure over a set of samples. */
+export function medians<T, K extends keyof T>(samples: readonly T[], keys: readonly K[]): Record<K, number> {
+  return Object.fromEntries(keys.map((key) => [key, median(samples.map((x) => x[key] as number))])) as Record<K, number>;
+}
+
 export interface Latency {
   p50: number;
   p90: number;
