@@ -1,5 +1,4 @@
-import { NotFound } from '../lib/errors';
-import { httpRoute } from '../lib/http/api';
+import { httpFunction } from '../lib/http/api';
 import { jsonResponse } from '../lib/http/response';
 import { basePath } from '../lib/protocols/openapi/base-path';
 import { DOCS_CSP, docsAsset, docsPage } from '../lib/protocols/openapi/docs-page';
@@ -11,19 +10,12 @@ import { openApiDocument } from '../lib/protocols/openapi/document';
  * x-api-key when it opens a page. A function of its own, so the scoring
  * functions never load the document's code or the page's files.
  */
-export const handler = httpRoute(
+export const handler = httpFunction(
   'docs',
-  async (event) => {
-    switch (event.resource) {
-      case '/openapi.json':
-        return jsonResponse(200, openApiDocument(basePath(event)));
-      case '/docs':
-        return docsPage(basePath(event));
-      case '/docs/{asset}':
-        return docsAsset(event.pathParameters?.asset);
-      default:
-        throw new NotFound(`no such docs route: ${event.resource}`);
-    }
+  {
+    openApiDocument: async (event) => ({ response: jsonResponse(200, openApiDocument(basePath(event))) }),
+    docsPage: async (event) => ({ response: docsPage(basePath(event)) }),
+    docsAsset: async (event) => ({ response: docsAsset(event.pathParameters?.asset) }),
   },
   DOCS_CSP,
 );

@@ -1,8 +1,8 @@
 import { takeColdStart } from '../lib/cold-start';
-import { httpRoute } from '../lib/http/api';
+import { health, preload } from '../lib/dataplane';
+import { httpFunction } from '../lib/http/api';
 import { jsonResponse } from '../lib/http/response';
 import { defaultModelName } from '../lib/protocols/rest/default-model';
-import { preload, primaryModel } from '../lib/registry';
 import { trafficView } from '../lib/rollout/route';
 import { settings } from '../lib/settings';
 
@@ -13,14 +13,17 @@ preload(settings.defaultModel());
  * traffic split serves most) and its traffic file, once every version that
  * file serves is ready; 503 with the reason otherwise.
  */
-export const handler = httpRoute('health', async () => {
-  const coldStart = takeColdStart();
-  const model = await primaryModel(defaultModelName());
-  const { name, version, kind, sha256, loadedAt, loadMs, goldenMs } = model.info;
-  return jsonResponse(200, {
-    status: 'ok',
-    model: { name, version, kind, sha256, loaded_at: loadedAt, load_ms: loadMs, golden_ms: goldenMs },
-    traffic: trafficView(name),
-    cold_start: coldStart,
-  });
+export const handler = httpFunction('health', {
+  health: async () => {
+    const coldStart = takeColdStart();
+    const { answer: entry, model, facts } = await health(defaultModelName());
+    const { name, version, kind, sha256, loadedAt, loadMs, goldenMs } = model.info;
+    const body = {
+      status: 'ok',
+      model: { name, version, kind, sha256, loaded_at: loadedAt, load_ms: loadMs, golden_ms: goldenMs },
+      traffic: trafficView(entry),
+      cold_start: coldStart,
+    };
+    return { response: jsonResponse(200, body), facts };
+  },
 });

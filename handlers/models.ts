@@ -1,13 +1,15 @@
-import { httpRoute } from '../lib/http/api';
-import { jsonResponse } from '../lib/http/response';
+import { httpFunction } from '../lib/http/api';
+import { pathParameter } from '../lib/http/dispatch';
 import { modelDetail, modelList } from '../lib/protocols/rest/describe';
 import { settings } from '../lib/settings';
 
 /**
- * GET /models and GET /models/{name}: read from the manifests only, so this
- * function never loads onnxruntime and its cold start stays small.
+ * GET /models, GET /models/{name} and GET /models/{name}/versions/{version}:
+ * read from the manifests only, so this function never loads onnxruntime and
+ * its cold start stays small.
  */
-export const handler = httpRoute('models', async (event) => {
-  const name = event.pathParameters?.name;
-  return jsonResponse(200, name === undefined ? modelList(settings.defaultModel()) : modelDetail(name));
+export const handler = httpFunction('models', {
+  listModels: async () => modelList(settings.defaultModel()),
+  describeModel: async (event) => modelDetail(pathParameter(event, 'name')),
+  describeModelVersion: async (event) => modelDetail(pathParameter(event, 'name'), pathParameter(event, 'version')),
 });

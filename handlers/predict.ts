@@ -1,13 +1,24 @@
-import { bodyRoute } from '../lib/http/api';
+import { preload, type ModelRequest } from '../lib/dataplane';
+import { bodyFunction } from '../lib/http/api';
+import { pathParameter } from '../lib/http/dispatch';
+import type { BodyEvent } from '../lib/http/request-body';
+import type { PredictBody } from '../lib/kinds/kind';
 import { defaultModelName } from '../lib/protocols/rest/default-model';
 import { answerFormatFor, predictBody } from '../lib/protocols/rest/formats';
 import { predictWith } from '../lib/protocols/rest/predict';
-import { preload, serveModel } from '../lib/registry';
 import { settings } from '../lib/settings';
 
 // During Lambda's init: the default model's files are read and hashed, and
 // its sessions built (every version its traffic file serves or shadows).
 preload(settings.defaultModel());
+
+type PredictEvent = BodyEvent<PredictBody>;
+
+/** The model the route names, the caller's key id for a sticky split, the body and the answer format the client accepts. */
+function predict(event: PredictEvent, request: Omit<ModelRequest, 'apiKeyId'>) {
+  const apiKeyId = event.requestContext?.identity?.apiKeyId ?? undefined;
+  return predictWith({ ...request, apiKeyId }, event.body, answerFormatFor(event.headers?.accept));
+}
 
 /**
  * POST /predict (the default model) and POST /models/{name}/predict, as the
@@ -17,9 +28,9 @@ preload(settings.defaultModel());
  * answer formats of lib/protocols/rest/formats (JSON, pandas, MLflow, CSV);
  * the version that answered is in the body and in X-Model-Version.
  */
-export const handler = bodyRoute('predict', predictBody, async (event) => {
-  const format = answerFormatFor(event.headers?.accept);
-  const { name, version, label } = event.pathParameters ?? {};
-  const served = await serveModel({ name: name ?? defaultModelName(), version, label, apiKeyId: event.requestContext?.identity?.apiKeyId ?? undefined });
-  return predictWith(served, event.body, format);
+export const handler = bodyFunction('predict', predictBody, {
+  predictDefault: (event) => predict(event, { name: defaultModelName() }),
+  predictModel: (event) => predict(event, { name: pathParameter(event, 'name') }),
+  predictModelVersion: (event) => predict(event, { name: pathParameter(event, 'name'), version: pathParameter(event, 'version') }),
+  predictModelLabel: (event) => predict(event, { name: pathParameter(event, 'name'), label: pathParameter(event, 'label') }),
 });

@@ -1,10 +1,13 @@
-import { jsonRoute } from '../lib/http/api';
-import { jsonResponse, versionHeader } from '../lib/http/response';
+import { preload } from '../lib/dataplane';
+import { bodyFunction } from '../lib/http/api';
+import { pathParameter } from '../lib/http/dispatch';
+import { jsonFormat, type JsonEvent } from '../lib/http/request-body';
 import { inferWith } from '../lib/protocols/open-inference/infer';
-import { preload, serveModel } from '../lib/registry';
 import { settings } from '../lib/settings';
 
 preload(settings.defaultModel());
+
+const apiKeyIdOf = (event: JsonEvent) => event.requestContext?.identity?.apiKeyId ?? undefined;
 
 /**
  * POST /v2/models/{name}[/versions/{version}]/infer (Open Inference
@@ -13,8 +16,7 @@ preload(settings.defaultModel());
  * shadow included; the answer's model_version and X-Model-Version name the
  * version.
  */
-export const handler = jsonRoute('v2-infer', async (event) => {
-  const { name, version } = event.pathParameters ?? {};
-  const served = await serveModel({ name: name!, version, apiKeyId: event.requestContext?.identity?.apiKeyId ?? undefined });
-  return jsonResponse(200, await inferWith(served, event.body), versionHeader(served.model));
+export const handler = bodyFunction('v2-infer', jsonFormat, {
+  v2Infer: (event) => inferWith({ name: pathParameter(event, 'name'), apiKeyId: apiKeyIdOf(event) }, event.body),
+  v2InferVersion: (event) => inferWith({ name: pathParameter(event, 'name'), version: pathParameter(event, 'version'), apiKeyId: apiKeyIdOf(event) }, event.body),
 });

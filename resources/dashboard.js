@@ -5,6 +5,8 @@
 // its body is one JSON string; names of the service's own metrics are those
 // of lib/observability/metrics.ts (METRIC_CATALOG), which a test checks.
 
+const { functions: routeFunctions, lambdaLogicalId } = require('../lib/http/routes');
+
 const PERIOD = 300;
 
 module.exports = async ({ resolveVariable }) => {
@@ -16,7 +18,8 @@ module.exports = async ({ resolveVariable }) => {
   const search = (dimensions, metric, stat) =>
     `SEARCH('{"${namespace}",${dimensions.join(',')}} MetricName="${metric}"', '${stat}', ${PERIOD})`;
   const perModel = ['service', 'route_family', 'model', 'version'];
-  const functions = ['PredictLambdaFunction', 'HealthLambdaFunction', 'ModelsLambdaFunction', 'V2DashmetadataLambdaFunction', 'V2DashinferLambdaFunction', 'DocsLambdaFunction'];
+  // Every function of the route table (lib/http/routes.js).
+  const functions = Object.keys(routeFunctions).map(lambdaLogicalId);
 
   let y = 0;
   const widget = (title, properties, width = 12) => {

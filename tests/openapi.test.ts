@@ -183,6 +183,8 @@ describe('every route answers as its own document says', () => {
     [modelsHandler, 'GET', '/models/{name}', { name: 'churn' }, {}, 200],
     [modelsHandler, 'GET', '/models/{name}', { name: 'intent' }, {}, 200],
     [modelsHandler, 'GET', '/models/{name}', { name: 'fraud' }, {}, 404],
+    [modelsHandler, 'GET', '/models/{name}/versions/{version}', { name: 'churn', version: churnVersion }, {}, 200],
+    [modelsHandler, 'GET', '/models/{name}/versions/{version}', { name: 'churn', version: '0.0.0' }, {}, 404],
     [healthHandler, 'GET', '/health', {}, {}, 200],
     [metadataHandler, 'GET', '/v2', {}, {}, 200],
     [metadataHandler, 'GET', '/v2/health/live', {}, {}, 200],

@@ -112,6 +112,27 @@ describe('a weighted split', () => {
   });
 });
 
+describe('GET /models/{name}/versions/{version}', () => {
+  beforeAll(() => traffic({ split: { '1.0.0': 100 } }));
+
+  it('describes the version named, not the one the split serves, with the same fields as the unversioned route', async () => {
+    const primary = await invoke(handlers.models, route('GET', '/models/{name}', { name: 'churn' }));
+    const named = await invoke(handlers.models, route('GET', '/models/{name}/versions/{version}', { name: 'churn', version: '1.2.0' }));
+    expect(primary.json.version).toBe('1.0.0');
+    expect(named.status).toBe(200);
+    expect(named.json).toMatchObject({ name: 'churn', version: '1.2.0', output: { threshold: 0.3 }, traffic: { split: { '1.0.0': 100 } } });
+    expect(Object.keys(named.json).sort()).toEqual(Object.keys(primary.json).sort());
+  });
+
+  it('answers a version the model lacks with 404 model_not_found naming the versions, and a broken one with its reason', async () => {
+    const missing = await invoke(handlers.models, route('GET', '/models/{name}/versions/{version}', { name: 'churn', version: '7.0.0' }));
+    expect(missing.status).toBe(404);
+    expect(missing.json).toMatchObject({ code: 'model_not_found', error: 'model "churn" has no version "7.0.0"; versions: 1.0.0, 1.1.0, 1.2.0, 1.3.0, 9.9.9' });
+    // 9.9.9's manifest is valid (only its ONNX file is broken): it is described, from the manifest alone.
+    expect((await invoke(handlers.models, route('GET', '/models/{name}/versions/{version}', { name: 'churn', version: '9.9.9' }))).json).toMatchObject({ version: '9.9.9' });
+  });
+});
+
 describe('a sticky split', () => {
   beforeAll(() => traffic({ split: { '1.0.0': 50, '1.1.0': 50 }, sticky: 'api_key' }));
 

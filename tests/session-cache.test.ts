@@ -51,6 +51,7 @@ describe('the per-version session cache', () => {
 
   function freshRegistry() {
     let registry!: typeof import('../lib/registry');
+    let repository!: typeof import('../lib/repository/model-repository');
     let create!: jest.SpyInstance;
     let release!: jest.SpyInstance;
     jest.isolateModules(() => {
@@ -59,16 +60,19 @@ describe('the per-version session cache', () => {
       const sessionClass = ortModule.InferenceSession as unknown as { prototype: { release: () => Promise<void> } };
       release = jest.spyOn(sessionClass.prototype, 'release');
       registry = require('../lib/registry');
+      repository = require('../lib/repository/model-repository');
     });
-    return { registry, create, release };
+    // What serving a request asks of the registry: the chosen version, ready.
+    const serve = (name: string, version?: string) => registry.readyModel(repository.findVersion(name, version));
+    return { registry, serve, create, release };
   }
 
   it('holds one session per model version, reused by every call', async () => {
-    const { registry, create } = freshRegistry();
+    const { registry, serve, create } = freshRegistry();
     for (let i = 0; i < 10; i++) {
-      await registry.serveModel({ name: 'churn' });
-      await registry.serveModel({ name: 'churn', version: '1.0.0' });
-      await registry.serveModel({ name: 'churn', version: '1.1.0' });
+      await serve('churn');
+      await serve('churn', '1.0.0');
+      await serve('churn', '1.1.0');
     }
     expect(create).toHaveBeenCalledTimes(2);
     expect(registry.cachedSessions()).toBe(2);
@@ -76,10 +80,10 @@ describe('the per-version session cache', () => {
 
   it('is bounded by MAX_SESSIONS, releasing the least recently used session', async () => {
     process.env.MAX_SESSIONS = '1';
-    const { registry, create, release } = freshRegistry();
-    await registry.serveModel({ name: 'churn', version: '1.0.0' });
-    await registry.serveModel({ name: 'churn', version: '1.1.0' });
-    await registry.serveModel({ name: 'churn', version: '1.0.0' });
+    const { registry, serve, create, release } = freshRegistry();
+    await serve('churn', '1.0.0');
+    await serve('churn', '1.1.0');
+    await serve('churn', '1.0.0');
     await new Promise((resolve) => setImmediate(resolve));
     expect(registry.cachedSessions()).toBe(1);
     expect(create).toHaveBeenCalledTimes(3);

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
 
   const score = async (records: readonly FeatureRecord[]) => {
     const { data } = encoder.encode(records);
-    const outputs = await model.run({ [input]: new Tensor('float32', data, [records.length, encoder.width]) });
+    const { outputs } = await model.run({ [input]: new Tensor('float32', data, [records.length, encoder.width]) });
     return Array.from(outputs[output]!.data as Float32Array, (p) => ({ [probability]: roundProbability(p), [label]: p >= threshold }));
   };
 

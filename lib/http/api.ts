@@ -8,10 +8,11 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { logger } from '../logger';
 import { metrics } from '../observability/metrics';
 import { observeRequest } from '../observability/observe-request';
-import type { RouteFamily } from '../observability/request-facts';
 import { traceHandler } from '../observability/tracing';
 import { errorResponse } from './error-response';
-import { jsonFormat, requestBody, type BodyEvent, type BodyFormat, type JsonEvent } from './request-body';
+import { dispatcher, type Operations } from './dispatch';
+import { requestBody, type BodyEvent, type BodyFormat } from './request-body';
+import type { FunctionName } from './routes';
 import { VERSION_HEADER } from './response';
 
 type Handler<TEvent> = (event: TEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -31,7 +32,7 @@ export type ContentSecurityPolicy = Record<string, string | undefined>;
  * then sees the final answer, and the metrics are flushed and the trace
  * closed last.
  */
-function chain<TEvent>(family: RouteFamily, handler: Handler<TEvent>, contentSecurityPolicy?: ContentSecurityPolicy) {
+function chain<TEvent>(fn: FunctionName, handler: Handler<TEvent>, contentSecurityPolicy?: ContentSecurityPolicy) {
   return middy<TEvent, APIGatewayProxyResult>(handler)
     .use(httpHeaderNormalizer())
     // Never the event: it holds the API key header and the request body, even
@@ -39,7 +40,7 @@ function chain<TEvent>(family: RouteFamily, handler: Handler<TEvent>, contentSec
     .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
     .use(traceHandler())
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
-    .use(observeRequest(family))
+    .use(observeRequest(fn))
     // Any origin, as API Gateway's preflight (cors: true) allows: callers
     // authenticate with an API key, not cookies, so no credentials are shared.
     .use(httpCors({ origin: '*', exposeHeaders: VERSION_HEADER }))
@@ -51,17 +52,16 @@ function chain<TEvent>(family: RouteFamily, handler: Handler<TEvent>, contentSec
     .use(errorResponse());
 }
 
-/** A route with no request body (GET); `contentSecurityPolicy` for one that answers an HTML page. */
-export function httpRoute(family: RouteFamily, handler: Handler<APIGatewayProxyEvent>, contentSecurityPolicy?: ContentSecurityPolicy) {
-  return chain(family, handler, contentSecurityPolicy);
+/**
+ * A function of the route table (./routes.js) whose routes take no body
+ * (GET): one operation per route (./dispatch.ts). `contentSecurityPolicy`
+ * for one that answers an HTML page.
+ */
+export function httpFunction(fn: FunctionName, operations: Operations<APIGatewayProxyEvent>, contentSecurityPolicy?: ContentSecurityPolicy) {
+  return chain(fn, dispatcher(fn, operations), contentSecurityPolicy);
 }
 
-/** A route whose body is JSON: the handler gets it parsed, not yet validated. */
-export function jsonRoute(family: RouteFamily, handler: Handler<JsonEvent>) {
-  return bodyRoute(family, jsonFormat, handler);
-}
-
-/** A route whose body is read by `format` (the predict route's: lib/protocols/rest/formats): the handler gets it read, not yet validated. */
-export function bodyRoute<B>(family: RouteFamily, format: BodyFormat<B>, handler: Handler<BodyEvent<B>>) {
-  return chain(family, handler).use(requestBody(format));
+/** A function whose routes' bodies are read by `format` (JSON, or predict's formats): the operations get the body read, not yet validated. */
+export function bodyFunction<B>(fn: FunctionName, format: BodyFormat<B>, operations: Operations<BodyEvent<B>>) {
+  return chain(fn, dispatcher(fn, operations)).use(requestBody(format));
 }

@@ -2,7 +2,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { ServiceError, type ErrorDetail } from '../errors';
 import { logger } from '../logger';
-import { noteError } from '../observability/request-facts';
+import { recordRejection } from '../observability/request-facts';
 import { shorten } from '../shorten';
 import { jsonResponse } from './response';
 
@@ -82,7 +82,7 @@ export function errorResponse(): MiddlewareObj<unknown, APIGatewayProxyResult> {
       const { status, code, details } = described;
       // The request's access line (lib/observability) names the code and the
       // failing fields' paths; a client's values never reach a log.
-      noteError(code, details.map((d) => shorten(d.path)));
+      recordRejection(request.event, { code, errorPaths: details.map((d) => shorten(d.path)) });
       if (status >= 500) {
         const cause = request.error;
         logger.error('request failed', { status, code, cause: cause instanceof Error ? `${cause.name}: ${cause.message}` : 'non-error thrown' });

@@ -1,5 +1,4 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import type { Model } from '../model';
 
 export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
   return {
@@ -12,6 +11,6 @@ export function jsonResponse(statusCode: number, body: unknown, headers: Record<
 /** Which version answered (README, "Releasing a new version"); exposed to browsers by the CORS middleware. */
 export const VERSION_HEADER = 'X-Model-Version';
 
-export function versionHeader(model: Model): Record<string, string> {
-  return { [VERSION_HEADER]: model.info.version };
+export function versionHeader(version: string): Record<string, string> {
+  return { [VERSION_HEADER]: version };
 }

@@ -68,10 +68,10 @@ export function addRequestMetrics(facts: RequestFacts, status: number, durationM
   metrics.addMetric('Latency', MetricUnit.Milliseconds, durationMs);
   metrics.addMetric('ClientErrors', MetricUnit.Count, status >= 400 && status < 500 ? 1 : 0);
   metrics.addMetric('ServerErrors', MetricUnit.Count, status >= 500 ? 1 : 0);
-  if (facts.inferenceMs > 0) metrics.addMetric('InferenceLatency', MetricUnit.Milliseconds, facts.inferenceMs);
+  if (facts.inferenceMs) metrics.addMetric('InferenceLatency', MetricUnit.Milliseconds, facts.inferenceMs);
   if (status < 400 && facts.records !== undefined) {
     metrics.addMetric('RecordsScored', MetricUnit.Count, facts.records);
-    for (const signal of facts.signals) metrics.addMetric(signal.metric, SIGNAL_UNITS[signal.unit], signal.value);
+    for (const signal of facts.signals ?? []) metrics.addMetric(signal.metric, SIGNAL_UNITS[signal.unit], signal.value);
   }
   if (facts.code !== undefined) {
     const single = metrics.singleMetric();

@@ -2,7 +2,7 @@ import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { logger } from '../logger';
 import { addRequestMetrics } from './metrics';
-import { beginRequest, endRequest, type RouteFamily } from './request-facts';
+import { factsOf, type RequestFacts } from './request-facts';
 import { annotate } from './tracing';
 
 type HttpRequest = Request<unknown, APIGatewayProxyResult>;
@@ -20,12 +20,16 @@ const round2 = (ms: number) => Math.round(ms * 100) / 100;
  * answer, and inside Powertools' logMetrics and tracer middlewares, which
  * flush the metrics and close the trace after it.
  */
-export function observeRequest(family: RouteFamily): MiddlewareObj<unknown, APIGatewayProxyResult> {
+export function observeRequest(family: string): MiddlewareObj<unknown, APIGatewayProxyResult> {
+  // When the request under way began; undefined between requests (Lambda sends one event at a time).
+  let started: number | undefined;
   const finish = (request: HttpRequest) => {
-    const facts = endRequest();
-    if (!facts) return;
+    if (started === undefined) return;
+    const durationMs = round2(performance.now() - started);
+    started = undefined;
+    const { served, rejection } = factsOf(request.event);
+    const facts: RequestFacts = { family, ...served, ...rejection };
     const status = request.response?.statusCode ?? 500;
-    const durationMs = round2(performance.now() - facts.started);
     addRequestMetrics(facts, status, durationMs);
     if (facts.model !== undefined && facts.version !== undefined) annotate({ model: facts.model, version: facts.version });
     // The event's shape is API Gateway's; a malformed one must not break the line.
@@ -39,8 +43,8 @@ export function observeRequest(family: RouteFamily): MiddlewareObj<unknown, APIG
       model: facts.model,
       version: facts.version,
       records: facts.records,
-      inference_ms: facts.inferenceMs > 0 ? round2(facts.inferenceMs) : undefined,
-      warnings: facts.warnings > 0 ? facts.warnings : undefined,
+      inference_ms: facts.inferenceMs ? round2(facts.inferenceMs) : undefined,
+      warnings: facts.warnings ? facts.warnings : undefined,
       request_id: event?.requestContext?.requestId,
       api_key_id: event?.requestContext?.identity?.apiKeyId ?? undefined,
       shadow: facts.shadow && {
@@ -55,11 +59,11 @@ export function observeRequest(family: RouteFamily): MiddlewareObj<unknown, APIG
       error_paths: facts.errorPaths?.length ? facts.errorPaths : undefined,
     });
     // With POWERTOOLS_LOGGER_SAMPLE_RATE, a share of requests log at DEBUG: the batch's drift figures too.
-    logger.debug('request signals', { signals: facts.signals });
+    logger.debug('request signals', { signals: facts.signals ?? [] });
   };
   return {
     before: () => {
-      beginRequest(family);
+      started = performance.now();
     },
     after: finish,
     onError: finish,

@@ -10,9 +10,6 @@ export interface Signal {
   value: number;
 }
 
-/** The functions' kinds of work, one dimension value each (serverless.yml's function names). */
-export type RouteFamily = 'predict' | 'health' | 'models' | 'v2-metadata' | 'v2-infer' | 'docs';
-
 /** What a shadow version did with the request (lib/rollout/shadow.ts). */
 export interface ShadowFacts {
   version: string;
@@ -24,81 +21,66 @@ export interface ShadowFacts {
 }
 
 /**
- * What the code learns about the request under way, for its access line and
- * metrics (./observe-request.ts). Names come from the repository (the
- * manifest), never from the client's text, so metric dimensions stay bounded.
+ * What serving a request established, as the data plane returns it
+ * (lib/dataplane): the repository's model name and version (never the
+ * client's text, so metric dimensions stay bounded), the records scored, the
+ * time inside onnxruntime, the batch's drift signals and the shadow's outcome.
+ * The shadow's own inference is in `shadow`, never in `inferenceMs`.
  */
-export interface RequestFacts {
-  readonly family: RouteFamily;
-  readonly started: number;
+export interface ServedFacts {
   model?: string;
   version?: string;
   records?: number;
-  /** Time inside onnxruntime's run, summed over the request's runs. */
-  inferenceMs: number;
-  signals: Signal[];
-  warnings: number;
-  /** A split's shadow version, when one scored the request too. */
+  /** Time inside onnxruntime's run, summed over the served version's runs. */
+  inferenceMs?: number;
+  signals?: Signal[];
+  warnings?: number;
   shadow?: ShadowFacts;
-  /** A rejected or failed request: its error code and the failing fields' JSON pointers. */
-  code?: string;
-  errorPaths?: string[];
+}
+
+/** Why a request was refused or failed, as the one error middleware (lib/http/error-response.ts) answered it. */
+export interface Rejection {
+  code: string;
+  /** The failing fields' JSON pointers. */
+  errorPaths: string[];
+}
+
+/** One request's access line and metrics: which function, what serving it established, and why it was refused if it was. */
+export interface RequestFacts extends ServedFacts, Partial<Rejection> {
+  family: string;
 }
 
 /**
- * The request under way. One slot, as Powertools keeps its logger keys and
- * metrics: Lambda sends a container one event at a time, and so does
- * serverless-offline (one worker per concurrent request).
+ * Facts travel to the edge with what carries them: an answer's with its
+ * event (recorded by the dispatcher, lib/http/dispatch.ts), a failure's with
+ * the error the data plane threw, once it knew the model. Weak maps, so
+ * nothing outlives its request and no module keeps a per-request slot.
  */
-let current: RequestFacts | undefined;
+const servedByEvent = new WeakMap<object, ServedFacts>();
+const rejectedByEvent = new WeakMap<object, Rejection>();
+const servedByError = new WeakMap<object, ServedFacts>();
 
-export function beginRequest(family: RouteFamily): RequestFacts {
-  current = { family, started: performance.now(), inferenceMs: 0, signals: [], warnings: 0 };
-  return current;
+const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
+
+export function recordServed(event: unknown, facts: ServedFacts | undefined): void {
+  if (isObject(event) && facts !== undefined) servedByEvent.set(event, facts);
 }
 
-/** The finished request's facts; none are taken after this. */
-export function endRequest(): RequestFacts | undefined {
-  const facts = current;
-  current = undefined;
-  return facts;
+export function recordRejection(event: unknown, rejection: Rejection): void {
+  if (isObject(event)) rejectedByEvent.set(event, rejection);
 }
 
-/** Whether a handler is running (model loading during Lambda's init is outside any request). */
-export function requestUnderWay(): boolean {
-  return current !== undefined;
+/** What the request's access line and metrics are made of (lib/observability/observe-request.ts). */
+export function factsOf(event: unknown): { served: ServedFacts | undefined; rejection: Rejection | undefined } {
+  return isObject(event) ? { served: servedByEvent.get(event), rejection: rejectedByEvent.get(event) } : { served: undefined, rejection: undefined };
 }
 
-/**
- * The repository's name and version of the model the request resolved to;
- * the name alone when no version could be chosen (a traffic file that cannot
- * be used, an unknown label).
- */
-export function noteModel(name: string, version?: string): void {
-  if (!current) return;
-  // The name alone does not forget a version already chosen for the same model.
-  if (version !== undefined || current.model !== name) current.version = version;
-  current.model = name;
+/** Returns `error` with the facts known when it was thrown (a 503 still names its model and version). */
+export function withFacts(error: unknown, facts: ServedFacts): unknown {
+  if (isObject(error) && !servedByError.has(error)) servedByError.set(error, facts);
+  return error;
 }
 
-export function noteInference(ms: number): void {
-  if (current) current.inferenceMs += ms;
-}
-
-export function noteScored(records: number, signals: Signal[], warnings: number): void {
-  if (!current) return;
-  current.records = records;
-  current.signals = signals;
-  current.warnings = warnings;
-}
-
-/** Set by the one error middleware (lib/http/error-response.ts). */
-export function noteError(code: string, errorPaths: string[]): void {
-  if (!current) return;
-  current.code = code;
-  current.errorPaths = errorPaths;
-}
-
-export function noteShadow(shadow: ShadowFacts): void {
-  if (current) current.shadow = shadow;
+export function factsOfError(error: unknown): ServedFacts | undefined {
+  return isObject(error) ? servedByError.get(error) : undefined;
 }

@@ -1,7 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import { getXrayTraceDataFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import { settings } from '../settings';
-import { requestUnderWay } from './request-facts';
 import { daemonAddress, epochSeconds, markOutcome, openSubsegment, sendSubsegment, type DaemonAddress, type Subsegment } from './xray-daemon';
 
 /**
@@ -11,7 +10,7 @@ import { daemonAddress, epochSeconds, markOutcome, openSubsegment, sendSubsegmen
  * once loaded, which doubled the warm handler's p99 in `npm run bench`
  * (BENCHMARKS.md, "What observability costs"), and AWS put the X-Ray SDKs in
  * maintenance mode on 2026-02-25. The trace is passed by hand instead: Lambda
- * sends a container one event at a time, as request-facts.ts relies on too.
+ * sends a container one event at a time.
  */
 
 /** The sampled request under way: its trace, and its subsegments still open, the handler's first. */
@@ -101,7 +100,8 @@ export async function untraced<T>(work: () => Promise<T>): Promise<T> {
 export function traced<T>(name: string, work: () => T): T {
   // An unsampled request sends nothing: creating its subsegments would only cost time.
   const current = trace;
-  if (current === undefined || untracedWork > 0 || !requestUnderWay()) return work();
+  // No trace outside a request: the trace is opened and closed by traceHandler.
+  if (current === undefined || untracedWork > 0) return work();
   const parent = current.open.at(-1)!;
   const subsegment = openSubsegment(name);
   current.open.push(subsegment);

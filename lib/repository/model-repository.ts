@@ -8,7 +8,7 @@ import { parseTraffic, type Traffic } from './parse-traffic';
 import { logger } from '../logger';
 import { settings } from '../settings';
 import { shorten } from '../shorten';
-import { readModelFile } from './model-files';
+import { readModelFile } from '../model/model-files';
 import { compareVersions } from './versions';
 
 /**
@@ -155,15 +155,23 @@ export function findModel(name: string, root = settings.modelsDir()): ModelEntry
 
 /** A deployed model version (the newest when none is named), or ModelNotFound (404) naming what exists. On every request's path: it allocates nothing. */
 export function findVersion(name: string, version?: string, root = settings.modelsDir()): VersionEntry {
-  const entry = findModel(name, root);
-  const found = version === undefined ? entry.versions.at(-1)! : entry.versions.find((v) => v.version === version);
-  if (!found) throw new ModelNotFound(`model "${name}" has no version "${shorten(version ?? '')}"; versions: ${entry.versions.map((v) => v.version).join(', ')}`);
+  return versionIn(findModel(name, root), version);
+}
+
+/** A version of a deployed model (the newest when none is named), or ModelNotFound (404) naming those there are. */
+export function versionIn(model: ModelEntry, version?: string): VersionEntry {
+  const found = version === undefined ? model.versions.at(-1)! : model.versions.find((v) => v.version === version);
+  if (!found) throw new ModelNotFound(`model "${model.name}" has no version "${shorten(version ?? '')}"; versions: ${model.versions.map((v) => v.version).join(', ')}`);
   return found;
 }
 
 /** A version whose manifest is valid, or ModelUnavailable (503) with the reason it is not. */
 export function findManifest(name: string, version?: string): { entry: VersionEntry; manifest: Manifest } {
-  const entry = findVersion(name, version);
+  return usableManifest(findVersion(name, version));
+}
+
+/** The version's manifest, or ModelUnavailable (503) with the reason it cannot be used. */
+export function usableManifest(entry: VersionEntry): { entry: VersionEntry; manifest: Manifest } {
   if (!entry.manifest) throw new ModelUnavailable(`model unavailable: ${entry.problem}`);
   return { entry, manifest: entry.manifest };
 }

@@ -1,13 +1,11 @@
 import { ModelNotFound, ModelUnavailable } from '../errors';
-import { noteModel } from '../observability/request-facts';
-import { findModel, findVersion, type ModelEntry, type VersionEntry } from '../repository/model-repository';
+import { findModel, versionIn, type ModelEntry, type VersionEntry } from '../repository/model-repository';
 import type { Traffic } from '../repository/parse-traffic';
 import { settings } from '../settings';
 import { shorten } from '../shorten';
 
-/** What a request asks for: a model, and perhaps an exact version or a label. */
+/** What a request asks for beside its model: perhaps an exact version or a label. */
 export interface RouteChoice {
-  name: string;
   version?: string;
   label?: string;
   /** API Gateway's id of the caller's key, for a sticky split. */
@@ -15,8 +13,6 @@ export interface RouteChoice {
 }
 
 export interface Routed {
-  /** The model the request named, as the repository holds it. */
-  model: ModelEntry;
   served: VersionEntry;
   /** Also scores the request (split-routed requests only). */
   shadow?: VersionEntry;
@@ -79,10 +75,8 @@ function versionOf(model: ModelEntry, version: string): VersionEntry {
  * model has no file. A file that cannot be used makes the routes that read
  * it answer 503 with its reason.
  */
-export function routeRequest(choice: RouteChoice): Routed {
-  const model = findModel(choice.name);
-  if (choice.version !== undefined) return { model, served: findVersion(choice.name, choice.version) };
-  noteModel(model.name); // the version once one is chosen (registry.ts)
+export function routeRequest(model: ModelEntry, choice: RouteChoice): Routed {
+  if (choice.version !== undefined) return { served: versionIn(model, choice.version) };
   const traffic = usableTraffic(model);
   if (choice.label !== undefined) {
     const labels = traffic ? Object.keys(traffic.labels) : [];
@@ -91,14 +85,13 @@ export function routeRequest(choice: RouteChoice): Routed {
     if (version === undefined) {
       throw new ModelNotFound(`model "${model.name}" has no label "${shorten(choice.label)}"; labels: ${labels.join(', ') || 'none (no traffic.json)'}`);
     }
-    return { model, served: versionOf(model, version), traffic: traffic! };
+    return { served: versionOf(model, version), traffic: traffic! };
   }
-  if (!traffic) return { model, served: model.versions.at(-1)! };
+  if (!traffic) return { served: model.versions.at(-1)! };
   const sticky = traffic.sticky === 'api_key' && choice.apiKeyId !== undefined && choice.apiKeyId !== '';
   const bucket = sticky ? stickyBucket(choice.apiKeyId!, model.name) : Math.floor(Math.random() * 100);
   const served = versionOf(model, versionForBucket(model, traffic.split, bucket));
   return {
-    model,
     served,
     // A request served by the shadow's own version has nothing to compare.
     ...(traffic.shadow !== undefined && traffic.shadow !== served.version ? { shadow: versionOf(model, traffic.shadow) } : {}),
@@ -120,17 +113,26 @@ export function trafficVersions(model: ModelEntry, traffic: Traffic | null): Ver
   return shadow && !entries.includes(shadow) ? [...entries, shadow] : entries;
 }
 
-/** The version a split serves most (the oldest on a tie), or the newest without a file: what the unversioned metadata routes describe. */
-export function primaryVersion(name: string, root = settings.modelsDir()): VersionEntry {
-  const model = findModel(name, root);
-  noteModel(model.name);
+/**
+ * The version a request for metadata names: that exact version, or without
+ * one the version a split serves most (the oldest on a tie), or the newest
+ * without a file. 404 for a version the model lacks, 503 for a traffic file
+ * that cannot be used.
+ */
+export function describedVersion(model: ModelEntry, version?: string): VersionEntry {
+  if (version !== undefined) return versionIn(model, version);
   const traffic = usableTraffic(model);
   if (!traffic) return model.versions.at(-1)!;
   return model.versions.reduce((best, v) => (weightOf(traffic.split, v.version) > weightOf(traffic.split, best.version) ? v : best));
 }
 
+/** The primary version of a model named in a models folder (tools and tests; the routes use describedVersion). */
+export function primaryVersion(name: string, root = settings.modelsDir()): VersionEntry {
+  return describedVersion(findModel(name, root));
+}
+
 /** What GET /models/{name} and /health show of a model's traffic file: the file, its problem, or null without one. */
-export function trafficView(name: string): Traffic | { problem: string } | null {
-  const state = findModel(name).traffic;
+export function trafficView(model: ModelEntry): Traffic | { problem: string } | null {
+  const state = model.traffic;
   return state === null ? null : 'problem' in state ? { problem: state.problem } : state.traffic;
 }

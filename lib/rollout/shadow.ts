@@ -1,10 +1,10 @@
 import { ServiceError } from '../errors';
 import type { Model } from '../model';
-import { noteShadow, type ShadowFacts } from '../observability/request-facts';
+import type { ShadowFacts } from '../observability/request-facts';
 import { untraced } from '../observability/tracing';
-import { readyShadow } from '../registry';
+import { modelState } from '../registry';
+import type { VersionEntry } from '../repository/model-repository';
 import { settings } from '../settings';
-import type { Routed } from './route';
 
 /** Walks two answers side by side: numbers give |Δ|, anything else that differs is a flip. */
 export function disagreement(served: unknown, shadow: unknown): { maxDelta: number; flips: number } {
@@ -24,21 +24,27 @@ export function disagreement(served: unknown, shadow: unknown): { maxDelta: numb
   return result;
 }
 
+/** A split's shadow version, if it is ready: a shadow that could not load is skipped, never an error. */
+async function readyShadow(entry: VersionEntry): Promise<Model | null> {
+  const state = await modelState(entry);
+  return state.ready ? state.model : null;
+}
+
 /**
- * Scores the request again with the shadow version (`loading`: the
- * registry's promise of it, null when it could not load; `score`: the
- * route's own scoring, aside from the request's inference time) and compares
- * with what was served. Never
+ * Scores the request again with a split's shadow version (`score`: the
+ * protocol's own scoring, whose figures are the shadow's, never the
+ * request's) and compares what it answers with what was served. Never
  * throws and never changes the served answer: a shadow that is not ready,
  * refuses the request, fails or takes longer than SHADOW_BUDGET_MS is
  * reported and left. Lambda gives no time after the response, so this runs
  * inside the request, after the served answer is computed; a run cut off by
- * the budget finishes in the background. Its time does not count as the
- * request's inference time, nor its steps as the request's trace.
+ * the budget finishes in the background. Its steps are not the request's
+ * trace.
  */
-export async function scoreShadow(version: string, loading: Promise<Model | null>, score: (model: Model) => Promise<unknown>, served: unknown): Promise<ShadowFacts> {
+export async function scoreShadow(shadow: VersionEntry, score: (model: Model) => Promise<unknown>, served: unknown): Promise<ShadowFacts> {
   const started = performance.now();
   const budget = settings.shadowBudgetMs();
+  const { version } = shadow;
   const done = (rest: Omit<ShadowFacts, 'version' | 'ms'>): ShadowFacts => ({ version, ...rest, ms: Math.round((performance.now() - started) * 100) / 100 });
   // One deadline for loading and scoring, cleared as soon as the shadow is done.
   let timer: NodeJS.Timeout | undefined;
@@ -46,7 +52,7 @@ export async function scoreShadow(version: string, loading: Promise<Model | null
     timer = setTimeout(resolve, budget, 'timeout');
   });
   try {
-    const model = await Promise.race([loading, deadline]);
+    const model = await Promise.race([readyShadow(shadow), deadline]);
     if (model === 'timeout') return done({ outcome: 'skipped', reason: 'still loading' });
     if (model === null) return done({ outcome: 'skipped', reason: 'not ready' });
     const answer = await Promise.race([untraced(() => score(model)), deadline]);
@@ -58,15 +64,4 @@ export async function scoreShadow(version: string, loading: Promise<Model | null
   } finally {
     clearTimeout(timer);
   }
-}
-
-/**
- * When the route chose a split's shadow version: it scores the request aside
- * (`score`, the protocol's own scoring) and is compared with what was
- * served, and what it did goes to the request's access line and metrics.
- * Both predict protocols (REST and the Open Inference Protocol) call this.
- */
-export async function compareShadow(routed: Routed, score: (shadow: Model) => Promise<unknown>, served: unknown): Promise<void> {
-  if (!routed.shadow) return;
-  noteShadow(await scoreShadow(routed.shadow.version, readyShadow(routed.shadow), score, served));
 }

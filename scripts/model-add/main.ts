@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InferenceSession } from 'onnxruntime-node';
-import { DEFAULT_TOLERANCE } from '../../lib/golden';
+import { DEFAULT_TOLERANCE } from '../../lib/model/golden';
 import { isKindName, KIND_NAMES, kindOf, type KindName, type Manifest } from '../../lib/kinds';
 import { baseProperties, NAME_PATTERN, VERSION_PATTERN, type ManifestBase, type TensorSpec } from '../../lib/manifest/base';
 import { loadModel } from '../../lib/model';

@@ -1,7 +1,31 @@
+import { lambdaLogicalId, routes as table } from '../../lib/http/routes';
 import { openApiDocument } from '../../lib/protocols/openapi/document';
 import { operations, templatePaths, type OpenApiDocument } from '../helpers/openapi';
-import { routesOf, template } from './artifacts';
+import { routesOf, template, type Template } from './artifacts';
 import { stages } from './stages';
+
+/** The function a method's Lambda proxy integration invokes, by its logical id. */
+function integrationTarget(t: Template, methodId: string): string | undefined {
+  const uri = JSON.stringify(t.Resources[methodId]!.Properties.Integration?.Uri ?? null);
+  return Object.keys(t.Resources).find((id) => t.Resources[id]!.Type === 'AWS::Lambda::Function' && uri.includes(`"${id}"`));
+}
+
+/**
+ * The route table (lib/http/routes.js), which serverless.yml builds its
+ * functions from and the handlers dispatch from (tests/dispatch.test.ts),
+ * against the compiled template: the same routes, each keyed as the table
+ * says and integrated with the table's function.
+ */
+describe.each(stages)('the route table and the compiled CloudFormation of $name', ({ name }) => {
+  const t = template(name);
+  const compiled = routesOf(t);
+
+  it('has exactly the routes of the table, keyed as it says, each invoking its function', () => {
+    const fromTable = table.map((r) => ({ route: `${r.method} ${r.path}`, keyed: r.keyed !== false, target: lambdaLogicalId(r.function) })).sort((a, b) => a.route.localeCompare(b.route));
+    const fromTemplate = compiled.map((r) => ({ route: r.route, keyed: r.keyed, target: integrationTarget(t, r.id) })).sort((a, b) => a.route.localeCompare(b.route));
+    expect(fromTemplate).toEqual(fromTable);
+  });
+});
 
 /**
  * /openapi.json against what `serverless deploy` would create: the same

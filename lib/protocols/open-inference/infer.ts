@@ -4,10 +4,10 @@ import { ValidationFailed } from '../../errors';
 import { pointer } from '../../json-pointer';
 import type { Feeds } from '../../kinds/kind';
 import type { TensorSpec } from '../../manifest/base';
+import { infer as serve, type ModelRequest, type Scored } from '../../dataplane';
+import type { Answer } from '../../http/dispatch';
+import { jsonResponse, versionHeader } from '../../http/response';
 import type { Model } from '../../model';
-import { noteScored } from '../../observability/request-facts';
-import type { ServedModel } from '../../registry';
-import { compareShadow } from '../../rollout/shadow';
 import { traced } from '../../observability/tracing';
 import { shorten } from '../../shorten';
 import { jsonElements } from '../../tensors/datatypes';
@@ -96,18 +96,18 @@ function feedsOf(model: Model, requestInputs: RequestInput[]): Feeds {
 }
 
 /**
- * POST /v2/models/{name}[/versions/{v}]/infer on the version the request was
- * routed to; a split's shadow version answers the same request aside and its
- * outputs are compared with the served ones (README, "Releasing a new version").
+ * POST /v2/models/{name}[/versions/{v}]/infer, served by the data plane: the
+ * version the request was routed to answers; a split's shadow version
+ * answers the same request aside and its outputs are compared with the
+ * served ones (README, "Releasing a new version").
  */
-export async function inferWith({ model, routed }: ServedModel, body: unknown): Promise<Record<string, unknown>> {
-  const answer = await infer(model, body);
-  await compareShadow(routed, async (shadow: Model) => (await infer(shadow, body, { aside: true })).outputs, answer.outputs);
-  return answer;
+export async function inferWith(request: ModelRequest, body: unknown): Promise<Answer> {
+  const { answer, model, facts } = await serve(request, (model) => infer(model, body));
+  return { response: jsonResponse(200, answer, versionHeader(model.info.version)), facts };
 }
 
-/** `aside`: a shadow's inference, not counted as the request's (time, records, drift figures). */
-export async function infer(model: Model, body: unknown, { aside = false } = {}): Promise<Record<string, unknown>> {
+/** One version's inference on the request's tensors: the protocol's answer, and what the request's facts need. */
+export async function infer(model: Model, body: unknown): Promise<Scored<Record<string, unknown>>> {
   validateRequest ??= compileSchema<InferenceRequest>(inferenceRequestSchema);
   if (!validateRequest(body)) {
     const first = validateRequest.errors?.[0];
@@ -124,20 +124,27 @@ export async function infer(model: Model, body: unknown, { aside = false } = {})
     throw new ValidationFailed(`unknown output "${shorten(unknownOutput)}"; the model produces ${names(outputSpecs)}`, [{ path: '/outputs', problem: 'unknown output' }]);
   }
 
-  const results = await (aside ? model.runAside : model.run)(feeds, requested);
+  const { outputs: results, inferenceMs } = await model.run(feeds, requested);
   assertFinite(results, requested, (row) => `/inputs (row ${row})`);
-  // The kind's drift figures need every output it reads: only when all were computed.
   const rows = leadingDim(feeds[body.inputs[0]!.name]!.dims);
-  if (!aside) noteScored(rows, requested.length === outputSpecs.length ? model.runtime.signals(results, rows) : [], 0);
   const outputs = requested.map((name) => {
     const tensor = results[name]!;
     const spec = outputSpecs.find((o) => o.name === name)!;
     return { name, datatype: spec.datatype, shape: [...tensor.dims], data: jsonElements(tensor) };
   });
-  return {
+  const answer = {
     model_name: model.info.name,
     model_version: model.info.version,
     ...(body.id !== undefined ? { id: body.id } : {}),
     outputs,
+  };
+  return {
+    answer,
+    compared: outputs,
+    records: rows,
+    // The kind's drift figures need every output it reads: only when all were computed.
+    signals: requested.length === outputSpecs.length ? model.runtime.signals(results, rows) : [],
+    warnings: 0,
+    inferenceMs,
   };
 }

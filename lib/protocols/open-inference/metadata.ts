@@ -1,6 +1,6 @@
-import { noteModel } from '../../observability/request-facts';
-import { primaryVersion } from '../../rollout/route';
-import { findManifest } from '../../repository/model-repository';
+import { describe } from '../../dataplane';
+import type { Answer } from '../../http/dispatch';
+import { jsonResponse } from '../../http/response';
 import type { TensorSpec } from '../../manifest/base';
 import { settings } from '../../settings';
 import { protocolShape } from '../../tensors/shape';
@@ -16,20 +16,19 @@ export const PLATFORM = 'onnxruntime_onnx';
 
 const metadataTensor = (spec: TensorSpec) => ({ name: spec.name, datatype: spec.datatype, shape: protocolShape(spec.shape) });
 
-export function serverMetadata(): Record<string, unknown> {
-  return { name: settings.serviceName(), version: settings.serviceVersion(), extensions: [] };
+export function serverMetadata(): Answer {
+  return { response: jsonResponse(200, { name: settings.serviceName(), version: settings.serviceVersion(), extensions: [] }) };
 }
 
-/** Every input and output of the graph, dynamic dimensions as -1. 503 for an unusable manifest. */
-export function modelMetadata(name: string, version?: string): Record<string, unknown> {
-  // Without a version: the one the traffic split serves most (the newest without a traffic file).
-  const { entry, manifest } = findManifest(name, version ?? primaryVersion(name).version);
-  noteModel(entry.name, entry.version);
-  return {
+/** Every input and output of the graph, dynamic dimensions as -1; without a version, the primary one. 503 for an unusable manifest. */
+export function modelMetadata(name: string, version?: string): Answer {
+  const { entry, manifest, facts } = describe(name, version);
+  const body = {
     name: entry.name,
     versions: entry.versions,
     platform: PLATFORM,
     inputs: manifest.onnx.inputs.map(metadataTensor),
     outputs: manifest.onnx.outputs.map(metadataTensor),
   };
+  return { response: jsonResponse(200, body), facts };
 }

@@ -1,4 +1,6 @@
-import { listModels, type ModelEntry } from '../../repository/model-repository';
+import { models as listModels } from '../../dataplane';
+import { routes, type Route } from '../../http/routes';
+import type { ModelEntry } from '../../repository/model-repository';
 import { settings } from '../../settings';
 import { sharedSchemas } from './components';
 import { predictAnswerContent, predictRequestContent, servedVersions, usableVersions, versionSchemas, type UsableVersion } from './model-schemas';
@@ -56,108 +58,69 @@ function operation({ public: open, parameters, requestBody, responses, ...rest }
   return {
     ...rest,
     ...(open ? { security: [] } : {}),
-    ...(parameters ? { parameters: parameters.map((p) => ({ $ref: `#/components/parameters/${p}` })) } : {}),
+    ...(parameters && parameters.length > 0 ? { parameters: parameters.map((p) => ({ $ref: `#/components/parameters/${p}` })) } : {}),
     ...(requestBody ? { requestBody } : {}),
     responses: { ...responses, ...(open ? {} : errors(...KEYED_ERRORS)) },
   };
 }
 
-function predictOperation(id: string, summary: string, versions: readonly UsableVersion[], parameters: string[], tags = ['predict']): Json {
-  return operation({
-    operationId: id,
-    summary,
-    description: 'One record, or `{"instances": [records]}` (at most MAX_BATCH, 1000). Numeric fields may also be sent as numeric text ("29.85"); unknown fields and unknown categories are scored and reported in `warnings`.',
-    tags,
-    parameters,
-    requestBody: { required: true, content: predictRequestContent(versions) },
-    responses: { '200': { description: 'the prediction', headers: versionHeader, content: predictAnswerContent(versions) }, ...errors('400', '404', '406', '413', '415', '422', '503') },
-  });
-}
+const PREDICT_DESCRIPTION =
+  'One record, or `{"instances": [records]}` (at most MAX_BATCH, 1000). Numeric fields may also be sent as numeric text ("29.85"); unknown fields and unknown categories are scored and reported in `warnings`.';
+const INFER_DESCRIPTION =
+  "The Open Inference Protocol's inference request (kserve/open-inference-protocol, inference_rest.md), on the graph's own inputs and outputs (GET /v2/models/{name}).";
 
 const readyAnswer = (schema: string) => ({
   '200': { description: 'ready', content: json(ref(schema)) },
   '503': { description: 'not ready: the body says which and why (or the error body for an unusable manifest)', content: json({ oneOf: [ref(schema), ref('Error')] }) },
 });
 
-/** The template routes, as serverless.yml declares them. */
-function templatePaths(defaultVersions: readonly UsableVersion[], all: readonly UsableVersion[]): Record<string, Record<string, Json>> {
-  const v2 = ['open inference protocol'];
-  return {
-    '/predict': { post: predictOperation('predictDefault', 'Score with the default model (DEFAULT_MODEL), as its traffic file splits it', defaultVersions, []) },
-    '/models/{name}/predict': { post: predictOperation('predictModel', "Score with a model, as its traffic file splits it (the newest version without one)", all, ['name']) },
-    '/models/{name}/versions/{version}/predict': { post: predictOperation('predictModelVersion', 'Score with exactly one version', all, ['name', 'version']) },
-    '/models/{name}/labels/{label}/predict': { post: predictOperation('predictModelLabel', "Score with the version a label of the model's traffic file names", all, ['name', 'label']) },
-    '/models': { get: operation({ operationId: 'listModels', summary: 'The deployed models, their versions and the default', tags: ['models'], responses: { '200': { description: 'the models', content: json(ref('ModelList')) } } }) },
-    '/models/{name}': {
-      get: operation({
-        operationId: 'describeModel',
-        summary: "A model's inputs, output, labels, request schema, traffic and metrics",
-        tags: ['models'],
-        parameters: ['name'],
-        responses: { '200': { description: 'the model', content: json(ref('ModelDetail')) }, ...errors('404', '503') },
-      }),
-    },
-    '/health': {
-      get: operation({
-        operationId: 'health',
-        summary: 'Is the default model loaded (every version its traffic file serves)',
-        tags: ['health'],
-        responses: { '200': { description: 'loaded', content: json(ref('Health')) }, ...errors('503') },
-      }),
-    },
-    '/v2': { get: operation({ operationId: 'v2ServerMetadata', summary: 'Server metadata', tags: v2, responses: { '200': { description: 'the server', content: json(ref('V2ServerMetadata')) } } }) },
-    '/v2/health/live': { get: operation({ operationId: 'v2ServerLive', summary: 'Server liveness', tags: v2, responses: { '200': { description: 'live', content: json(ref('V2ServerLive')) } } }) },
-    '/v2/health/ready': { get: operation({ operationId: 'v2ServerReady', summary: "Server readiness: every model's served versions are ready", tags: v2, responses: readyAnswer('V2ServerReady') }) },
-    '/v2/models/{name}': {
-      get: operation({ operationId: 'v2ModelMetadata', summary: "Model metadata: the graph's inputs and outputs", tags: v2, parameters: ['name'], responses: { '200': { description: 'the model', content: json(ref('V2ModelMetadata')) }, ...errors('404', '503') } }),
-    },
-    '/v2/models/{name}/versions/{version}': {
-      get: operation({ operationId: 'v2ModelVersionMetadata', summary: "One version's metadata", tags: v2, parameters: ['name', 'version'], responses: { '200': { description: 'the version', content: json(ref('V2ModelMetadata')) }, ...errors('404', '503') } }),
-    },
-    '/v2/models/{name}/ready': { get: operation({ operationId: 'v2ModelReady', summary: 'Model readiness', tags: v2, parameters: ['name'], responses: { ...readyAnswer('V2ModelReady'), ...errors('404') } }) },
-    '/v2/models/{name}/versions/{version}/ready': {
-      get: operation({ operationId: 'v2ModelVersionReady', summary: "One version's readiness", tags: v2, parameters: ['name', 'version'], responses: { ...readyAnswer('V2ModelReady'), ...errors('404') } }),
-    },
-    '/v2/models/{name}/infer': { post: inferOperation('v2Infer', 'Inference on tensors, as the traffic file splits it', ['name']) },
-    '/v2/models/{name}/versions/{version}/infer': { post: inferOperation('v2InferVersion', 'Inference on tensors with one version', ['name', 'version']) },
-    '/openapi.json': {
-      get: operation({
-        operationId: 'openApiDocument',
-        summary: 'This document',
-        tags: ['docs'],
-        public: true,
-        responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object', required: ['openapi', 'info', 'paths'], properties: { openapi: { const: OPENAPI_VERSION }, info: { type: 'object' }, paths: { type: 'object' } } }) } },
-      }),
-    },
-    '/docs': {
-      get: operation({ operationId: 'docsPage', summary: 'This page: the document in Swagger UI, to try every route with a key', tags: ['docs'], public: true, responses: { '200': { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } } }),
-    },
-    '/docs/{asset}': {
-      get: operation({
-        operationId: 'docsAsset',
-        summary: "The docs page's script and style (Swagger UI, bundled in the deployment)",
-        tags: ['docs'],
-        public: true,
-        parameters: ['asset'],
-        responses: {
-          '200': { description: 'the file', content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } } },
-          ...errors('404'),
-        },
-      }),
-    },
-  };
+/** A route's 200 answer, from the table's `answer`: a schema of components, or one of the special answers. */
+function answerOf(answer: string, versions: readonly UsableVersion[]): Json {
+  switch (answer) {
+    case 'predict':
+      return { '200': { description: 'the prediction', headers: versionHeader, content: predictAnswerContent(versions) } };
+    case 'infer':
+      return { '200': { description: 'the outputs', headers: versionHeader, content: json(ref('V2InferenceResponse')) } };
+    case 'document':
+      return { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object', required: ['openapi', 'info', 'paths'], properties: { openapi: { const: OPENAPI_VERSION }, info: { type: 'object' }, paths: { type: 'object' } } }) } };
+    case 'html':
+      return { '200': { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } };
+    case 'asset':
+      return { '200': { description: 'the file', content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } } } };
+    default:
+      return answer.startsWith('ready:') ? readyAnswer(answer.slice('ready:'.length)) : { '200': { description: 'the answer', content: json(ref(answer)) } };
+  }
 }
 
-function inferOperation(operationId: string, summary: string, parameters: string[]): Json {
+/** The path parameters a template names, in order: "/models/{name}/versions/{version}" → name, version. */
+const pathParameters = (path: string) => [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+
+/** One route of the table as an OpenAPI operation; `versions` give a predict route its request and answer schemas. */
+function routeOperation(route: Route, versions: readonly UsableVersion[], overrides: Partial<Operation> = {}): Json {
+  const requestBody =
+    route.body === 'predict' ? { required: true, content: predictRequestContent(versions) } : route.body === 'infer' ? { required: true, content: json(ref('V2InferenceRequest')) } : undefined;
+  const description = route.body === 'predict' ? PREDICT_DESCRIPTION : route.body === 'infer' ? INFER_DESCRIPTION : undefined;
   return operation({
-    operationId,
-    summary,
-    description: "The Open Inference Protocol's inference request (kserve/open-inference-protocol, inference_rest.md), on the graph's own inputs and outputs (GET /v2/models/{name}).",
-    tags: ['open inference protocol'],
-    parameters,
-    requestBody: { required: true, content: json(ref('V2InferenceRequest')) },
-    responses: { '200': { description: 'the outputs', headers: versionHeader, content: json(ref('V2InferenceResponse')) }, ...errors('400', '404', '413', '415', '422', '503') },
+    operationId: route.operation,
+    summary: route.summary,
+    ...(description ? { description } : {}),
+    tags: route.tags,
+    public: route.keyed === false,
+    parameters: pathParameters(route.path),
+    ...(requestBody ? { requestBody } : {}),
+    responses: { ...answerOf(route.answer, versions), ...errors(...route.errors) },
+    ...overrides,
   });
+}
+
+/** Every route of the table (lib/http/routes.js) under its template path, as serverless.yml declares it. */
+function templatePaths(defaultVersions: readonly UsableVersion[], all: readonly UsableVersion[]): Record<string, Record<string, Json>> {
+  const paths: Record<string, Record<string, Json>> = {};
+  for (const route of routes) {
+    const versions = route.operation === 'predictDefault' ? defaultVersions : all;
+    (paths[route.path] ??= {})[route.method.toLowerCase()] = routeOperation(route, versions);
+  }
+  return paths;
 }
 
 /**
@@ -166,19 +129,21 @@ function inferOperation(operationId: string, summary: string, parameters: string
  */
 function concretePaths(models: readonly ModelEntry[]): Record<string, Json> {
   const paths: Record<string, Json> = {};
+  const byModel = routes.find((r) => r.path === '/models/{name}/predict')!;
+  const byVersion = routes.find((r) => r.path === '/models/{name}/versions/{version}/predict')!;
   for (const model of models) {
     const tags = [`model ${model.name}`];
     const served = servedVersions(model);
     if (served.length > 0) {
       paths[`/models/${model.name}/predict`] = {
-        'x-template': '/models/{name}/predict',
-        post: predictOperation(`predict_${model.name}`, `Score with ${model.name}`, served, [], tags),
+        'x-template': byModel.path,
+        post: routeOperation(byModel, served, { operationId: `predict_${model.name}`, summary: `Score with ${model.name}`, parameters: [], tags }),
       };
     }
     for (const v of usableVersions(model)) {
       paths[`/models/${model.name}/versions/${v.version}/predict`] = {
-        'x-template': '/models/{name}/versions/{version}/predict',
-        post: predictOperation(`predict_${model.name}_${v.version}`, `Score with ${model.name} ${v.version}`, [v], [], tags),
+        'x-template': byVersion.path,
+        post: routeOperation(byVersion, [v], { operationId: `predict_${model.name}_${v.version}`, summary: `Score with ${model.name} ${v.version}`, parameters: [], tags }),
       };
     }
   }

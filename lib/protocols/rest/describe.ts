@@ -1,15 +1,16 @@
+import { describe, models } from '../../dataplane';
+import type { Answer } from '../../http/dispatch';
+import { jsonResponse } from '../../http/response';
 import { kindOf } from '../../kinds';
-import { noteModel } from '../../observability/request-facts';
-import { primaryVersion, trafficView } from '../../rollout/route';
-import { findManifest, listModels } from '../../repository/model-repository';
+import { trafficView } from '../../rollout/route';
 
 /**
  * GET /models: every model folder, from the manifests alone. A version whose
  * manifest is unusable is listed with the reason, so a broken folder is
  * visible without hiding the others.
  */
-export function modelList(defaultName: string | undefined): Record<string, unknown> {
-  const models = listModels().map((entry) => {
+export function modelList(defaultName: string | undefined): Answer {
+  const listed = models().map((entry) => {
     const latest = entry.versions.at(-1)!;
     const problems = entry.versions.filter((v) => v.problem).map((v) => ({ version: v.version, problem: v.problem }));
     return {
@@ -21,21 +22,24 @@ export function modelList(defaultName: string | undefined): Record<string, unkno
       ...(problems.length > 0 ? { invalid: problems } : {}),
     };
   });
-  return { models, default: defaultName ?? null };
+  return { response: jsonResponse(200, { models: listed, default: defaultName ?? null }) };
 }
 
-/** GET /models/{name}: what to send, what comes back, and how well it did. 503 for an unusable manifest. */
-export function modelDetail(name: string, version?: string): Record<string, unknown> {
-  // Without a version: the one the traffic split serves most (the newest without a traffic file).
-  const { entry, manifest } = findManifest(name, version ?? primaryVersion(name).version);
-  noteModel(entry.name, entry.version);
+/**
+ * GET /models/{name} and /models/{name}/versions/{version}: what to send,
+ * what comes back, and how well it did; without a version, the one the
+ * traffic split serves most (the newest without a traffic file). 503 for an
+ * unusable manifest.
+ */
+export function modelDetail(name: string, version?: string): Answer {
+  const { model, manifest, entry, facts } = describe(name, version);
   const kind = kindOf(manifest);
   const training = (manifest.training ?? {}) as { metrics?: unknown };
-  return {
+  const body = {
     name: manifest.name,
     version: manifest.version,
     versions: entry.versions,
-    traffic: trafficView(name),
+    traffic: trafficView(model),
     kind: manifest.kind,
     description: manifest.description,
     created: manifest.created,
@@ -45,4 +49,5 @@ export function modelDetail(name: string, version?: string): Record<string, unkn
     request_schema: kind.requestSchema(manifest),
     metrics: training.metrics ?? null,
   };
+  return { response: jsonResponse(200, body), facts };
 }

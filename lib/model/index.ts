@@ -1,15 +1,19 @@
 import { createHash } from 'node:crypto';
 import { InferenceSession } from 'onnxruntime-node';
-import { ModelLoadError, ServiceError } from './errors';
+import { ModelLoadError, ServiceError } from '../errors';
 import { goldenDifference } from './golden';
-import { kindOf, type Manifest } from './kinds';
-import type { Feeds, KindRuntime, Outputs, PredictBody, Prediction, RunGraph } from './kinds/kind';
-import type { GoldenCase, TensorSpec } from './manifest/base';
-import { noteInference } from './observability/request-facts';
-import { traced, untraced } from './observability/tracing';
-import { readModelFile } from './repository/model-files';
-import { datatypeOf } from './tensors/datatypes';
-import { shapeText } from './tensors/shape';
+import { kindOf, type Manifest } from '../kinds';
+import type { Feeds, KindRuntime, Outputs, PredictBody, Prediction, RunGraph } from '../kinds/kind';
+import type { GoldenCase, TensorSpec } from '../manifest/base';
+import { traced, untraced } from '../observability/tracing';
+import { readModelFile } from './model-files';
+import { datatypeOf } from '../tensors/datatypes';
+import { shapeText } from '../tensors/shape';
+
+/** Time inside onnxruntime's run, summed over one call's runs: the caller decides whose time it is (a shadow's is not the request's). */
+export interface Timed {
+  inferenceMs: number;
+}
 
 export interface ModelInfo {
   name: string;
@@ -27,14 +31,10 @@ export interface Model {
   readonly manifest: Manifest;
   readonly info: ModelInfo;
   readonly runtime: KindRuntime;
-  /** POST /models/{name}/predict on this model: the answer body (no model reference) and warnings. */
-  predict(body: PredictBody): Promise<Prediction>;
-  /** The same, not counted as the request's inference time: a shadow's scoring (lib/rollout/shadow.ts). */
-  predictAside(body: PredictBody): Promise<Prediction>;
+  /** POST /models/{name}/predict on this model: the answer body (no model reference), warnings, and the time onnxruntime took. */
+  predict(body: PredictBody): Promise<Prediction & Timed>;
   /** Runs the graph on tensors the caller built; output names select a subset. */
-  run(feeds: Feeds, outputNames?: readonly string[]): Promise<Outputs>;
-  /** The same, not counted as the request's inference time (a shadow's). */
-  runAside: RunGraph;
+  run(feeds: Feeds, outputNames?: readonly string[]): Promise<{ outputs: Outputs } & Timed>;
   /** Frees the native session; the model cannot be used afterwards. */
   release(): Promise<void>;
 }
@@ -114,15 +114,19 @@ export function sessionRunner(session: InferenceSession, manifest: Manifest): Ru
   return (feeds, outputNames) => session.run(feeds, outputNames ?? allOutputs);
 }
 
-/** A request's runs: timed for the InferenceLatency metric and traced (the golden self-test's are not). */
-function observedRunner(run: RunGraph): RunGraph {
-  return async (feeds, outputNames) => {
-    const started = performance.now();
-    try {
-      return await traced('onnxruntime run', () => run(feeds, outputNames));
-    } finally {
-      noteInference(performance.now() - started);
-    }
+/** A call's runs, traced and timed for the InferenceLatency metric (the golden self-test's are neither). */
+function timedRunner(run: RunGraph): { run: RunGraph; elapsed: () => number } {
+  let ms = 0;
+  return {
+    run: async (feeds, outputNames) => {
+      const started = performance.now();
+      try {
+        return await traced('onnxruntime run', () => run(feeds, outputNames));
+      } finally {
+        ms += performance.now() - started;
+      }
+    },
+    elapsed: () => ms,
   };
 }
 
@@ -164,15 +168,20 @@ export async function loadModel(dir: string, manifest: Manifest): Promise<Model>
       loadMs: Math.round((now - started) * 100) / 100,
       goldenMs: Math.round((now - goldenStarted) * 100) / 100,
     };
-    const served = observedRunner(run);
     return {
       manifest,
       info,
       runtime,
-      predict: (body) => runtime.predict(body, served),
-      predictAside: (body) => runtime.predict(body, run),
-      run: served,
-      runAside: run,
+      predict: async (body) => {
+        const timer = timedRunner(run);
+        const prediction = await runtime.predict(body, timer.run);
+        return { ...prediction, inferenceMs: timer.elapsed() };
+      },
+      run: async (feeds, outputNames) => {
+        const timer = timedRunner(run);
+        const outputs = await timer.run(feeds, outputNames);
+        return { outputs, inferenceMs: timer.elapsed() };
+      },
       release: () => session.release(),
     };
   } catch (error) {

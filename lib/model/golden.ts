@@ -1,4 +1,4 @@
-import type { Tolerance } from './manifest/base';
+import type { Tolerance } from '../manifest/base';
 
 /**
  * The golden self-test's comparison: the answer a model gives now against the

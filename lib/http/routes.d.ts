@@ -1,0 +1,40 @@
+// The shape of ./routes.js, the one route table (plain CommonJS so that the
+// Serverless CLI can require it): declared here, never restated.
+
+export interface FunctionEntry {
+  description: string;
+  /** The serverless.yml param that caps its concurrent containers. */
+  concurrencyParam: 'reservedConcurrency' | 'docsReservedConcurrency';
+  /** A p99 duration alarm (resources/function-alarms.js): the functions that score. */
+  latencyAlarm: boolean;
+  /** Part of the throttles alarm. */
+  throttleAlarm: boolean;
+}
+
+export type FunctionName = 'predict' | 'health' | 'models' | 'v2-metadata' | 'v2-infer' | 'docs';
+
+export interface Route {
+  /** The OpenAPI operationId, and the name the function's handler answers it under. */
+  operation: string;
+  function: FunctionName;
+  method: 'GET' | 'POST';
+  /** As API Gateway names the resource: "/models/{name}/predict". */
+  path: string;
+  /** false only for the public docs routes. */
+  keyed?: boolean;
+  /** false: no CORS preflight (the docs page and its files). */
+  cors?: boolean;
+  summary: string;
+  tags: string[];
+  /** The request body's schemas: a predict body of the model's kind, or the Open Inference request. */
+  body?: 'predict' | 'infer';
+  /** A schema of components/schemas, "ready:<schema>" (503 also carries it), or a special answer. */
+  answer: string;
+  /** Statuses the route answers itself, beside the gateway's 403/429 and a 5XX. */
+  errors: string[];
+}
+
+export const functions: { readonly [F in FunctionName]: FunctionEntry };
+export const routes: readonly Route[];
+export function lambdaLogicalId(name: string): string;
+export function serverlessFunctions(): Record<string, unknown>;

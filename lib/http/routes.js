@@ -1,0 +1,115 @@
+'use strict';
+// The one route table (README, "Layout: adding a route"). serverless.yml
+// builds its `functions:` from it (serverlessFunctions, through ${file()}),
+// each handler dispatches from it (lib/http/dispatch.ts), and /openapi.json,
+// the alarms and the dashboard are generated from it. Plain CommonJS so that
+// the Serverless CLI can require it as it is; routes.d.ts gives TypeScript
+// its shape.
+
+/**
+ * One function per kind of work, each its own bundle. Those that score load
+ * onnxruntime and the default model during init; `models` reads manifests
+ * only, so its cold start stays small; `docs` alone serves the OpenAPI
+ * document and Swagger UI, so no scoring function loads them.
+ */
+const functions = {
+  predict: {
+    description: 'Scores one record or a batch (default model, a named model by its traffic split, a label or an exact version)',
+    // A hard cap on concurrent containers: a runaway client costs at most this much.
+    concurrencyParam: 'reservedConcurrency',
+    latencyAlarm: true,
+    throttleAlarm: true,
+  },
+  health: {
+    description: 'Reports whether the default model is loaded',
+    concurrencyParam: 'reservedConcurrency',
+    latencyAlarm: false,
+    throttleAlarm: true,
+  },
+  models: {
+    description: 'Lists the deployed models and describes one (manifests only, no onnxruntime)',
+    concurrencyParam: 'reservedConcurrency',
+    latencyAlarm: false,
+    throttleAlarm: true,
+  },
+  'v2-metadata': {
+    description: 'Open Inference Protocol server and model metadata, liveness and readiness',
+    concurrencyParam: 'reservedConcurrency',
+    latencyAlarm: false,
+    throttleAlarm: true,
+  },
+  'v2-infer': {
+    description: 'Open Inference Protocol inference',
+    concurrencyParam: 'reservedConcurrency',
+    latencyAlarm: true,
+    throttleAlarm: true,
+  },
+  docs: {
+    description: 'The OpenAPI document and the interactive docs page (Swagger UI)',
+    // Public on purpose (README, "The API"): its own small cap bounds what
+    // anonymous traffic can cost. No throttle alarm: a crawler can reach that
+    // cap without any client of the API failing (the dashboard shows it).
+    concurrencyParam: 'docsReservedConcurrency',
+    latencyAlarm: false,
+    throttleAlarm: false,
+  },
+};
+
+const V2 = ['open inference protocol'];
+
+/**
+ * Every route. `operation` is the OpenAPI operationId and the name the
+ * handler answers it under; `keyed: false` only for the docs, which a browser
+ * opens without headers (tests/package/cloudformation.test.ts names exactly
+ * those); `body` and `answer` name the request and answer schemas
+ * (lib/protocols/openapi/document.ts); `errors` the statuses the route
+ * answers itself besides the gateway's.
+ */
+const routes = [
+  { operation: 'predictDefault', function: 'predict', method: 'POST', path: '/predict', summary: 'Score with the default model (DEFAULT_MODEL), as its traffic file splits it', tags: ['predict'], body: 'predict', answer: 'predict', errors: ['400', '404', '406', '413', '415', '422', '503'] },
+  { operation: 'predictModel', function: 'predict', method: 'POST', path: '/models/{name}/predict', summary: 'Score with a model, as its traffic file splits it (the newest version without one)', tags: ['predict'], body: 'predict', answer: 'predict', errors: ['400', '404', '406', '413', '415', '422', '503'] },
+  { operation: 'predictModelVersion', function: 'predict', method: 'POST', path: '/models/{name}/versions/{version}/predict', summary: 'Score with exactly one version', tags: ['predict'], body: 'predict', answer: 'predict', errors: ['400', '404', '406', '413', '415', '422', '503'] },
+  { operation: 'predictModelLabel', function: 'predict', method: 'POST', path: '/models/{name}/labels/{label}/predict', summary: "Score with the version a label of the model's traffic file names", tags: ['predict'], body: 'predict', answer: 'predict', errors: ['400', '404', '406', '413', '415', '422', '503'] },
+  { operation: 'health', function: 'health', method: 'GET', path: '/health', summary: 'Is the default model loaded (every version its traffic file serves)', tags: ['health'], answer: 'Health', errors: ['503'] },
+  { operation: 'listModels', function: 'models', method: 'GET', path: '/models', summary: 'The deployed models, their versions and the default', tags: ['models'], answer: 'ModelList', errors: [] },
+  { operation: 'describeModel', function: 'models', method: 'GET', path: '/models/{name}', summary: "A model's inputs, output, labels, request schema, traffic and metrics", tags: ['models'], answer: 'ModelDetail', errors: ['404', '503'] },
+  { operation: 'describeModelVersion', function: 'models', method: 'GET', path: '/models/{name}/versions/{version}', summary: "One version's inputs, output, labels, request schema and metrics", tags: ['models'], answer: 'ModelDetail', errors: ['404', '503'] },
+  { operation: 'v2ServerMetadata', function: 'v2-metadata', method: 'GET', path: '/v2', summary: 'Server metadata', tags: V2, answer: 'V2ServerMetadata', errors: [] },
+  { operation: 'v2ServerLive', function: 'v2-metadata', method: 'GET', path: '/v2/health/live', summary: 'Server liveness', tags: V2, answer: 'V2ServerLive', errors: [] },
+  { operation: 'v2ServerReady', function: 'v2-metadata', method: 'GET', path: '/v2/health/ready', summary: "Server readiness: every model's served versions are ready", tags: V2, answer: 'ready:V2ServerReady', errors: [] },
+  { operation: 'v2ModelMetadata', function: 'v2-metadata', method: 'GET', path: '/v2/models/{name}', summary: "Model metadata: the graph's inputs and outputs", tags: V2, answer: 'V2ModelMetadata', errors: ['404', '503'] },
+  { operation: 'v2ModelVersionMetadata', function: 'v2-metadata', method: 'GET', path: '/v2/models/{name}/versions/{version}', summary: "One version's metadata", tags: V2, answer: 'V2ModelMetadata', errors: ['404', '503'] },
+  { operation: 'v2ModelReady', function: 'v2-metadata', method: 'GET', path: '/v2/models/{name}/ready', summary: 'Model readiness', tags: V2, answer: 'ready:V2ModelReady', errors: ['404'] },
+  { operation: 'v2ModelVersionReady', function: 'v2-metadata', method: 'GET', path: '/v2/models/{name}/versions/{version}/ready', summary: "One version's readiness", tags: V2, answer: 'ready:V2ModelReady', errors: ['404'] },
+  { operation: 'v2Infer', function: 'v2-infer', method: 'POST', path: '/v2/models/{name}/infer', summary: 'Inference on tensors, as the traffic file splits it', tags: V2, body: 'infer', answer: 'infer', errors: ['400', '404', '413', '415', '422', '503'] },
+  { operation: 'v2InferVersion', function: 'v2-infer', method: 'POST', path: '/v2/models/{name}/versions/{version}/infer', summary: 'Inference on tensors with one version', tags: V2, body: 'infer', answer: 'infer', errors: ['400', '404', '413', '415', '422', '503'] },
+  { operation: 'openApiDocument', function: 'docs', method: 'GET', path: '/openapi.json', keyed: false, summary: 'This document', tags: ['docs'], answer: 'document', errors: [] },
+  // No CORS on the page and its files: a browser opens them, no script fetches them.
+  { operation: 'docsPage', function: 'docs', method: 'GET', path: '/docs', keyed: false, cors: false, summary: 'This page: the document in Swagger UI, to try every route with a key', tags: ['docs'], answer: 'html', errors: [] },
+  { operation: 'docsAsset', function: 'docs', method: 'GET', path: '/docs/{asset}', keyed: false, cors: false, summary: "The docs page's script and style (Swagger UI, bundled in the deployment)", tags: ['docs'], answer: 'asset', errors: ['404'] },
+];
+
+/** The Serverless Framework's logical id of a function's resource ("v2-infer" → "V2DashinferLambdaFunction"). */
+function lambdaLogicalId(name) {
+  const normalized = name.replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
+  return `${normalized[0].toUpperCase()}${normalized.slice(1)}LambdaFunction`;
+}
+
+/** serverless.yml's `functions:`: ${file(lib/http/routes.js):serverlessFunctions}. */
+function serverlessFunctions() {
+  return Object.fromEntries(
+    Object.entries(functions).map(([name, fn]) => [
+      name,
+      {
+        handler: `handlers/${name}.handler`,
+        description: fn.description,
+        reservedConcurrency: `\${param:${fn.concurrencyParam}}`,
+        events: routes
+          .filter((r) => r.function === name)
+          .map((r) => ({ http: { path: r.path.slice(1), method: r.method.toLowerCase(), private: r.keyed !== false, ...(r.cors === false ? {} : { cors: true }) } })),
+      },
+    ]),
+  );
+}
+
+module.exports = { functions, routes, lambdaLogicalId, serverlessFunctions };
