@@ -1,5 +1,6 @@
 import { takeColdStart } from '../lib/cold-start';
-import { health, preload } from '../lib/dataplane';
+import { preload } from '../lib/dataplane/preload';
+import { health } from '../lib/dataplane/readiness';
 import { httpFunction } from '../lib/http/api';
 import { jsonResponse } from '../lib/http/response';
 import { defaultModelName } from '../lib/protocols/rest/default-model';

@@ -1,4 +1,5 @@
-import { preload, type ModelRequest } from '../lib/dataplane';
+import type { ModelRequest } from '../lib/dataplane/infer';
+import { preload } from '../lib/dataplane/preload';
 import { bodyFunction } from '../lib/http/api';
 import { pathParameter } from '../lib/http/dispatch';
 import type { BodyEvent } from '../lib/http/request-body';

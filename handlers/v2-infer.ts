@@ -1,4 +1,4 @@
-import { preload } from '../lib/dataplane';
+import { preload } from '../lib/dataplane/preload';
 import { bodyFunction } from '../lib/http/api';
 import { pathParameter } from '../lib/http/dispatch';
 import { jsonFormat, type JsonEvent } from '../lib/http/request-body';

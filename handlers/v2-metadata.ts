@@ -1,4 +1,4 @@
-import { preload } from '../lib/dataplane';
+import { preload } from '../lib/dataplane/preload';
 import { httpFunction } from '../lib/http/api';
 import { pathParameter } from '../lib/http/dispatch';
 import { modelMetadata, serverMetadata } from '../lib/protocols/open-inference/metadata';

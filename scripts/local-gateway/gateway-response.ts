@@ -9,6 +9,7 @@ export type ResponseType =
   | 'THROTTLED'
   | 'QUOTA_EXCEEDED'
   | 'REQUEST_TOO_LARGE'
+  | 'BAD_REQUEST'
   | 'DEFAULT_5XX';
 
 /** API Gateway's default status and $context.error.message for each type. */
@@ -18,6 +19,10 @@ const DEFAULTS: Record<ResponseType, { status: number; message: string }> = {
   THROTTLED: { status: 429, message: 'Too Many Requests' },
   QUOTA_EXCEEDED: { status: 429, message: 'Limit Exceeded' },
   REQUEST_TOO_LARGE: { status: 413, message: 'Request Too Long' },
+  // A request line no route can be read from (not one of API Gateway's own
+  // types: its edge refuses such a request with a 400 before any route, and
+  // DEFAULT_4XX shapes it here).
+  BAD_REQUEST: { status: 400, message: 'Bad Request' },
   DEFAULT_5XX: { status: 500, message: 'Internal server error' },
 };
 

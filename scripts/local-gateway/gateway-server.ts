@@ -11,6 +11,7 @@ import { gatewayAnswer, type Answer, type ResponseType } from './gateway-respons
 import type { ApiKey, GatewaySpec, Route } from './gateway-spec';
 import { invokeFunction } from './invoke-function';
 import { matchTemplate, proxyEvent, type Matched } from './proxy-event';
+import { requestTarget } from './request-target';
 import { UsageLimits } from './usage-limits';
 
 /** API Gateway's payload limit for a REST API request. */
@@ -98,11 +99,12 @@ export class LocalGateway {
     };
     const refuse = (type: ResponseType, status?: number) => finish(gatewayAnswer(spec, type, requestId, status), type);
 
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const prefix = `/${spec.stage}`;
-    const path = url.pathname.startsWith(`${prefix}/`) ? url.pathname.slice(prefix.length) : undefined;
-    const found = path === undefined ? undefined : findRoute(spec.routes, request.method ?? '', path);
+    const target = requestTarget(request.url);
     const body = await readBody(request);
+    if (target === null) return refuse('BAD_REQUEST');
+    const prefix = `/${spec.stage}`;
+    const path = target.path.startsWith(`${prefix}/`) ? target.path.slice(prefix.length) : undefined;
+    const found = path === undefined ? undefined : findRoute(spec.routes, request.method ?? '', path);
     if (!found) return refuse('MISSING_AUTHENTICATION_TOKEN');
     const { route, matched } = found;
     facts.resourcePath = route.template;
@@ -130,7 +132,7 @@ export class LocalGateway {
     if (fn.reservedConcurrency !== undefined && running >= fn.reservedConcurrency) return refuse('DEFAULT_5XX', 500);
     this.inFlight.set(fn.name, running + 1);
     try {
-      const event = proxyEvent({ request, url, stage: spec.stage, matched, body, requestId, key: key && { value: key.value, id: key.id } });
+      const event = proxyEvent({ request, target, stage: spec.stage, matched, body, requestId, key: key && { value: key.value, id: key.id } });
       const invoked = await invokeFunction(this.options.lambdaPort, fn.name, event, INTEGRATION_TIMEOUT_MS);
       // A function error or a malformed result is API Gateway's 502; its own
       // integration timeout, 504.

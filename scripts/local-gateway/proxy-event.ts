@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { RequestTarget } from './request-target';
 import { requestTime } from './request-time';
 
 export interface Matched {
@@ -32,31 +33,43 @@ export function matchTemplate(template: string, path: string): Matched | undefin
   return { template, pathParameters: Object.keys(parameters).length ? parameters : null };
 }
 
-function headerMaps(raw: string[]) {
-  const headers: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const [name, value] = [raw[i]!, raw[i + 1]!];
-    headers[name] = value; // the last value, as API Gateway's single-value map
-    (multi[name] ??= []).push(value);
+/**
+ * Name → values, in order. A Map, then own properties: a header or query
+ * parameter named like an Object.prototype member (`__proto__`,
+ * `constructor`, `toString`) is a name like any other, never the prototype's.
+ */
+function collect(pairs: Iterable<[string, string]>): { single: Record<string, string>; multi: Record<string, string[]> } {
+  const values = new Map<string, string[]>();
+  for (const [name, value] of pairs) {
+    const list = values.get(name);
+    if (list) list.push(value);
+    else values.set(name, [value]);
   }
-  return { headers, multi };
+  return {
+    // The last value, as API Gateway's single-value maps.
+    single: Object.fromEntries([...values].map(([name, list]) => [name, list.at(-1)!])),
+    multi: Object.fromEntries(values),
+  };
+}
+
+function* rawPairs(raw: string[]): Iterable<[string, string]> {
+  for (let i = 0; i + 1 < raw.length; i += 2) yield [raw[i]!, raw[i + 1]!];
+}
+
+function headerMaps(raw: string[]) {
+  const { single, multi } = collect(rawPairs(raw));
+  return { headers: single, multi };
 }
 
 function queryMaps(search: URLSearchParams) {
   if ([...search.keys()].length === 0) return { query: null, multi: null };
-  const query: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
-  for (const [name, value] of search) {
-    query[name] = value;
-    (multi[name] ??= []).push(value);
-  }
-  return { query, multi };
+  const { single, multi } = collect(search);
+  return { query: single, multi };
 }
 
 export interface EventInput {
   request: IncomingMessage;
-  url: URL;
+  target: RequestTarget;
   stage: string;
   matched: Matched;
   body: Buffer;
@@ -65,14 +78,14 @@ export interface EventInput {
   key?: { value: string; id: string };
 }
 
-export function proxyEvent({ request, url, stage, matched, body, requestId, key }: EventInput): APIGatewayProxyEvent {
+export function proxyEvent({ request, target, stage, matched, body, requestId, key }: EventInput): APIGatewayProxyEvent {
   const { headers, multi } = headerMaps(request.rawHeaders);
-  const { query, multi: multiQuery } = queryMaps(url.searchParams);
+  const { query, multi: multiQuery } = queryMaps(target.search);
   const now = new Date();
   const method = request.method ?? 'GET';
   return {
     resource: matched.template,
-    path: url.pathname.slice(stage.length + 1),
+    path: target.path.slice(stage.length + 1),
     httpMethod: method,
     headers,
     multiValueHeaders: multi,
@@ -109,7 +122,7 @@ export function proxyEvent({ request, url, stage, matched, body, requestId, key 
         userAgent: request.headers['user-agent'] ?? null,
         userArn: null,
       },
-      path: url.pathname,
+      path: target.path,
       protocol: `HTTP/${request.httpVersion}`,
       requestId,
       requestTime: requestTime(now.getTime()),

@@ -4,7 +4,7 @@ import { ValidationFailed } from '../../errors';
 import { pointer } from '../../json-pointer';
 import type { Feeds } from '../../kinds/kind';
 import type { TensorSpec } from '../../manifest/base';
-import { infer as serve, type ModelRequest, type Scored } from '../../dataplane';
+import { infer as serve, type ModelRequest, type Scored } from '../../dataplane/infer';
 import type { Answer } from '../../http/dispatch';
 import { jsonResponse, versionHeader } from '../../http/response';
 import type { Model } from '../../model';

@@ -1,4 +1,4 @@
-import { describe } from '../../dataplane';
+import { describe } from '../../dataplane/describe';
 import type { Answer } from '../../http/dispatch';
 import { jsonResponse } from '../../http/response';
 import type { TensorSpec } from '../../manifest/base';

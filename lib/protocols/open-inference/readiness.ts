@@ -1,4 +1,4 @@
-import { readiness, serverReadiness } from '../../dataplane';
+import { readiness, serverReadiness } from '../../dataplane/readiness';
 import type { Answer } from '../../http/dispatch';
 import { jsonResponse } from '../../http/response';
 

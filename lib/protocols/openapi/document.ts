@@ -1,4 +1,4 @@
-import { models as listModels } from '../../dataplane';
+import { models as listModels } from '../../dataplane/describe';
 import { routes, type Route } from '../../http/routes';
 import type { ModelEntry } from '../../repository/model-repository';
 import { settings } from '../../settings';

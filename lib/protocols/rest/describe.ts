@@ -1,4 +1,4 @@
-import { describe, models } from '../../dataplane';
+import { describe, models } from '../../dataplane/describe';
 import type { Answer } from '../../http/dispatch';
 import { jsonResponse } from '../../http/response';
 import { kindOf } from '../../kinds';

@@ -1,4 +1,4 @@
-import { infer, type ModelRequest } from '../../dataplane';
+import { infer, type ModelRequest } from '../../dataplane/infer';
 import type { Answer } from '../../http/dispatch';
 import { versionHeader } from '../../http/response';
 import type { PredictBody } from '../../kinds/kind';
