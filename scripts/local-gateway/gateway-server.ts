@@ -104,7 +104,9 @@ export class LocalGateway {
     if (target === null) return refuse('BAD_REQUEST');
     const prefix = `/${spec.stage}`;
     const path = target.path.startsWith(`${prefix}/`) ? target.path.slice(prefix.length) : undefined;
-    const found = path === undefined ? undefined : findRoute(spec.routes, request.method ?? '', path);
+    // API Gateway routes /v2/ as /v2 (the event's path keeps the slash as sent).
+    const routed = path !== undefined && path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+    const found = routed === undefined ? undefined : findRoute(spec.routes, request.method ?? '', routed);
     if (!found) return refuse('MISSING_AUTHENTICATION_TOKEN');
     const { route, matched } = found;
     facts.resourcePath = route.template;
