@@ -81,6 +81,16 @@ export class NonFiniteOutput extends ServiceError {
   readonly code = 'non_finite_output';
 }
 
+/**
+ * onnxruntime refused to run the graph on this request's tensors (a
+ * dimension the graph cannot take though the manifest leaves it dynamic):
+ * the input's, not the service's, failure.
+ */
+export class InferenceFailed extends ServiceError {
+  readonly statusCode = 422;
+  readonly code = 'inference_failed';
+}
+
 export class ModelUnavailable extends ServiceError {
   readonly statusCode = 503;
   readonly code = 'model_unavailable';

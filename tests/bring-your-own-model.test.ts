@@ -188,6 +188,21 @@ describe('other exporter shapes', () => {
     }
   });
 
+  it('a graph that onnxruntime cannot run on shapes its manifest admits: 422 inference_failed naming them, never a 500', async () => {
+    await addModel({ file: fixture('pairwise_add.onnx'), name: 'pairwise' });
+    useModelsDir(dir);
+    const same = await inferOn('pairwise', { inputs: [{ name: 'a', datatype: 'FP32', shape: [1, 2], data: [1, 2] }, { name: 'b', datatype: 'FP32', shape: [1, 2], data: [3, 4] }] });
+    expect(same.status).toBe(200);
+    const mismatched = await inferOn('pairwise', { inputs: [{ name: 'a', datatype: 'FP32', shape: [1, 2], data: [1, 2] }, { name: 'b', datatype: 'FP32', shape: [1, 3], data: [3, 4, 5] }] });
+    expect(mismatched.status).toBe(422);
+    expect(mismatched.json).toMatchObject({ code: 'inference_failed', error: expect.stringMatching(/^onnxruntime could not run the model on inputs "a" \[1, 2\], "b" \[1, 3\]: .+/) });
+    // onnxruntime's reason, without its source files or C++ functions.
+    expect(mismatched.json.error).not.toMatch(/\.(h|cc|cpp):\d|onnxruntime::|onnxruntime_src/);
+    const columnar = await predictOn('pairwise', { inputs: { a: [[1, 2]], b: [[1, 2, 3]] } });
+    expect(columnar.status).toBe(422);
+    expect((await predictOn('pairwise', { inputs: { a: [], b: [] } })).status).toBe(400);
+  });
+
   it('a fixed-shape graph refuses the row format, pointing to the columnar one, and answers columnar', async () => {
     await addModel({ file: fixture('fixed_3d.onnx'), name: 'doubler' });
     useModelsDir(dir);

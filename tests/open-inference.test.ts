@@ -163,6 +163,17 @@ describe('Open Inference Protocol: POST /v2/models/{name}[/versions/{v}]/infer',
     }
   });
 
+  it.each([
+    ['a zero-row text tensor (onnxruntime cannot reduce over no rows)', 'intent', { name: 'text', shape: [0], datatype: 'BYTES', data: [] }],
+    ['a zero-row feature tensor', 'churn', { name: manifest.onnx.inputs[0]!.name, shape: [0, manifest.onnx.inputs[0]!.shape[1]], datatype: 'FP32', data: [] }],
+  ])('answers %s with 400 naming the input, for every model alike', async (_, name, input) => {
+    const reply = await invoke(infer, { ...route('POST', '/v2/models/{name}/infer', { name }), json: { inputs: [input] } });
+    expect(reply.status).toBe(400);
+    expectV2Error(reply.json);
+    expect(reply.json).toMatchObject({ code: 'validation_failed', details: [{ path: '/inputs/0', problem: 'must hold at least one value (no dimension of 0)' }] });
+    expect(reply.json.error).toContain(`input "${input.name}" has shape [${input.shape.join(', ')}], which holds no values`);
+  });
+
   it('answers malformed JSON, an unknown model and a batch over MAX_BATCH in the protocol error shape', async () => {
     const malformed = await invoke(infer, { ...route('POST', '/v2/models/{name}/infer', { name: 'churn' }), body: '{"inputs": [' });
     expect(malformed.status).toBe(400);

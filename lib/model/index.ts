@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { InferenceSession } from 'onnxruntime-node';
-import { ModelLoadError, ServiceError } from '../errors';
+import { InferenceFailed, ModelLoadError, ServiceError } from '../errors';
+import { shorten } from '../shorten';
 import { goldenDifference } from './golden';
 import { kindOf, type Manifest } from '../kinds';
 import type { Feeds, KindRuntime, Outputs, PredictBody, Prediction, RunGraph } from '../kinds/kind';
@@ -114,6 +115,23 @@ export function sessionRunner(session: InferenceSession, manifest: Manifest): Ru
   return (feeds, outputNames) => session.run(feeds, outputNames ?? allOutputs);
 }
 
+/** onnxruntime's message without its source file, line and C++ function: no internal path reaches a client. */
+const withoutSourceReferences = (message: string) =>
+  message.replace(/\S*\.(?:h|hpp|cc|cpp|c):\d+\s*/g, '').replace(/(?:[\w:<>*&]+\s+)?onnxruntime::[\w:<>]+\([^)]*\)\s*/g, '');
+
+/**
+ * onnxruntime's refusal of a request's tensors, as a 422 naming their shapes
+ * and onnxruntime's reason (its first line, shortened: it names graph nodes,
+ * never the request's values).
+ */
+function inferenceFailed(feeds: Feeds, error: unknown): InferenceFailed {
+  const shapes = Object.entries(feeds).map(([name, tensor]) => `"${name}" ${shapeText([...tensor.dims])}`).join(', ');
+  // Not instanceof Error: onnxruntime's errors can come from another realm (jest's test environment does that).
+  const message = (error as { message?: unknown } | null)?.message;
+  const reason = typeof message === 'string' ? shorten(withoutSourceReferences(message.split('\n')[0]!), 300) : 'unknown error';
+  return new InferenceFailed(shorten(`onnxruntime could not run the model on inputs ${shapes}: ${reason}`, 480));
+}
+
 /** A call's runs, traced and timed for the InferenceLatency metric (the golden self-test's are neither). */
 function timedRunner(run: RunGraph): { run: RunGraph; elapsed: () => number } {
   let ms = 0;
@@ -122,6 +140,8 @@ function timedRunner(run: RunGraph): { run: RunGraph; elapsed: () => number } {
       const started = performance.now();
       try {
         return await traced('onnxruntime run', () => run(feeds, outputNames));
+      } catch (error) {
+        throw inferenceFailed(feeds, error);
       } finally {
         ms += performance.now() - started;
       }

@@ -11,11 +11,22 @@ import { fitsShape, hasBatchDim, shapeText } from './shape';
  * `at` is the JSON pointer of the input in the request.
  */
 
-/** The request's shape must fit the declared one, and hold at most MAX_BATCH rows. */
+/**
+ * The request's shape must fit the declared one, hold at least one value and
+ * at most MAX_BATCH rows. An empty tensor (a 0 anywhere in its shape) is
+ * refused on every route, whatever the model: some graphs answer it with
+ * empty outputs, others fail inside onnxruntime (a ReduceL2 over no rows), so
+ * the one defined answer is a 400, as for an empty "instances".
+ */
 export function checkShape(spec: TensorSpec, shape: readonly number[], at: string): void {
   if (!fitsShape(spec.shape, shape)) {
     throw new ValidationFailed(`input "${spec.name}" has shape ${shapeText(shape)}; the model takes ${shapeText(spec.shape)}`, [
       { path: at, problem: `shape must fit ${shapeText(spec.shape)}` },
+    ]);
+  }
+  if (shape.includes(0)) {
+    throw new ValidationFailed(`input "${spec.name}" has shape ${shapeText(shape)}, which holds no values; send at least one row`, [
+      { path: at, problem: 'must hold at least one value (no dimension of 0)' },
     ]);
   }
   const rows = hasBatchDim(spec.shape) ? (shape[0] ?? 1) : 1;

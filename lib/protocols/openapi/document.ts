@@ -25,7 +25,7 @@ const ERROR_MEANING: Record<string, string> = {
   '413': 'payload_too_large: more records than MAX_BATCH, or a body over MAX_BODY_BYTES',
   '406': 'not_acceptable: an Accept that admits neither JSON nor CSV, or text/csv from a model whose answers are tensors',
   '415': 'unsupported_media_type: a Content-Type the route does not take (predict: JSON or CSV; /v2: JSON)',
-  '422': "non_finite_output: the model's output is NaN or infinite for a record",
+  '422': "non_finite_output: the model's output is NaN or infinite for a record; inference_failed: onnxruntime cannot run the graph on tensors of these shapes",
   '429': "throttled or quota_exceeded: the key's usage plan (answered by API Gateway)",
   '503': 'model_unavailable: the model or its traffic file cannot be used; the error says why',
   '5XX': 'internal_error: a bug; the log has the error with this request_id',
