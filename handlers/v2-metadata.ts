@@ -15,8 +15,8 @@ export const handler = httpFunction('v2-metadata', {
   v2ServerMetadata: async () => serverMetadata(),
   v2ServerLive: async () => serverLive(),
   v2ServerReady: () => serverReady(),
-  v2ModelMetadata: async (event) => modelMetadata(pathParameter(event, 'name')),
-  v2ModelVersionMetadata: async (event) => modelMetadata(pathParameter(event, 'name'), pathParameter(event, 'version')),
+  v2ModelMetadata: (event) => modelMetadata(pathParameter(event, 'name')),
+  v2ModelVersionMetadata: (event) => modelMetadata(pathParameter(event, 'name'), pathParameter(event, 'version')),
   v2ModelReady: (event) => modelReady(pathParameter(event, 'name')),
   v2ModelVersionReady: (event) => modelReady(pathParameter(event, 'name'), pathParameter(event, 'version')),
 });

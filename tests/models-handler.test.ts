@@ -1,4 +1,4 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { handler as modelsHandler } from '../handlers/models';
 import { handler as predictHandler } from '../handlers/predict';
@@ -127,7 +127,6 @@ describe('a model folder whose manifest is invalid', () => {
       await invoke(models, route('GET', '/models/{name}', { name: 'broken' })),
       await invoke(predict, { ...route('POST', '/models/{name}/predict', { name: 'broken' }), json: parityFixture().cases[0]!.input }),
       await invoke(metadata, route('GET', '/v2/models/{name}', { name: 'broken' })),
-      await invoke(metadata, route('GET', '/v2/models/{name}/ready', { name: 'broken' })),
     ];
     for (const reply of replies) {
       expect(reply.status).toBe(503);
@@ -135,11 +134,74 @@ describe('a model folder whose manifest is invalid', () => {
       expect(reply.json.code).toBe('model_unavailable');
       expect(reply.json.error).toMatch(/^model unavailable: model\.json is invalid: \/kind must be one of /);
     }
+    const ready = await invoke(metadata, route('GET', '/v2/models/{name}/ready', { name: 'broken' }));
+    expect(ready.status).toBe(503);
+    expect(ready.json).toEqual({ name: 'broken', ready: false, reason: expect.stringMatching(/^model\.json is invalid: \/kind must be one of /), error: expect.stringContaining('model "broken" is not ready: model.json is invalid') });
   });
 
-  it('does not hold back server readiness', async () => {
+  it('holds back server readiness, as any model that cannot serve does, while the others serve', async () => {
     const ready = await invoke(metadata, route('GET', '/v2/health/ready'));
-    expect(ready.status).toBe(200);
-    expect(ready.json).toEqual({ live: true, ready: true });
+    expect(ready.status).toBe(503);
+    expect(ready.json).toEqual({ live: true, ready: false, not_ready: ['broken'], error: 'models not ready: broken' });
+    expect((await invoke(predict, { ...route('POST', '/models/{name}/predict', { name: 'churn' }), json: parityFixture().cases[0]!.input })).status).toBe(200);
+  });
+});
+
+describe('a version folder whose model.json was deleted', () => {
+  let root: string;
+
+  beforeAll(() => {
+    root = scratchModelsDir(true);
+    // churn 1.0.0 stays; 2.0.0 is a copy whose manifest is gone, the newest version.
+    const version = parityFixture('churn').version;
+    cpSync(path.join(modelsDir, 'churn', version), path.join(root, 'churn', '2.0.0'), { recursive: true });
+    rmSync(path.join(root, 'churn', '2.0.0', 'model.json'));
+    useModelsDir(root);
+  });
+
+  afterAll(() => removeModelsDir(root));
+
+  it('is a broken version, not a missing one: its routes answer 503 "model.json is missing", never 404 or the older version', async () => {
+    const listed = (await invoke(models, route('GET', '/models'))).json.models as Listed[];
+    expect(listed.find((m) => m.name === 'churn')).toMatchObject({ versions: [parityFixture('churn').version, '2.0.0'], invalid: [{ version: '2.0.0', problem: 'model.json is missing' }] });
+    for (const reply of [
+      await invoke(predict, { ...route('POST', '/models/{name}/predict', { name: 'churn' }), json: parityFixture().cases[0]!.input }),
+      await invoke(predict, { ...route('POST', '/models/{name}/versions/{version}/predict', { name: 'churn', version: '2.0.0' }), json: parityFixture().cases[0]!.input }),
+      await invoke(models, route('GET', '/models/{name}', { name: 'churn' })),
+    ]) {
+      expect(reply.status).toBe(503);
+      expect(reply.json).toMatchObject({ code: 'model_unavailable', error: 'model unavailable: model.json is missing' });
+    }
+  });
+
+  it('is not ready, and holds server readiness back', async () => {
+    const model = await invoke(metadata, route('GET', '/v2/models/{name}/ready', { name: 'churn' }));
+    expect(model.status).toBe(503);
+    expect(model.json).toMatchObject({ ready: false, reason: 'model.json is missing' });
+    const server = await invoke(metadata, route('GET', '/v2/health/ready'));
+    expect(server.status).toBe(503);
+    expect(server.json).toMatchObject({ ready: false, not_ready: ['churn'] });
+  });
+});
+
+describe('a model whose file is corrupt', () => {
+  let root: string;
+
+  beforeAll(() => {
+    root = scratchModelsDir(true);
+    const version = parityFixture('churn').version;
+    writeFileSync(path.join(root, 'churn', version, 'model.onnx'), 'not an onnx file');
+    useModelsDir(root);
+  });
+
+  afterAll(() => removeModelsDir(root));
+
+  it('is described by GET /models/{name}, which says it is not ready and why; a sound model says ready', async () => {
+    const reply = await invoke(models, route('GET', '/models/{name}', { name: 'churn' }));
+    expect(reply.status).toBe(200);
+    expect(reply.json).toMatchObject({ name: 'churn', ready: false, reason: expect.stringMatching(/^sha256 mismatch: model\.onnx is [0-9a-f]{64}, the manifest expects/) });
+    const intent = await invoke(models, route('GET', '/models/{name}', { name: 'intent' }));
+    expect(intent.json).toMatchObject({ ready: true });
+    expect(intent.json).not.toHaveProperty('reason');
   });
 });

@@ -67,6 +67,7 @@ describe('Open Inference Protocol: health and metadata', () => {
         platform: 'onnxruntime_onnx',
         inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, manifest.columns.length] }],
         outputs: [{ name: 'probability', datatype: 'FP32', shape: [-1, 1] }],
+        ready: true,
       });
     }
   });
@@ -208,10 +209,26 @@ describe('Open Inference Protocol: server readiness with a model that fails to l
   it('answers 503 naming the model that is not ready, and the model route says why', async () => {
     const ready = await invoke(metadata, route('GET', '/v2/health/ready'));
     expect(ready.status).toBe(503);
-    expect(ready.json).toEqual({ live: false, ready: false, not_ready: ['churn'] });
+    // Live is live: the server answered, as /v2/health/live says, whatever its models.
+    expect(ready.json).toEqual({ live: true, ready: false, not_ready: ['churn'], error: 'models not ready: churn' });
+    expect((await invoke(metadata, route('GET', '/v2/health/live'))).json).toEqual({ live: true });
 
     const model = await invoke(metadata, route('GET', '/v2/models/{name}/ready', { name: 'churn' }));
     expect(model.status).toBe(503);
-    expect(model.json).toEqual({ name: 'churn', ready: false, reason: expect.stringContaining('sha256 mismatch') });
+    expect(model.json).toEqual({ name: 'churn', ready: false, reason: expect.stringContaining('sha256 mismatch'), error: expect.stringMatching(/^model "churn" is not ready: sha256 mismatch/) });
+    // The readiness body, with the protocol's error string.
+    expect(isV2Error(model.json)).toBe(true);
+    expect(isV2Error(ready.json)).toBe(true);
+  });
+
+  it('says in the model metadata, still 200 (the graph is described), that the model is not ready and why', async () => {
+    for (const options of [route('GET', '/v2/models/{name}', { name: 'churn' }), route('GET', '/v2/models/{name}/versions/{version}', { name: 'churn', version: churn.version })]) {
+      const reply = await invoke(metadata, options);
+      expect(reply.status).toBe(200);
+      expect(reply.json).toMatchObject({ name: 'churn', platform: 'onnxruntime_onnx', ready: false, reason: expect.stringContaining('sha256 mismatch') });
+    }
+    const intent = await invoke(metadata, route('GET', '/v2/models/{name}', { name: 'intent' }));
+    expect(intent.json).toMatchObject({ ready: true });
+    expect(intent.json).not.toHaveProperty('reason');
   });
 });

@@ -62,7 +62,6 @@ describe('a broken folder beside good ones', () => {
   it.each([
     ['GET /models/{name}', () => invoke(models, route('GET', '/models/{name}', { name: 'unknown-kind' }))],
     ['GET /v2/models/{name}', () => invoke(metadata, route('GET', '/v2/models/{name}', { name: 'unknown-kind' }))],
-    ['GET /v2/models/{name}/ready', () => invoke(metadata, route('GET', '/v2/models/{name}/ready', { name: 'garbled' }))],
     ['POST /models/{name}/predict', () => predictOn('unknown-kind', customer)],
   ])('%s on an invalid folder: 503 with the reason', async (_, call) => {
     const reply = await call();
@@ -70,13 +69,20 @@ describe('a broken folder beside good ones', () => {
     expect(reply.json).toMatchObject({ code: 'model_unavailable', error: expect.stringMatching(/model\.json is (invalid|not valid JSON)/) });
   });
 
-  it('a model that fails to load answers 503 and holds server readiness back; invalid folders do not', async () => {
+  it('GET /v2/models/{name}/ready on an invalid folder: 503, not ready, with the reason', async () => {
+    const reply = await invoke(metadata, route('GET', '/v2/models/{name}/ready', { name: 'garbled' }));
+    expect(reply.status).toBe(503);
+    expect(reply.json).toMatchObject({ ready: false, reason: 'model.json is not valid JSON' });
+  });
+
+  it('a model that fails to load and a folder whose manifest is invalid: 503 on their routes, server not ready, the good models serve', async () => {
     const corrupt = await predictOn('corrupt', customer);
     expect(corrupt.status).toBe(503);
     expect(corrupt.json.error).toMatch(/sha256 mismatch/);
     const ready = await invoke(metadata, route('GET', '/v2/health/ready'));
     expect(ready.status).toBe(503);
-    expect(ready.json).toEqual({ live: false, ready: false, not_ready: ['corrupt'] });
+    expect(ready.json).toEqual({ live: true, ready: false, not_ready: ['corrupt', 'garbled', 'unknown-kind'], error: 'models not ready: corrupt, garbled, unknown-kind' });
+    expect((await predictOn('churn', customer)).status).toBe(200);
   });
 });
 

@@ -1,4 +1,6 @@
+import { ModelLoadError } from '../errors';
 import type { Manifest } from '../kinds';
+import { verifiedModelFile } from '../model/model-files';
 import type { ServedFacts } from '../observability/request-facts';
 import { findModel, listModels, usableManifest, type ModelEntry, type VersionEntry } from '../repository/model-repository';
 import { describedVersion } from '../rollout/route';
@@ -15,6 +17,31 @@ export interface Described {
   entry: VersionEntry;
   manifest: Manifest;
   facts: ServedFacts;
+}
+
+/** What can be told of a version without loading it: its model file is there and is the one the manifest's sha256 names. */
+export type FileCheck = { ready: true } | { ready: false; reason: string };
+
+// Per version entry (a repository read): a deployed zip's files do not change.
+const checkedFiles = new WeakMap<VersionEntry, FileCheck>();
+
+/**
+ * The version's model file against its manifest, as loading checks it first
+ * (no onnxruntime: the golden cases run where the model loads,
+ * /v2/models/{name}/ready).
+ */
+export function fileCheck(entry: VersionEntry, manifest: Manifest): FileCheck {
+  let checked = checkedFiles.get(entry);
+  if (!checked) {
+    try {
+      verifiedModelFile(entry.dir, manifest);
+      checked = { ready: true };
+    } catch (error) {
+      checked = { ready: false, reason: error instanceof ModelLoadError ? error.message : 'the model file could not be read' };
+    }
+    checkedFiles.set(entry, checked);
+  }
+  return checked;
 }
 
 /**

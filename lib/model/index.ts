@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { InferenceSession } from 'onnxruntime-node';
 import { InferenceFailed, ModelLoadError, ServiceError } from '../errors';
 import { shorten } from '../shorten';
@@ -7,7 +6,7 @@ import { kindOf, type Manifest } from '../kinds';
 import type { Feeds, KindRuntime, Outputs, PredictBody, Prediction, RunGraph } from '../kinds/kind';
 import type { GoldenCase, TensorSpec } from '../manifest/base';
 import { traced, untraced } from '../observability/tracing';
-import { readModelFile } from './model-files';
+import { verifiedModelFile } from './model-files';
 import { datatypeOf } from '../tensors/datatypes';
 import { shapeText } from '../tensors/shape';
 
@@ -159,11 +158,7 @@ function timedRunner(run: RunGraph): { run: RunGraph; elapsed: () => number } {
  */
 export async function loadModel(dir: string, manifest: Manifest): Promise<Model> {
   const started = performance.now();
-  const bytes = readModelFile(dir, manifest.file);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  if (sha256 !== manifest.sha256) {
-    throw new ModelLoadError(`sha256 mismatch: ${manifest.file} is ${sha256}, the manifest expects ${manifest.sha256}`);
-  }
+  const bytes = verifiedModelFile(dir, manifest);
 
   let session: InferenceSession;
   try {
@@ -183,7 +178,7 @@ export async function loadModel(dir: string, manifest: Manifest): Promise<Model>
       name: manifest.name,
       version: manifest.version,
       kind: manifest.kind,
-      sha256,
+      sha256: manifest.sha256, // verified above
       loadedAt: new Date().toISOString(),
       loadMs: Math.round((now - started) * 100) / 100,
       goldenMs: Math.round((now - goldenStarted) * 100) / 100,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ModelLoadError } from '../errors';
@@ -12,4 +13,18 @@ export function readModelFile(dir: string, name: string): Buffer {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ModelLoadError(code === 'ENOENT' ? `${name} is missing` : `${name} cannot be read (${code ?? 'error'})`);
   }
+}
+
+/**
+ * The model's ONNX file, read and checked against the manifest's sha256
+ * before onnxruntime ever sees it: ModelLoadError naming a missing file or a
+ * mismatch. The models function runs this check too, without onnxruntime.
+ */
+export function verifiedModelFile(dir: string, manifest: { file: string; sha256: string }): Buffer {
+  const bytes = readModelFile(dir, manifest.file);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (sha256 !== manifest.sha256) {
+    throw new ModelLoadError(`sha256 mismatch: ${manifest.file} is ${sha256}, the manifest expects ${manifest.sha256}`);
+  }
+  return bytes;
 }

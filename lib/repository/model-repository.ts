@@ -13,7 +13,7 @@ import { compareVersions } from './versions';
 
 /**
  * Which models and versions are deployed: the folders
- * models/<name>/<version>/ holding a model.json. Adding a folder adds a model;
+ * models/<name>/<version>/ holding a model.json or an ONNX file. Adding a folder adds a model;
  * no code changes. Reads manifests, never onnxruntime, and never throws for a
  * broken folder: a manifest that cannot be read or is invalid is recorded
  * with its reason, so the other models, the listing and readiness go on.
@@ -113,6 +113,21 @@ function modelEntry(root: string, name: string, versions: readonly string[]): Mo
   };
 }
 
+/**
+ * A version folder holds a model.json, or at least an ONNX file: one whose
+ * manifest was deleted is a broken version (503 "model.json is missing",
+ * not ready), never a version that is not there (404) or, worse, a model
+ * that silently serves its older version.
+ */
+function isVersionFolder(dir: string): boolean {
+  if (existsSync(path.join(dir, 'model.json'))) return true;
+  try {
+    return readdirSync(dir).some((file) => file.endsWith('.onnx'));
+  } catch {
+    return false;
+  }
+}
+
 const repositories = new Map<string, ModelEntry[]>();
 
 /**
@@ -127,7 +142,7 @@ export function listModels(root = settings.modelsDir()): ModelEntry[] {
       .sort()
       .map((name) => {
         const versions = subfolders(path.join(root, name), versionShape)
-          .filter((version) => existsSync(path.join(root, name, version, 'model.json')))
+          .filter((version) => isVersionFolder(path.join(root, name, version)))
           .sort(compareVersions);
         return modelEntry(root, name, versions);
       })

@@ -1,4 +1,5 @@
 import { describe } from '../../dataplane/describe';
+import { readiness } from '../../dataplane/readiness';
 import type { Answer } from '../../http/dispatch';
 import { jsonResponse } from '../../http/response';
 import type { TensorSpec } from '../../manifest/base';
@@ -20,15 +21,23 @@ export function serverMetadata(): Answer {
   return { response: jsonResponse(200, { name: settings.serviceName(), version: settings.serviceVersion(), extensions: [] }) };
 }
 
-/** Every input and output of the graph, dynamic dimensions as -1; without a version, the primary one. 503 for an unusable manifest. */
-export function modelMetadata(name: string, version?: string): Answer {
+/**
+ * Every input and output of the graph, dynamic dimensions as -1, and whether
+ * the version is ready (as /ready says, with the reason when not); without a
+ * version, the primary one. 503 for an unusable manifest: there is no graph
+ * to describe.
+ */
+export async function modelMetadata(name: string, version?: string): Promise<Answer> {
   const { entry, manifest, facts } = describe(name, version);
+  const { ready, reason } = await readiness(name, version);
   const body = {
     name: entry.name,
     versions: entry.versions,
     platform: PLATFORM,
     inputs: manifest.onnx.inputs.map(metadataTensor),
     outputs: manifest.onnx.outputs.map(metadataTensor),
+    ready,
+    ...(ready ? {} : { reason }),
   };
   return { response: jsonResponse(200, body), facts };
 }

@@ -8,7 +8,8 @@ const readyResponse = (ready: boolean, body: unknown) => jsonResponse(ready ? 20
 /** Model ready: the version (or every version the traffic file serves) loads and passes its checks and golden cases. */
 export async function modelReady(name: string, version?: string): Promise<Answer> {
   const { ready, reason, facts } = await readiness(name, version);
-  return { response: readyResponse(ready, ready ? { name, ready } : { name, ready, reason }), facts };
+  // Not ready: the reason, and as `error` too, the string every protocol error response carries.
+  return { response: readyResponse(ready, ready ? { name, ready } : { name, ready, reason, error: `model "${name}" is not ready: ${reason}` }), facts };
 }
 
 /** Server live: the function answers. */
@@ -20,9 +21,11 @@ export function serverLive(): Answer {
  * Server ready: every model ready, as the protocol defines it ("all models
  * ready"). The spec names the field of this object "live"; "ready" is added
  * beside it because that is what KServe's servers and its OpenAPI document
- * return.
+ * return. `live` is true whatever the models: the server answered, as
+ * /v2/health/live says.
  */
 export async function serverReady(): Promise<Answer> {
   const { ready, notReady } = await serverReadiness();
-  return { response: readyResponse(ready, ready ? { live: true, ready } : { live: false, ready, not_ready: notReady }) };
+  const body = ready ? { live: true, ready } : { live: true, ready, not_ready: notReady, error: `models not ready: ${notReady.join(', ')}` };
+  return { response: readyResponse(ready, body) };
 }

@@ -80,7 +80,7 @@ export const sharedSchemas: Record<string, unknown> = {
   ModelDetail: {
     type: 'object',
     description: "what to send (request_schema), what comes back and how well the model did; the kind adds its own fields (inputs, output, labels, …)",
-    required: ['name', 'version', 'versions', 'traffic', 'kind', 'description', 'created', 'sha256', 'request_schema', 'metrics'],
+    required: ['name', 'version', 'versions', 'traffic', 'kind', 'description', 'created', 'sha256', 'request_schema', 'metrics', 'ready'],
     properties: {
       name: ref('ModelName'),
       version: ref('Version'),
@@ -92,6 +92,8 @@ export const sharedSchemas: Record<string, unknown> = {
       sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
       request_schema: { type: 'object', description: 'the JSON schema a predict request body is validated against' },
       metrics: nullable({ type: 'object' }),
+      ready: { type: 'boolean', description: "the model file is there and is the one the manifest's sha256 names (the golden cases run where the model loads: /v2/models/{name}/ready)" },
+      reason: { type: 'string', description: 'why it is not ready' },
     },
   },
   Health: {
@@ -129,11 +131,16 @@ export const sharedSchemas: Record<string, unknown> = {
     type: 'object',
     required: ['live', 'ready'],
     additionalProperties: false,
-    properties: { live: { type: 'boolean' }, ready: { type: 'boolean' }, not_ready: { ...strings, description: 'models whose served versions are not ready' } },
+    properties: {
+      live: { const: true, description: 'the server answers (as /v2/health/live)' },
+      ready: { type: 'boolean' },
+      not_ready: { ...strings, description: 'models whose served versions are not ready' },
+      error: { type: 'string', description: 'when not ready: which models' },
+    },
   },
   V2ModelMetadata: {
     type: 'object',
-    required: ['name', 'versions', 'platform', 'inputs', 'outputs'],
+    required: ['name', 'versions', 'platform', 'inputs', 'outputs', 'ready'],
     additionalProperties: false,
     properties: {
       name: ref('ModelName'),
@@ -141,13 +148,15 @@ export const sharedSchemas: Record<string, unknown> = {
       platform: { type: 'string' },
       inputs: { type: 'array', items: metadataTensor },
       outputs: { type: 'array', items: metadataTensor },
+      ready: { type: 'boolean', description: 'whether the version loads and passes its golden cases (as /ready)' },
+      reason: { type: 'string', description: 'why it is not ready' },
     },
   },
   V2ModelReady: {
     type: 'object',
     required: ['name', 'ready'],
     additionalProperties: false,
-    properties: { name: ref('ModelName'), ready: { type: 'boolean' }, reason: { type: 'string' } },
+    properties: { name: ref('ModelName'), ready: { type: 'boolean' }, reason: { type: 'string' }, error: { type: 'string', description: 'when not ready: the reason, as the protocol error string' } },
   },
   V2InferenceRequest: inferenceRequestSchema,
   V2InferenceResponse: {

@@ -1,4 +1,4 @@
-import { describe, models } from '../../dataplane/describe';
+import { describe, fileCheck, models } from '../../dataplane/describe';
 import type { Answer } from '../../http/dispatch';
 import { jsonResponse } from '../../http/response';
 import { kindOf } from '../../kinds';
@@ -48,6 +48,8 @@ export function modelDetail(name: string, version?: string): Answer {
     ...kind.describe(manifest),
     request_schema: kind.requestSchema(manifest),
     metrics: training.metrics ?? null,
+    // The manifest and the model file as loading checks them (the golden cases: /v2/models/{name}/ready).
+    ...fileCheck(entry, manifest),
   };
   return { response: jsonResponse(200, body), facts };
 }
