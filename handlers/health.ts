@@ -1,4 +1,4 @@
-import { takeColdStart } from '../lib/cold-start';
+import { isColdStart } from '../lib/cold-start';
 import { preload } from '../lib/dataplane/preload';
 import { health } from '../lib/dataplane/readiness';
 import { httpFunction } from '../lib/http/api';
@@ -16,14 +16,13 @@ preload(settings.defaultModel());
  */
 export const handler = httpFunction('health', {
   health: async () => {
-    const coldStart = takeColdStart();
     const { answer: entry, model, facts } = await health(defaultModelName());
     const { name, version, kind, sha256, loadedAt, loadMs, goldenMs } = model.info;
     const body = {
       status: 'ok',
       model: { name, version, kind, sha256, loaded_at: loadedAt, load_ms: loadMs, golden_ms: goldenMs },
       traffic: trafficView(entry),
-      cold_start: coldStart,
+      cold_start: isColdStart(),
     };
     return { response: jsonResponse(200, body), facts };
   },

@@ -51,6 +51,9 @@ describe('logs at the default level', () => {
       expect(line).toMatchObject({ level: 'INFO', api_key_id: API_KEY_ID, request_id: expect.any(String), duration_ms: expect.any(Number) });
     }
     expect(lines.map((l) => l.route_family)).toEqual([...Array(7).fill('predict'), 'health']);
+    // The container's first request is the cold start, outside Lambda too (AWS_LAMBDA_INITIALIZATION_TYPE unset here, as under serverless-offline).
+    expect(process.env.AWS_LAMBDA_INITIALIZATION_TYPE).toBeUndefined();
+    expect(lines.map((l) => l.cold_start)).toEqual([true, ...Array(7).fill(false)]);
     // The first two scored one record each with the default model.
     expect(lines[0]).toMatchObject({ route: '/predict', method: 'POST', model: 'churn', records: 1, inference_ms: expect.any(Number) });
     expect(lines[1]).toMatchObject({ warnings: 2 }); // an unknown contract value, an unknown field

@@ -5,6 +5,7 @@ import httpCors from '@middy/http-cors';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { requestBegins } from '../cold-start';
 import { logger } from '../logger';
 import { metrics } from '../observability/metrics';
 import { observeRequest } from '../observability/observe-request';
@@ -34,6 +35,8 @@ export type ContentSecurityPolicy = Record<string, string | undefined>;
  */
 function chain<TEvent>(fn: FunctionName, handler: Handler<TEvent>, contentSecurityPolicy?: ContentSecurityPolicy) {
   return middy<TEvent, APIGatewayProxyResult>(handler)
+    // First: every later step asks whether this request is the container's first.
+    .use({ before: requestBegins })
     .use(httpHeaderNormalizer())
     // Never the event: it holds the API key header and the request body, even
     // if POWERTOOLS_LOGGER_LOG_EVENT is set (this option wins over it).

@@ -1,5 +1,6 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { isColdStart } from '../cold-start';
 import { logger } from '../logger';
 import { addRequestMetrics } from './metrics';
 import { factsOf, type RequestFacts } from './request-facts';
@@ -46,6 +47,8 @@ export function observeRequest(family: string): MiddlewareObj<unknown, APIGatewa
       inference_ms: facts.inferenceMs ? round2(facts.inferenceMs) : undefined,
       warnings: facts.warnings ? facts.warnings : undefined,
       request_id: event?.requestContext?.requestId,
+      // Ours, over Powertools' context key of the same name: the same flag as /health's and the trace's.
+      cold_start: isColdStart(),
       api_key_id: event?.requestContext?.identity?.apiKeyId ?? undefined,
       shadow: facts.shadow && {
         version: facts.shadow.version,

@@ -1,5 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import { getXrayTraceDataFromEnv } from '@aws-lambda-powertools/commons/utils/env';
+import { isColdStart } from '../cold-start';
 import { settings } from '../settings';
 import { daemonAddress, epochSeconds, markOutcome, openSubsegment, sendSubsegment, type DaemonAddress, type Subsegment } from './xray-daemon';
 
@@ -21,8 +22,6 @@ interface RequestTrace {
 }
 
 let trace: RequestTrace | undefined;
-/** Requests this container has begun: ColdStart is true for the first only, as Powertools annotates it. */
-let requests = 0;
 
 /** Closes the request's trace with its HTTP outcome and sends it. */
 function finish(statusCode: number, to: DaemonAddress): void {
@@ -47,17 +46,15 @@ function finish(statusCode: number, to: DaemonAddress): void {
 export function traceHandler(): MiddlewareObj[] {
   if (!settings.tracing()) return [];
   const to = daemonAddress(settings.xrayDaemonAddress());
-  const coldStartPossible = !settings.provisionedConcurrency();
   const handlerName = `## ${settings.lambdaHandler()}`;
   return [
     {
       before: () => {
-        requests++;
         trace = undefined;
         const header = getXrayTraceDataFromEnv();
         if (header?.Sampled !== '1' || !header.Root || !header.Parent) return;
         const handler = openSubsegment(handlerName);
-        handler.annotations = { ColdStart: coldStartPossible && requests === 1, Service: settings.serviceName() };
+        handler.annotations = { ColdStart: isColdStart(), Service: settings.serviceName() };
         trace = { traceId: header.Root, parentId: header.Parent, open: [handler] };
       },
       after: (request) => finish(request.response?.statusCode ?? 500, to),
