@@ -61,6 +61,23 @@ describe('POST /models/intent/predict', () => {
   });
 });
 
+describe('the length of a text, one definition on every route (Unicode code points)', () => {
+  const emoji = '😀';
+  it.each([
+    ['at the limit', manifest.text.maxLength, 200],
+    ['one over', manifest.text.maxLength + 1, 400],
+  ])('%s (%i emoji, each two UTF-16 units): /models/intent/predict and V2 infer agree', async (_, count, status) => {
+    const text = emoji.repeat(count);
+    const predicted = await predictIntent({ text });
+    const inferred = await invoke(infer, {
+      ...route('POST', '/v2/models/{name}/infer', { name: 'intent' }),
+      json: { inputs: [{ name: input!.name, shape: [1], datatype: 'BYTES', data: [text] }] },
+    });
+    expect([predicted.status, inferred.status]).toEqual([status, status]);
+    if (status === 400) expect(inferred.json.error).toContain(`at most ${manifest.text.maxLength} characters (Unicode code points)`);
+  });
+});
+
 describe('Open Inference Protocol with the intent model', () => {
   it('describes a BYTES input and an FP32 output', async () => {
     const reply = await invoke(metadata, route('GET', '/v2/models/{name}', { name: 'intent' }));

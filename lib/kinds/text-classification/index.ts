@@ -8,6 +8,26 @@ import { argmax, floatOutput, roundProbability, rowOf } from '../records/outputs
 import { probabilitiesSchema, recordRuntime, recordsAnswerSchema, recordsRequestSchema } from '../records/runtime';
 import { argmaxRows, labelCountSignals } from '../records/signals';
 
+/**
+ * A text's length as the predict route's schema counts it (Ajv's maxLength:
+ * Unicode code points, an emoji one), so both routes take the same texts;
+ * String.length counts UTF-16 units, an emoji two.
+ */
+function codePoints(text: string): number {
+  let count = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        count--;
+        i++;
+      }
+    }
+  }
+  return count;
+}
+
 /** Text classification: one string per record into a string tensor [N]; a probability per label out. */
 export interface TextClassificationManifest extends ManifestBase {
   kind: 'text-classification';
@@ -107,8 +127,8 @@ export const textClassification: ModelKind<TextClassificationManifest> = {
       signals: (outputs, count) => labelCountSignals(labels, argmaxRows(floatOutput(outputs, output, count * labels.length), count)),
       // The Open Inference Protocol route's strings: same limit, same preparation.
       prepareStrings(name, values) {
-        if (values.some((v) => v.length > manifest.text.maxLength)) {
-          throw new ValidationFailed(`input "${name}": BYTES data must be strings of at most ${manifest.text.maxLength} characters`);
+        if (values.some((v) => codePoints(v) > manifest.text.maxLength)) {
+          throw new ValidationFailed(`input "${name}": BYTES data must be strings of at most ${manifest.text.maxLength} characters (Unicode code points)`);
         }
         return values.map((v) => prepareText(v, lowercase));
       },
