@@ -17,6 +17,6 @@ const apiKeyIdOf = (event: JsonEvent) => event.requestContext?.identity?.apiKeyI
  * version.
  */
 export const handler = bodyFunction('v2-infer', jsonFormat, {
-  v2Infer: (event) => inferWith({ name: pathParameter(event, 'name'), apiKeyId: apiKeyIdOf(event) }, event.body),
-  v2InferVersion: (event) => inferWith({ name: pathParameter(event, 'name'), version: pathParameter(event, 'version'), apiKeyId: apiKeyIdOf(event) }, event.body),
+  v2Infer: (event) => inferWith({ name: pathParameter(event, 'name'), apiKeyId: apiKeyIdOf(event) }, event.body, event.headers?.accept),
+  v2InferVersion: (event) => inferWith({ name: pathParameter(event, 'name'), version: pathParameter(event, 'version'), apiKeyId: apiKeyIdOf(event) }, event.body, event.headers?.accept),
 });

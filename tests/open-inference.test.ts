@@ -175,6 +175,16 @@ describe('Open Inference Protocol: POST /v2/models/{name}[/versions/{v}]/infer',
     expect(reply.json.error).toContain(`input "${input.name}" has shape [${input.shape.join(', ')}], which holds no values`);
   });
 
+  it('negotiates Accept as /predict does: 406 for one that admits no JSON, JSON for */* or application/json', async () => {
+    const body = { inputs: [{ name: 'text', shape: [1], datatype: 'BYTES', data: ['hello'] }] };
+    const ask = (accept: string) => invoke(infer, { ...route('POST', '/v2/models/{name}/infer', { name: 'intent' }), json: body, headers: { 'content-type': 'application/json', accept } });
+    const refused = await ask('application/xml');
+    expect(refused.status).toBe(406);
+    expectV2Error(refused.json);
+    expect(refused.json).toMatchObject({ code: 'not_acceptable', error: 'Accept admits no answer format of this route: application/json' });
+    for (const accept of ['*/*', 'application/json', 'application/xml;q=1, application/json;q=0.1']) expect((await ask(accept)).status).toBe(200);
+  });
+
   it('answers malformed JSON, an unknown model and a batch over MAX_BATCH in the protocol error shape', async () => {
     const malformed = await invoke(infer, { ...route('POST', '/v2/models/{name}/infer', { name: 'churn' }), body: '{"inputs": [' });
     expect(malformed.status).toBe(400);

@@ -5,6 +5,7 @@ import { pointer } from '../../json-pointer';
 import type { Feeds } from '../../kinds/kind';
 import type { TensorSpec } from '../../manifest/base';
 import { infer as serve, type ModelRequest, type Scored } from '../../dataplane/infer';
+import { negotiateMediaType } from '../../http/accept';
 import type { Answer } from '../../http/dispatch';
 import { jsonResponse, versionHeader } from '../../http/response';
 import type { Model } from '../../model';
@@ -101,7 +102,9 @@ function feedsOf(model: Model, requestInputs: RequestInput[]): Feeds {
  * answers the same request aside and its outputs are compared with the
  * served ones (README, "Releasing a new version").
  */
-export async function inferWith(request: ModelRequest, body: unknown): Promise<Answer> {
+export async function inferWith(request: ModelRequest, body: unknown, accept: string | undefined): Promise<Answer> {
+  // The protocol answers JSON only: 406 for an Accept that admits none, as on /predict.
+  negotiateMediaType(accept, ['application/json']);
   const { answer, model, facts } = await serve(request, (model) => infer(model, body));
   return { response: jsonResponse(200, answer, versionHeader(model.info.version)), facts };
 }

@@ -23,7 +23,7 @@ const ERROR_MEANING: Record<string, string> = {
   '403': 'invalid_api_key: no or an unknown x-api-key (answered by API Gateway)',
   '404': 'model_not_found, or not_found: no such model, version, label or route',
   '413': 'payload_too_large: more records than MAX_BATCH, or a body over MAX_BODY_BYTES',
-  '406': 'not_acceptable: an Accept that admits neither JSON nor CSV, or text/csv from a model whose answers are tensors',
+  '406': 'not_acceptable: an Accept that admits no answer format of the route (predict: JSON or CSV; /v2: JSON), or text/csv from a model whose answers are tensors',
   '415': 'unsupported_media_type: a Content-Type the route does not take (predict: JSON or CSV; /v2: JSON)',
   '422': "non_finite_output: the model's output is NaN or infinite for a record; inference_failed: onnxruntime cannot run the graph on tensors of these shapes",
   '429': "throttled or quota_exceeded: the key's usage plan (answered by API Gateway)",

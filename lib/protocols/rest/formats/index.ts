@@ -1,5 +1,5 @@
-import Negotiator from 'negotiator';
 import { NotAcceptable, ValidationFailed } from '../../../errors';
+import { negotiateMediaType } from '../../../http/accept';
 import { isJsonType, parseJson, type BodyFormat } from '../../../http/request-body';
 import { kindOf, type Manifest } from '../../../kinds';
 import type { PredictBody, Prediction, RecordBatch } from '../../../kinds/kind';
@@ -125,6 +125,7 @@ export const ANSWER_FORMATS: readonly AnswerFormat[] = [
     write: (prediction) => csvAnswer(prediction.answers ?? [], prediction.warnings),
   },
 ];
+const ANSWER_MEDIA_TYPES = ANSWER_FORMATS.map((f) => f.mediaType);
 
 const byId = <F extends { id: string }>(formats: readonly F[], id: F['id']): F => formats.find((f) => f.id === id)!;
 const jsonTables = REQUEST_FORMATS.filter((f) => f.mediaType === 'application/json' && f.keys.length > 0);
@@ -161,12 +162,9 @@ export const predictBody: BodyFormat<PredictBody> = {
  * admits neither is answered 406 rather than with JSON it did not ask for.
  */
 export function answerFormatFor(accept: string | undefined): AnswerFormat {
-  // No Accept admits anything (RFC 9110): the first format, without the negotiation's parsing on most requests' path.
   if (accept === undefined) return ANSWER_FORMATS[0]!;
-  const chosen = new Negotiator({ headers: { accept } }).mediaType(ANSWER_FORMATS.map((f) => f.mediaType));
-  const format = ANSWER_FORMATS.find((f) => f.mediaType === chosen);
-  if (!format) throw new NotAcceptable(`Accept admits no answer format of this route: ${ANSWER_FORMATS.map((f) => f.mediaType).join(' or ')}`);
-  return format;
+  const chosen = negotiateMediaType(accept, ANSWER_MEDIA_TYPES);
+  return ANSWER_FORMATS.find((f) => f.mediaType === chosen)!;
 }
 
 /** 406 when the model cannot answer in the chosen format (CSV from a model that answers tensors), before it scores anything. */
