@@ -8,15 +8,16 @@ import { scoreShadow } from '../rollout/shadow';
 import { knowing } from './facts';
 
 /**
- * The data plane (lib/dataplane): the one place a request is served, whatever its protocol (KServe's and
- * MLServer's data planes are the pattern): the REST routes and the Open
- * Inference Protocol translate their wire format to a call here and its
- * result back. For inference it resolves the model and version (rollout),
- * runs the served version, runs and compares a split's shadow, and returns
- * the answer with the request's facts; for metadata and readiness it reads
- * the repository and the registry. Nothing here notes anything: the facts
- * are returned (and carried by a thrown error once the model is known) and
- * recorded at the edge (lib/observability/observe-request.ts).
+ * The data plane's inference (lib/dataplane: the one place a request is
+ * served, whatever its protocol; KServe's and MLServer's data planes are the
+ * pattern). The REST routes and the Open Inference Protocol translate their
+ * wire format to a call here and its result back: it resolves the model and
+ * version (rollout), runs the served version, runs and compares a split's
+ * shadow, and returns the answer with the request's facts. Nothing here
+ * notes anything: the facts are returned (and carried by a thrown error once
+ * the model is known) and recorded at the edge
+ * (lib/observability/observe-request.ts). Metadata and readiness are
+ * ./describe.ts and ./readiness.ts.
  */
 
 /** What a protocol's scoring of one model version gives: its answer, and what the request's facts need. */
