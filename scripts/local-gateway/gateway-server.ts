@@ -60,6 +60,10 @@ function send(response: ServerResponse, answer: Answer, requestId: string, multi
 
 export class LocalGateway {
   private readonly inFlight = new Map<string, number>();
+  /** Requests being answered, whatever their route: what a graceful stop waits for. */
+  private handling = 0;
+  private draining = false;
+  private drained?: () => void;
   /** Each key by its value, with what is left of its plan. */
   private readonly keys: Map<string, { key: ApiKey; limits: UsageLimits }>;
   private server?: Server;
@@ -70,10 +74,18 @@ export class LocalGateway {
 
   async listen(port: number): Promise<number> {
     this.server = createServer((request, response) => {
-      this.handle(request, response).catch(() => {
-        // Never reached in normal operation: handle() answers every failure itself.
-        if (!response.headersSent) send(response, gatewayAnswer(this.options.spec, 'DEFAULT_5XX', 'local'), 'local');
-      });
+      this.handling += 1;
+      // While stopping, each answer closes its connection, so no keep-alive client holds the server open.
+      if (this.draining) response.setHeader('connection', 'close');
+      this.handle(request, response)
+        .catch(() => {
+          // Never reached in normal operation: handle() answers every failure itself.
+          if (!response.headersSent) send(response, gatewayAnswer(this.options.spec, 'DEFAULT_5XX', 'local'), 'local');
+        })
+        .finally(() => {
+          this.handling -= 1;
+          if (this.draining && this.handling === 0) this.drained?.();
+        });
     });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
@@ -84,6 +96,25 @@ export class LocalGateway {
 
   close(): Promise<void> {
     return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /**
+   * A graceful stop: accept no new connection, let every request under way
+   * finish (each function call is bounded by the integration timeout), close
+   * the idle keep-alive connections; resolves with how many requests were
+   * still under way when `limitMs` ran out (0 when all finished).
+   */
+  drain(limitMs: number): Promise<number> {
+    this.draining = true;
+    const closed = this.close();
+    this.server?.closeIdleConnections();
+    const finished = this.handling === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.drained = resolve));
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)));
+    return Promise.race([finished.then(() => closed), limit]).then(() => {
+      clearTimeout(timer);
+      return this.handling;
+    });
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
