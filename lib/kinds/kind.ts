@@ -1,3 +1,4 @@
+import type { TObject } from '@sinclair/typebox';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { ErrorDetail } from '../errors';
 import type { GoldenCase, ManifestBase } from '../manifest/base';
@@ -96,7 +97,7 @@ export interface ModelKind<M extends ManifestBase> {
    */
   readonly records: boolean;
   /** The JSON schema of the kind's own manifest fields. */
-  readonly manifestFields: { properties: Record<string, unknown>; required: readonly string[] };
+  readonly manifestFields: TObject;
   /** Whether the kind's fields agree with the graph's signature (manifest.onnx); the problem, or null. */
   check(manifest: M): string | null;
   /** The JSON schema of a predict request body (published by GET /models/{name}). */

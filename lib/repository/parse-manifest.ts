@@ -9,7 +9,7 @@ export function manifestSchema(kind: KindName): Record<string, unknown> {
   const own = KINDS[kind].manifestFields;
   return {
     type: 'object',
-    required: [...baseRequired, ...own.required],
+    required: [...baseRequired, ...(own.required ?? [])],
     properties: { ...baseProperties, ...own.properties, kind: { const: kind } },
   };
 }

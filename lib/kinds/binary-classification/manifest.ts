@@ -1,73 +1,52 @@
-import type { ManifestBase } from '../../manifest/base';
-import { preprocessingSchema, type Preprocessing } from '../records/preprocessing';
+import * as Type from '@sinclair/typebox';
+import type { KindManifest } from '../../manifest/base';
+import { StringEnum } from '../../json-schema';
+import { preprocessingSchema } from '../records/preprocessing';
 
 /**
  * Binary classification of tabular records, scikit-learn DictVectorizer
  * style: the features expand to one-hot and numeric columns of one float
  * tensor [N, columns]; the graph returns one probability per record.
  */
-export interface NumericFeature {
-  name: string;
-  type: 'numeric';
-  integer?: boolean;
-  minimum?: number;
-  maximum?: number;
-}
-
-export interface CategoricalFeature {
-  name: string;
-  type: 'categorical';
-  /** Known values, in column order: each value is one one-hot column. */
-  values: string[];
-}
-
-export type Feature = NumericFeature | CategoricalFeature;
-
-export interface BinaryClassificationManifest extends ManifestBase {
-  kind: 'binary-classification';
-  /** In column order; see columnNames(). */
-  features: Feature[];
-  /** DictVectorizer's feature names, one per input column. */
-  columns: string[];
-  output: { label: string; probability: string; threshold: number };
-  /** What training did to its data (train.py writes it); applied to every record. */
-  preprocessing?: Preprocessing;
-}
-
-export const manifestFields = {
-  required: ['features', 'columns', 'output'],
-  properties: {
-    features: {
-      type: 'array',
-      minItems: 1,
-      items: {
-        type: 'object',
-        required: ['name', 'type'],
-        properties: {
-          name: { type: 'string', minLength: 1 },
-          type: { enum: ['numeric', 'categorical'] },
-          integer: { type: 'boolean' },
-          minimum: { type: 'number' },
-          maximum: { type: 'number' },
-          values: { type: 'array', minItems: 1, items: { type: 'string' }, uniqueItems: true },
-        },
-        if: { properties: { type: { const: 'categorical' } } },
-        then: { required: ['values'], properties: { values: { type: 'array' } } },
-      },
-    },
-    columns: { type: 'array', items: { type: 'string' } },
-    output: {
-      type: 'object',
-      required: ['label', 'probability', 'threshold'],
-      properties: {
-        label: { type: 'string', minLength: 1 },
-        probability: { type: 'string', minLength: 1 },
-        threshold: { type: 'number', minimum: 0, maximum: 1 },
-      },
-    },
-    preprocessing: preprocessingSchema,
+const featureFields = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    type: StringEnum(['numeric', 'categorical']),
+    integer: Type.Optional(Type.Boolean()),
+    minimum: Type.Optional(Type.Number()),
+    maximum: Type.Optional(Type.Number()),
+    /** Known values, in column order: each value is one one-hot column. */
+    values: Type.Optional(Type.Array(Type.String(), { minItems: 1, uniqueItems: true })),
   },
-};
+  {
+    if: { properties: { type: { const: 'categorical' } } },
+    then: { required: ['values'], properties: { values: { type: 'array' } } },
+  },
+);
+
+/** A feature as its properties describe it; Feature adds what the if/then does. */
+type FeatureFields = Type.Static<typeof featureFields>;
+export type NumericFeature = FeatureFields & { type: 'numeric' };
+export type CategoricalFeature = FeatureFields & { type: 'categorical' } & Required<Pick<FeatureFields, 'values'>>;
+export type Feature = NumericFeature | CategoricalFeature;
+/** The same schema, typed as the if/then has it: a categorical feature has its values. */
+const featureSchema = Type.Unsafe<Feature>(featureFields);
+
+export const manifestFields = Type.Object({
+  /** In column order; see columnNames(). */
+  features: Type.Array(featureSchema, { minItems: 1 }),
+  /** DictVectorizer's feature names, one per input column. */
+  columns: Type.Array(Type.String()),
+  output: Type.Object({
+    label: Type.String({ minLength: 1 }),
+    probability: Type.String({ minLength: 1 }),
+    threshold: Type.Number({ minimum: 0, maximum: 1 }),
+  }),
+  /** What training did to its data (train.py writes it); applied to every record. */
+  preprocessing: Type.Optional(preprocessingSchema),
+});
+
+export type BinaryClassificationManifest = KindManifest<'binary-classification', typeof manifestFields>;
 
 /** The one-hot column names the features expand to, DictVectorizer style. */
 export function columnNames(features: readonly Feature[]): string[] {

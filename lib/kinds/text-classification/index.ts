@@ -1,7 +1,8 @@
+import * as Type from '@sinclair/typebox';
 // onnxruntime-node's Tensor is onnxruntime-common's: from there, code that only builds tensors loads no native library (lib/tensors/datatypes.ts).
 import { Tensor } from 'onnxruntime-common';
 import { ValidationFailed } from '../../errors';
-import type { ManifestBase } from '../../manifest/base';
+import type { KindManifest } from '../../manifest/base';
 import { shapeText } from '../../tensors/shape';
 import type { ModelKind } from '../kind';
 import { argmax, floatOutput, roundProbability, rowOf } from '../records/outputs';
@@ -9,14 +10,14 @@ import { probabilitiesSchema, recordRuntime, recordsAnswerSchema, recordsRequest
 import { argmaxRows, labelCountSignals } from '../records/signals';
 
 /** Text classification: one string per record into a string tensor [N]; a probability per label out. */
-export interface TextClassificationManifest extends ManifestBase {
-  kind: 'text-classification';
+const manifestFields = Type.Object({
   /** The request field holding the text; the graph expects it lower-cased. */
-  text: { field: string; lowercase: boolean; maxLength: number };
+  text: Type.Object({ field: Type.String({ minLength: 1 }), lowercase: Type.Boolean(), maxLength: Type.Integer({ minimum: 1 }) }),
   /** Class names in the column order of the output tensor. */
-  labels: string[];
-  output: { label: string; probabilities: string };
-}
+  labels: Type.Array(Type.String({ minLength: 1 }), { minItems: 2, uniqueItems: true }),
+  output: Type.Object({ label: Type.String({ minLength: 1 }), probabilities: Type.String({ minLength: 1 }) }),
+});
+export type TextClassificationManifest = KindManifest<'text-classification', typeof manifestFields>;
 
 /**
  * The text the graph expects. Lower-cased here, not in the graph: ONNX's
@@ -38,22 +39,7 @@ function recordSchema(manifest: TextClassificationManifest): Record<string, unkn
 export const textClassification: ModelKind<TextClassificationManifest> = {
   summary: 'one text field into a string tensor [N]; the most likely label and every probability',
   records: true,
-  manifestFields: {
-    required: ['text', 'labels', 'output'],
-    properties: {
-      text: {
-        type: 'object',
-        required: ['field', 'lowercase', 'maxLength'],
-        properties: { field: { type: 'string', minLength: 1 }, lowercase: { type: 'boolean' }, maxLength: { type: 'integer', minimum: 1 } },
-      },
-      labels: { type: 'array', minItems: 2, items: { type: 'string', minLength: 1 }, uniqueItems: true },
-      output: {
-        type: 'object',
-        required: ['label', 'probabilities'],
-        properties: { label: { type: 'string', minLength: 1 }, probabilities: { type: 'string', minLength: 1 } },
-      },
-    },
-  },
+  manifestFields,
 
   check(manifest) {
     const [input, ...moreInputs] = manifest.onnx.inputs;
