@@ -96,8 +96,8 @@ export interface ModelKind<M extends ManifestBase> {
    * lib/protocols/rest/formats applies; otherwise only the kind's own JSON.
    */
   readonly records: boolean;
-  /** The JSON schema of the kind's own manifest fields. */
-  readonly manifestFields: TObject;
+  /** The JSON schema of the kind's manifest, the shared fields and its own (kindManifestSchema); M is its Static. */
+  readonly manifestSchema: TObject;
   /** Whether the kind's fields agree with the graph's signature (manifest.onnx); the problem, or null. */
   check(manifest: M): string | null;
   /** The JSON schema of a predict request body (published by GET /models/{name}). */

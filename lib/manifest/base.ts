@@ -54,7 +54,7 @@ export type GoldenCase = Type.Static<typeof goldenCaseSchema>;
 const toleranceSchema = Type.Object({ absolute: Type.Number({ minimum: 0 }), relative: Type.Number({ minimum: 0 }) }, { additionalProperties: false });
 export type Tolerance = Type.Static<typeof toleranceSchema>;
 
-/** The fields every kind shares; each kind adds its own (ModelKind.manifestFields) and lib/repository/parse-manifest.ts joins them. */
+/** The fields every kind shares; each kind's manifest schema (kindManifestSchema) adds its own. */
 const manifestBaseSchema = Type.Object({
   name: Type.String({ pattern: NAME_PATTERN }),
   version: Type.String({ pattern: VERSION_PATTERN }),
@@ -79,14 +79,16 @@ export type ManifestBase = Type.Static<typeof manifestBaseSchema>;
 
 /** The JSON schema of the fields every kind shares. */
 export const baseProperties = manifestBaseSchema.properties;
-export const baseRequired: readonly string[] = manifestBaseSchema.required ?? [];
 
 /**
- * A manifest of one kind: the shared fields, the kind's own (its
- * manifestFields schema) and `kind` naming it, as parse-manifest.ts's
- * manifestSchema() joins their schemas.
+ * The JSON schema of a whole manifest of one kind: the shared fields, then
+ * the kind's own, with `kind` its name (as `const`; parseManifest() has
+ * checked it is a kind's before). The kind's manifest type is its Static.
  */
-export type KindManifest<K extends string, Fields extends Type.TObject> = ManifestBase & Type.Static<Fields> & { kind: K };
+export function kindManifestSchema<K extends string, Fields extends Type.TProperties>(kind: K, fields: Fields) {
+  // `kind` keeps its place among the shared fields: the required list and parseManifest()'s list of fields are in this order.
+  return Type.Object({ ...baseProperties, ...fields, kind: Type.Unsafe<K>({ const: kind }) });
+}
 
 /** A spec by name (the kinds look their tensors up by the names their fields give). */
 export function specNamed(specs: readonly TensorSpec[], name: string): TensorSpec | undefined {

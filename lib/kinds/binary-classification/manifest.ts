@@ -1,5 +1,5 @@
 import * as Type from '@sinclair/typebox';
-import type { KindManifest } from '../../manifest/base';
+import { kindManifestSchema } from '../../manifest/base';
 import { StringEnum } from '../../json-schema';
 import { preprocessingSchema } from '../records/preprocessing';
 
@@ -32,7 +32,7 @@ export type Feature = NumericFeature | CategoricalFeature;
 /** The same schema, typed as the if/then has it: a categorical feature has its values. */
 const featureSchema = Type.Unsafe<Feature>(featureFields);
 
-export const manifestFields = Type.Object({
+export const manifestSchema = kindManifestSchema('binary-classification', {
   /** In column order; see columnNames(). */
   features: Type.Array(featureSchema, { minItems: 1 }),
   /** DictVectorizer's feature names, one per input column. */
@@ -46,7 +46,7 @@ export const manifestFields = Type.Object({
   preprocessing: Type.Optional(preprocessingSchema),
 });
 
-export type BinaryClassificationManifest = KindManifest<'binary-classification', typeof manifestFields>;
+export type BinaryClassificationManifest = Type.Static<typeof manifestSchema>;
 
 /** The one-hot column names the features expand to, DictVectorizer style. */
 export function columnNames(features: readonly Feature[]): string[] {

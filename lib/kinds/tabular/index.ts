@@ -1,7 +1,7 @@
 import * as Type from '@sinclair/typebox';
 import { ValidationFailed } from '../../errors';
 import { StringEnum } from '../../json-schema';
-import { specNamed, type KindManifest, type TensorSpec } from '../../manifest/base';
+import { kindManifestSchema, specNamed, type TensorSpec } from '../../manifest/base';
 import { elementSchema, float32Json, jsonElements, tensorFrom } from '../../tensors/datatypes';
 import { shapeText } from '../../tensors/shape';
 import type { ModelKind } from '../kind';
@@ -15,7 +15,7 @@ import { FLOAT_DATATYPES, isBatchVector, isColumn, LABEL_DATATYPES } from './sig
  * [N, 1] named like the field of a record. A classifier answers a label and a
  * probability per class, a regressor a value.
  */
-const manifestFields = Type.Object({
+const manifestSchema = kindManifestSchema('tabular', {
   task: StringEnum(['classifier', 'regressor']),
   /** Classifier: the class of each probability column, in order. */
   labels: Type.Optional(Type.Array(Type.Union([Type.String(), Type.Integer()]), { uniqueItems: true })),
@@ -25,7 +25,7 @@ const manifestFields = Type.Object({
     { additionalProperties: false },
   ),
 });
-export type TabularManifest = KindManifest<'tabular', typeof manifestFields>;
+export type TabularManifest = Type.Static<typeof manifestSchema>;
 
 /** Longest text a BYTES column takes. */
 const MAX_TEXT = 10_000;
@@ -67,7 +67,7 @@ function checkOutputs(manifest: TabularManifest): string | null {
 export const tabular: ModelKind<TabularManifest> = {
   summary: 'one graph input per column [N, 1] (skl2onnx pipelines); a record {column: value} in, a label and probabilities or a value out',
   records: true,
-  manifestFields,
+  manifestSchema,
 
   check(manifest) {
     const notColumn = manifest.onnx.inputs.find((i) => !isColumn(i.shape));
