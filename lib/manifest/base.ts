@@ -1,12 +1,14 @@
-import * as Type from '@sinclair/typebox';
-import { AnyObject, Dictionary, StringEnum } from '../json-schema';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { DATATYPE_NAMES } from '../tensors/datatypes';
 
 /**
  * What every manifest (model.json) holds, whatever its kind. `npm run
  * model:add` writes it (the bundled models' train.py scripts too); nobody
- * writes one by hand. README, "The manifest", documents each field. Each
- * type here is derived from the schema that checks it (lib/json-schema.ts).
+ * writes one by hand. README, "The manifest", documents each field.
+ *
+ * Each type is derived from its schema (json-schema-to-ts's FromSchema, on
+ * schemas written `as const`), so the two cannot drift apart; the schemas
+ * stay plain object literals, with no code to run at a cold start.
  */
 
 /** What a version may look like; it is also a folder name under models/<name>/. */
@@ -14,18 +16,26 @@ export const VERSION_PATTERN = '^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$';
 /** What a model name may look like; it is also a folder and a URL segment. */
 export const NAME_PATTERN = '^[a-z0-9][a-z0-9_-]{0,63}$';
 
-const SHA256_PATTERN = '^[0-9a-f]{64}$';
-
 /** One graph input or output, as a manifest declares it: its name, protocol datatype and shape (dynamic dimensions as names or null, lib/tensors/shape.ts). */
-const tensorSpecSchema = Type.Object(
-  {
-    name: Type.String({ minLength: 1 }),
-    datatype: StringEnum(DATATYPE_NAMES),
-    shape: Type.Array(Type.Union([Type.Integer({ minimum: 0 }), Type.String(), Type.Null()])),
+const tensorSpecSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'datatype', 'shape'],
+  properties: {
+    name: { type: 'string', minLength: 1 },
+    datatype: { enum: DATATYPE_NAMES },
+    shape: { type: 'array', items: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string' }, { type: 'null' }] } },
   },
-  { additionalProperties: false },
-);
-export type TensorSpec = Type.Static<typeof tensorSpecSchema>;
+} as const satisfies JSONSchema;
+export type TensorSpec = FromSchema<typeof tensorSpecSchema>;
+
+const toleranceSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['absolute', 'relative'],
+  properties: { absolute: { type: 'number', minimum: 0 }, relative: { type: 'number', minimum: 0 } },
+} as const satisfies JSONSchema;
+export type Tolerance = FromSchema<typeof toleranceSchema>;
 
 /**
  * A known input and the answer the model gave it when it was added: a
@@ -34,61 +44,91 @@ export type TensorSpec = Type.Static<typeof tensorSpecSchema>;
  * manifest stays small). `answer` is what the kind's golden view keeps of
  * the answer: labels and thresholds included, not only raw numbers.
  */
-const goldenCaseSchema = Type.Object(
-  {
-    request: Type.Optional(Type.Unknown()),
-    seed: Type.Optional(Type.Integer({ minimum: 0 })),
-    shapes: Type.Optional(Dictionary(Type.Array(Type.Integer({ minimum: 0 })))),
-    answer: Type.Unknown(),
+const goldenCaseSchema = {
+  type: 'object',
+  required: ['answer'],
+  properties: {
+    request: {},
+    seed: { type: 'integer', minimum: 0 },
+    shapes: { type: 'object', additionalProperties: { type: 'array', items: { type: 'integer', minimum: 0 } } },
+    answer: {},
   },
-  {
-    // Either a request body, or a seed and shapes to generate one from.
-    anyOf: [
-      { required: ['request'], properties: { request: {} } },
-      { required: ['seed', 'shapes'], properties: { seed: {}, shapes: {} } },
-    ],
-  },
-);
-export type GoldenCase = Type.Static<typeof goldenCaseSchema>;
-
-const toleranceSchema = Type.Object({ absolute: Type.Number({ minimum: 0 }), relative: Type.Number({ minimum: 0 }) }, { additionalProperties: false });
-export type Tolerance = Type.Static<typeof toleranceSchema>;
-
-/** The fields every kind shares; each kind's manifest schema (kindManifestSchema) adds its own. */
-const manifestBaseSchema = Type.Object({
-  name: Type.String({ pattern: NAME_PATTERN }),
-  version: Type.String({ pattern: VERSION_PATTERN }),
-  description: Type.Optional(Type.String()),
-  created: Type.Optional(Type.String()),
-  kind: Type.String(),
-  /** Why model:add chose this kind. */
-  kind_reason: Type.Optional(Type.String()),
-  // A bare file name: the manifest must not point outside its own folder.
-  file: Type.String({ pattern: '^[A-Za-z0-9_.-]+\\.onnx$' }),
-  sha256: Type.String({ pattern: SHA256_PATTERN }),
-  /** Set when the served file is a rewrite of the one the user brought (e.g. ZipMap removed). */
-  source: Type.Optional(Type.Object({ sha256: Type.String({ pattern: SHA256_PATTERN }), rewritten: Type.String() })),
-  onnx: Type.Object(
-    { inputs: Type.Array(tensorSpecSchema, { minItems: 1 }), outputs: Type.Array(tensorSpecSchema, { minItems: 1 }) },
-    { additionalProperties: false },
-  ),
-  golden: Type.Object({ tolerance: toleranceSchema, cases: Type.Array(goldenCaseSchema, { minItems: 1 }) }, { additionalProperties: false }),
-  training: Type.Optional(AnyObject()),
-});
-export type ManifestBase = Type.Static<typeof manifestBaseSchema>;
+  // Either a request body, or a seed and shapes to generate one from.
+  anyOf: [
+    { required: ['request'], properties: { request: {} } },
+    { required: ['seed', 'shapes'], properties: { seed: {}, shapes: {} } },
+  ],
+} as const satisfies JSONSchema;
+export type GoldenCase = FromSchema<typeof goldenCaseSchema>;
 
 /** The JSON schema of the fields every kind shares. */
-export const baseProperties = manifestBaseSchema.properties;
+export const baseProperties = {
+  name: { type: 'string', pattern: NAME_PATTERN },
+  version: { type: 'string', pattern: VERSION_PATTERN },
+  description: { type: 'string' },
+  created: { type: 'string' },
+  kind: { type: 'string' },
+  kind_reason: { type: 'string' },
+  // A bare file name: the manifest must not point outside its own folder.
+  file: { type: 'string', pattern: '^[A-Za-z0-9_.-]+\\.onnx$' },
+  sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+  source: {
+    type: 'object',
+    required: ['sha256', 'rewritten'],
+    properties: { sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' }, rewritten: { type: 'string' } },
+  },
+  onnx: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['inputs', 'outputs'],
+    properties: {
+      inputs: { type: 'array', minItems: 1, items: tensorSpecSchema },
+      outputs: { type: 'array', minItems: 1, items: tensorSpecSchema },
+    },
+  },
+  golden: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['tolerance', 'cases'],
+    properties: {
+      tolerance: toleranceSchema,
+      cases: { type: 'array', minItems: 1, items: goldenCaseSchema },
+    },
+  },
+  training: { type: 'object' },
+} as const satisfies Record<string, JSONSchema>;
+
+export const baseRequired = ['name', 'version', 'kind', 'file', 'sha256', 'onnx', 'golden'] as const;
+
+/** A kind's own manifest fields (ModelKind.manifestFields), written `as const`. */
+export interface KindFields {
+  readonly properties: Readonly<Record<string, JSONSchema>>;
+  readonly required: readonly string[];
+}
+
+/** The schema joinManifestSchema() builds, as a type: the shared fields (`kind` its const) and the kind's own, required ones in order. */
+type JoinedSchema<K extends string, F extends KindFields> = {
+  readonly type: 'object';
+  readonly required: readonly [...typeof baseRequired, ...F['required']];
+  readonly properties: Omit<typeof baseProperties, 'kind' | keyof F['properties']> & F['properties'] & { readonly kind: { readonly const: K } };
+};
 
 /**
- * The JSON schema of a whole manifest of one kind: the shared fields, then
- * the kind's own, with `kind` its name (as `const`; parseManifest() has
- * checked it is a kind's before). The kind's manifest type is its Static.
+ * The JSON schema of a whole manifest of one kind: the shared fields plus
+ * the kind's own, with `kind` its name (parse-manifest.ts's manifestSchema()
+ * returns it). Typed exactly, so that KindManifest derives each kind's
+ * manifest type from the very schema Ajv checks.
  */
-export function kindManifestSchema<K extends string, Fields extends Type.TProperties>(kind: K, fields: Fields) {
-  // `kind` keeps its place among the shared fields: the required list and parseManifest()'s list of fields are in this order.
-  return Type.Object({ ...baseProperties, ...fields, kind: Type.Unsafe<K>({ const: kind }) });
+export function joinManifestSchema<K extends string, F extends KindFields>(kind: K, own: F): JoinedSchema<K, F> {
+  // TypeScript types a spread of the generic F as F's constraint: the type above says what it holds.
+  const schema = { type: 'object', required: [...baseRequired, ...own.required], properties: { ...baseProperties, ...own.properties, kind: { const: kind } } };
+  return schema as unknown as JoinedSchema<K, F>;
 }
+
+/** The fields every manifest has, whatever its kind. */
+export type ManifestBase = FromSchema<{ type: 'object'; required: typeof baseRequired; properties: typeof baseProperties }>;
+/** A manifest of kind K with the kind's own fields F. */
+export type KindManifest<K extends string, F extends KindFields> = FromSchema<JoinedSchema<K, F>, { parseIfThenElseKeywords: true }>;
 
 /** A spec by name (the kinds look their tensors up by the names their fields give). */
 export function specNamed(specs: readonly TensorSpec[], name: string): TensorSpec | undefined {

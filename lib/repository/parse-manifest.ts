@@ -2,10 +2,11 @@ import type { ValidateFunction } from 'ajv';
 import { compileSchema } from '../ajv';
 import { ModelLoadError } from '../errors';
 import { isKindName, KIND_NAMES, KINDS, kindOf, type KindName, type Manifest } from '../kinds';
+import { joinManifestSchema } from '../manifest/base';
 
-/** The JSON schema of a whole manifest of one kind: the shared fields plus the kind's own (lib/manifest/base.ts, kindManifestSchema). */
+/** The JSON schema of a whole manifest of one kind: the shared fields plus the kind's own (lib/manifest/base.ts, joinManifestSchema). */
 export function manifestSchema(kind: KindName): Record<string, unknown> {
-  return KINDS[kind].manifestSchema;
+  return joinManifestSchema(kind, KINDS[kind].manifestFields);
 }
 
 // Compiled on first use: a container loads one or two kinds of model.

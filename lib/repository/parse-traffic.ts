@@ -1,7 +1,6 @@
-import * as Type from '@sinclair/typebox';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { compileSchema } from '../ajv';
-import { Dictionary, StringEnum } from '../json-schema';
 import { NAME_PATTERN, VERSION_PATTERN } from '../manifest/base';
 import { shorten } from '../shorten';
 
@@ -10,22 +9,25 @@ import { shorten } from '../shorten';
  * versions a model's unversioned routes serve. Optional: without it the
  * newest version serves everything.
  */
-export const trafficSchema = Type.Object(
-  {
+export const trafficSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['split'],
+  properties: {
     /** Names for versions: POST /models/{name}/labels/{label}/predict. */
-    labels: Type.Optional(Dictionary(Type.String({ pattern: VERSION_PATTERN }), { propertyNames: { pattern: NAME_PATTERN } })),
+    labels: { type: 'object', propertyNames: { pattern: NAME_PATTERN }, additionalProperties: { type: 'string', pattern: VERSION_PATTERN } },
     /** Integer weights in percent, summing to 100, drawn per request. */
-    split: Dictionary(Type.Integer({ minimum: 0, maximum: 100 }), { minProperties: 1, propertyNames: { pattern: VERSION_PATTERN } }),
+    split: { type: 'object', minProperties: 1, propertyNames: { pattern: VERSION_PATTERN }, additionalProperties: { type: 'integer', minimum: 0, maximum: 100 } },
     /** Also scores every split-routed request; its answer is never returned. */
-    shadow: Type.Optional(Type.String({ pattern: VERSION_PATTERN })),
+    shadow: { type: 'string', pattern: VERSION_PATTERN },
     /** "api_key": a caller (by API key id) stays on one version of a given split. */
-    sticky: Type.Optional(StringEnum(['api_key'])),
+    sticky: { enum: ['api_key'] },
   },
-  { additionalProperties: false },
-);
+} as const satisfies JSONSchema;
 
-/** The file as the schema takes it; parseTraffic() fills in `labels`. */
-export type TrafficFile = Type.Static<typeof trafficSchema>;
+/** The file as its schema takes it. */
+export type TrafficFile = FromSchema<typeof trafficSchema>;
+/** The file as parseTraffic() returns it, `labels` filled in. */
 export type Traffic = TrafficFile & { labels: NonNullable<TrafficFile['labels']> };
 
 let validate: ValidateFunction<TrafficFile> | undefined;

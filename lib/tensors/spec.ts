@@ -1,2 +1,2 @@
-/** One graph input or output, as a manifest declares it: declared, with its schema, in lib/manifest/base.ts. */
+/** One graph input or output, as a manifest declares it: derived from its schema in lib/manifest/base.ts. */
 export type { TensorSpec } from '../manifest/base';

@@ -7,7 +7,7 @@ import type { ModelKind } from '../kind';
 import { floatOutput, roundProbability } from '../records/outputs';
 import { probabilitySchema, recordRuntime, recordsAnswerSchema, recordsRequestSchema } from '../records/runtime';
 import { binarySignals } from '../records/signals';
-import { columnNames, manifestSchema, type BinaryClassificationManifest, type Feature } from './manifest';
+import { columnNames, manifestFields, type BinaryClassificationManifest, type Feature } from './manifest';
 import { createEncoder } from './one-hot-encoder';
 
 function featureSchema(feature: Feature): Record<string, unknown> {
@@ -31,7 +31,7 @@ function recordSchema(manifest: BinaryClassificationManifest): Record<string, un
 export const binaryClassification: ModelKind<BinaryClassificationManifest> = {
   summary: 'tabular records one-hot encoded (DictVectorizer) into one float tensor; one probability and a label by threshold',
   records: true,
-  manifestSchema,
+  manifestFields,
 
   check(manifest) {
     const columns = columnNames(manifest.features);

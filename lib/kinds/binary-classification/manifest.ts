@@ -1,6 +1,4 @@
-import * as Type from '@sinclair/typebox';
-import { kindManifestSchema } from '../../manifest/base';
-import { StringEnum } from '../../json-schema';
+import type { KindFields, KindManifest } from '../../manifest/base';
 import { preprocessingSchema } from '../records/preprocessing';
 
 /**
@@ -8,45 +6,50 @@ import { preprocessingSchema } from '../records/preprocessing';
  * style: the features expand to one-hot and numeric columns of one float
  * tensor [N, columns]; the graph returns one probability per record.
  */
-const featureFields = Type.Object(
-  {
-    name: Type.String({ minLength: 1 }),
-    type: StringEnum(['numeric', 'categorical']),
-    integer: Type.Optional(Type.Boolean()),
-    minimum: Type.Optional(Type.Number()),
-    maximum: Type.Optional(Type.Number()),
-    /** Known values, in column order: each value is one one-hot column. */
-    values: Type.Optional(Type.Array(Type.String(), { minItems: 1, uniqueItems: true })),
+export const manifestFields = {
+  required: ['features', 'columns', 'output'],
+  properties: {
+    /** In column order; see columnNames(). */
+    features: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        required: ['name', 'type'],
+        properties: {
+          name: { type: 'string', minLength: 1 },
+          type: { enum: ['numeric', 'categorical'] },
+          integer: { type: 'boolean' },
+          minimum: { type: 'number' },
+          maximum: { type: 'number' },
+          /** Known values, in column order: each value is one one-hot column. */
+          values: { type: 'array', minItems: 1, items: { type: 'string' }, uniqueItems: true },
+        },
+        if: { properties: { type: { const: 'categorical' } } },
+        then: { required: ['values'], properties: { values: { type: 'array' } } },
+      },
+    },
+    /** DictVectorizer's feature names, one per input column. */
+    columns: { type: 'array', items: { type: 'string' } },
+    output: {
+      type: 'object',
+      required: ['label', 'probability', 'threshold'],
+      properties: {
+        label: { type: 'string', minLength: 1 },
+        probability: { type: 'string', minLength: 1 },
+        threshold: { type: 'number', minimum: 0, maximum: 1 },
+      },
+    },
+    /** What training did to its data (train.py writes it); applied to every record. */
+    preprocessing: preprocessingSchema,
   },
-  {
-    if: { properties: { type: { const: 'categorical' } } },
-    then: { required: ['values'], properties: { values: { type: 'array' } } },
-  },
-);
+} as const satisfies KindFields;
 
-/** A feature as its properties describe it; Feature adds what the if/then does. */
-type FeatureFields = Type.Static<typeof featureFields>;
-export type NumericFeature = FeatureFields & { type: 'numeric' };
-export type CategoricalFeature = FeatureFields & { type: 'categorical' } & Required<Pick<FeatureFields, 'values'>>;
-export type Feature = NumericFeature | CategoricalFeature;
-/** The same schema, typed as the if/then has it: a categorical feature has its values. */
-const featureSchema = Type.Unsafe<Feature>(featureFields);
-
-export const manifestSchema = kindManifestSchema('binary-classification', {
-  /** In column order; see columnNames(). */
-  features: Type.Array(featureSchema, { minItems: 1 }),
-  /** DictVectorizer's feature names, one per input column. */
-  columns: Type.Array(Type.String()),
-  output: Type.Object({
-    label: Type.String({ minLength: 1 }),
-    probability: Type.String({ minLength: 1 }),
-    threshold: Type.Number({ minimum: 0, maximum: 1 }),
-  }),
-  /** What training did to its data (train.py writes it); applied to every record. */
-  preprocessing: Type.Optional(preprocessingSchema),
-});
-
-export type BinaryClassificationManifest = Type.Static<typeof manifestSchema>;
+export type BinaryClassificationManifest = KindManifest<'binary-classification', typeof manifestFields>;
+/** A feature as the schema's if/then has it: a categorical one has its values. */
+export type Feature = BinaryClassificationManifest['features'][number];
+export type NumericFeature = Extract<Feature, { type: 'numeric' }>;
+export type CategoricalFeature = Extract<Feature, { type: 'categorical' }>;
 
 /** The one-hot column names the features expand to, DictVectorizer style. */
 export function columnNames(features: readonly Feature[]): string[] {

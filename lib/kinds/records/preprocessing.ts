@@ -1,5 +1,4 @@
-import * as Type from '@sinclair/typebox';
-import { Dictionary, Pair } from '../../json-schema';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 
 /**
  * What a model's training did to its data before the model saw it, as the
@@ -12,33 +11,38 @@ import { Dictionary, Pair } from '../../json-schema';
  */
 
 /** Lower-case (optional), then each [old, new] replacement in order, as pandas' str.lower().str.replace(old, new). */
-const textRuleSchema = Type.Object(
-  {
-    lowercase: Type.Optional(Type.Boolean()),
-    replace: Type.Optional(Type.Array(Pair(Type.String({ minLength: 1 }), Type.String()))),
+const textRuleSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    lowercase: { type: 'boolean' },
+    replace: {
+      type: 'array',
+      items: { type: 'array', minItems: 2, maxItems: 2, items: [{ type: 'string', minLength: 1 }, { type: 'string' }] },
+    },
   },
-  { additionalProperties: false },
-);
-export type TextRule = Type.Static<typeof textRuleSchema>;
+} as const satisfies JSONSchema;
+export type TextRule = FromSchema<typeof textRuleSchema>;
 
 /** The manifest's `preprocessing` block; unknown steps are refused, so a step the service does not apply is never silently skipped. */
-export const preprocessingSchema = Type.Object(
-  {
+export const preprocessingSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
     /** How training spelt its column names; a sent name is matched after this rule, and case-insensitively. */
-    field_names: Type.Optional(textRuleSchema),
+    field_names: textRuleSchema,
     /** Numeric fields whose missing values training filled: a blank text (empty or spaces only) or null becomes the number. */
-    missing_numbers: Type.Optional(Dictionary(Type.Number())),
+    missing_numbers: { type: 'object', additionalProperties: { type: 'number' } },
     /**
      * What training did to text values. Applied where the kind matches text
      * against what training saw: a categorical value is looked up as sent,
      * then through this rule (one-hot-encoder.ts), so values already written
      * as training wrote them cost nothing more.
      */
-    text_values: Type.Optional(textRuleSchema),
+    text_values: textRuleSchema,
   },
-  { additionalProperties: false },
-);
-export type Preprocessing = Type.Static<typeof preprocessingSchema>;
+} as const satisfies JSONSchema;
+export type Preprocessing = FromSchema<typeof preprocessingSchema>;
 
 /** A text through a rule. */
 export function applyRule(rule: TextRule, text: string): string {

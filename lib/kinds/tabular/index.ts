@@ -1,7 +1,5 @@
-import * as Type from '@sinclair/typebox';
 import { ValidationFailed } from '../../errors';
-import { StringEnum } from '../../json-schema';
-import { kindManifestSchema, specNamed, type TensorSpec } from '../../manifest/base';
+import { specNamed, type KindFields, type KindManifest, type TensorSpec } from '../../manifest/base';
 import { elementSchema, float32Json, jsonElements, tensorFrom } from '../../tensors/datatypes';
 import { shapeText } from '../../tensors/shape';
 import type { ModelKind } from '../kind';
@@ -15,17 +13,21 @@ import { FLOAT_DATATYPES, isBatchVector, isColumn, LABEL_DATATYPES } from './sig
  * [N, 1] named like the field of a record. A classifier answers a label and a
  * probability per class, a regressor a value.
  */
-const manifestSchema = kindManifestSchema('tabular', {
-  task: StringEnum(['classifier', 'regressor']),
-  /** Classifier: the class of each probability column, in order. */
-  labels: Type.Optional(Type.Array(Type.Union([Type.String(), Type.Integer()]), { uniqueItems: true })),
-  /** ONNX output names: the label and the [N, classes] probabilities, or the value. */
-  output: Type.Object(
-    { label: Type.Optional(Type.String()), probabilities: Type.Optional(Type.String()), value: Type.Optional(Type.String()) },
-    { additionalProperties: false },
-  ),
-});
-export type TabularManifest = Type.Static<typeof manifestSchema>;
+const manifestFields = {
+  required: ['task', 'output'],
+  properties: {
+    task: { enum: ['classifier', 'regressor'] },
+    /** Classifier: the class of each probability column, in order. */
+    labels: { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'integer' }] }, uniqueItems: true },
+    /** ONNX output names: the label and the [N, classes] probabilities, or the value. */
+    output: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { label: { type: 'string' }, probabilities: { type: 'string' }, value: { type: 'string' } },
+    },
+  },
+} as const satisfies KindFields;
+export type TabularManifest = KindManifest<'tabular', typeof manifestFields>;
 
 /** Longest text a BYTES column takes. */
 const MAX_TEXT = 10_000;
@@ -67,7 +69,7 @@ function checkOutputs(manifest: TabularManifest): string | null {
 export const tabular: ModelKind<TabularManifest> = {
   summary: 'one graph input per column [N, 1] (skl2onnx pipelines); a record {column: value} in, a label and probabilities or a value out',
   records: true,
-  manifestSchema,
+  manifestFields,
 
   check(manifest) {
     const notColumn = manifest.onnx.inputs.find((i) => !isColumn(i.shape));

@@ -1,8 +1,7 @@
-import * as Type from '@sinclair/typebox';
 // onnxruntime-node's Tensor is onnxruntime-common's: from there, code that only builds tensors loads no native library (lib/tensors/datatypes.ts).
 import { Tensor } from 'onnxruntime-common';
 import { ValidationFailed } from '../../errors';
-import { kindManifestSchema } from '../../manifest/base';
+import type { KindFields, KindManifest } from '../../manifest/base';
 import { shapeText } from '../../tensors/shape';
 import type { ModelKind } from '../kind';
 import { argmax, floatOutput, roundProbability, rowOf } from '../records/outputs';
@@ -10,14 +9,25 @@ import { probabilitiesSchema, recordRuntime, recordsAnswerSchema, recordsRequest
 import { argmaxRows, labelCountSignals } from '../records/signals';
 
 /** Text classification: one string per record into a string tensor [N]; a probability per label out. */
-const manifestSchema = kindManifestSchema('text-classification', {
-  /** The request field holding the text; the graph expects it lower-cased. */
-  text: Type.Object({ field: Type.String({ minLength: 1 }), lowercase: Type.Boolean(), maxLength: Type.Integer({ minimum: 1 }) }),
-  /** Class names in the column order of the output tensor. */
-  labels: Type.Array(Type.String({ minLength: 1 }), { minItems: 2, uniqueItems: true }),
-  output: Type.Object({ label: Type.String({ minLength: 1 }), probabilities: Type.String({ minLength: 1 }) }),
-});
-export type TextClassificationManifest = Type.Static<typeof manifestSchema>;
+const manifestFields = {
+  required: ['text', 'labels', 'output'],
+  properties: {
+    /** The request field holding the text; the graph expects it lower-cased. */
+    text: {
+      type: 'object',
+      required: ['field', 'lowercase', 'maxLength'],
+      properties: { field: { type: 'string', minLength: 1 }, lowercase: { type: 'boolean' }, maxLength: { type: 'integer', minimum: 1 } },
+    },
+    /** Class names in the column order of the output tensor. */
+    labels: { type: 'array', minItems: 2, items: { type: 'string', minLength: 1 }, uniqueItems: true },
+    output: {
+      type: 'object',
+      required: ['label', 'probabilities'],
+      properties: { label: { type: 'string', minLength: 1 }, probabilities: { type: 'string', minLength: 1 } },
+    },
+  },
+} as const satisfies KindFields;
+export type TextClassificationManifest = KindManifest<'text-classification', typeof manifestFields>;
 
 /**
  * The text the graph expects. Lower-cased here, not in the graph: ONNX's
@@ -39,7 +49,7 @@ function recordSchema(manifest: TextClassificationManifest): Record<string, unkn
 export const textClassification: ModelKind<TextClassificationManifest> = {
   summary: 'one text field into a string tensor [N]; the most likely label and every probability',
   records: true,
-  manifestSchema,
+  manifestFields,
 
   check(manifest) {
     const [input, ...moreInputs] = manifest.onnx.inputs;

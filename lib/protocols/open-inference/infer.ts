@@ -1,9 +1,8 @@
-import * as Type from '@sinclair/typebox';
 import type { ValidateFunction } from 'ajv';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { compileSchema } from '../../ajv';
 import { ValidationFailed } from '../../errors';
 import { pointer } from '../../json-pointer';
-import { AnyArray, AnyObject } from '../../json-schema';
 import type { Feeds } from '../../kinds/kind';
 import type { TensorSpec } from '../../manifest/base';
 import type { Model } from '../../model';
@@ -24,22 +23,36 @@ import { flattenToShape, leadingDim } from '../../tensors/shape';
  * the declared shape at every level.
  */
 
-const requestInputSchema = Type.Object({
-  name: Type.String(),
-  shape: Type.Array(Type.Integer({ minimum: 0 })),
-  datatype: Type.String(),
-  parameters: Type.Optional(AnyObject()),
-  data: AnyArray(),
-});
-type RequestInput = Type.Static<typeof requestInputSchema>;
+export const inferenceRequestSchema = {
+  type: 'object',
+  required: ['inputs'],
+  properties: {
+    id: { type: 'string' },
+    parameters: { type: 'object' },
+    inputs: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        required: ['name', 'shape', 'datatype', 'data'],
+        properties: {
+          name: { type: 'string' },
+          shape: { type: 'array', items: { type: 'integer', minimum: 0 } },
+          datatype: { type: 'string' },
+          parameters: { type: 'object' },
+          data: { type: 'array' },
+        },
+      },
+    },
+    outputs: {
+      type: 'array',
+      items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, parameters: { type: 'object' } } },
+    },
+  },
+} as const satisfies JSONSchema;
 
-export const inferenceRequestSchema = Type.Object({
-  id: Type.Optional(Type.String()),
-  parameters: Type.Optional(AnyObject()),
-  inputs: Type.Array(requestInputSchema, { minItems: 1 }),
-  outputs: Type.Optional(Type.Array(Type.Object({ name: Type.String(), parameters: Type.Optional(AnyObject()) }))),
-});
-type InferenceRequest = Type.Static<typeof inferenceRequestSchema>;
+type InferenceRequest = FromSchema<typeof inferenceRequestSchema>;
+type RequestInput = InferenceRequest['inputs'][number];
 
 // Compiled on first use: most containers never serve this route.
 let validateRequest: ValidateFunction<InferenceRequest> | undefined;

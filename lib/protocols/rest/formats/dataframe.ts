@@ -1,9 +1,8 @@
-import * as Type from '@sinclair/typebox';
 import type { ValidateFunction } from 'ajv';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { compileSchema } from '../../../ajv';
 import { ValidationFailed } from '../../../errors';
 import { pointer } from '../../../json-pointer';
-import { AnyArray, AnyObject } from '../../../json-schema';
 import type { RecordBatch, Warning } from '../../../kinds/kind';
 import { columnsTable, recordsTable } from './table';
 
@@ -20,24 +19,33 @@ import { columnsTable, recordsTable } from './table';
  * than a schema of any scalar could. pandas writes NaN and None as null.
  */
 
-const split = Type.Object({
-  columns: Type.Array(Type.Union([Type.String(), Type.Number()]), {
-    description: "column names: the model's fields, matched case-insensitively; other columns are ignored with a warning",
-  }),
-  index: Type.Optional(AnyArray({ description: 'row labels, as pandas writes them; not used: answers come in the order of data' })),
-  data: Type.Array(AnyArray(), { description: 'one array of values per row, in the order of columns' }),
-});
+const split = {
+  type: 'object',
+  required: ['columns', 'data'],
+  properties: {
+    columns: {
+      type: 'array',
+      items: { anyOf: [{ type: 'string' }, { type: 'number' }] },
+      description: "column names: the model's fields, matched case-insensitively; other columns are ignored with a warning",
+    },
+    index: { type: 'array', description: 'row labels, as pandas writes them; not used: answers come in the order of data' },
+    data: { type: 'array', items: { type: 'array' }, description: 'one array of values per row, in the order of columns' },
+  },
+} as const satisfies JSONSchema;
 
 export const pandasSplitSchema = split;
-export const mlflowSplitSchema = Type.Object({ dataframe_split: split });
-export const mlflowRecordsSchema = Type.Object({
-  dataframe_records: Type.Array(AnyObject(), {
-    description: "one object per row, by column name (df.to_dict(orient=\"records\")); names match the model's fields case-insensitively",
-  }),
-});
-
-/** A body as its schema takes it; the keys beside its own are kept, to be warned about. */
-type Body<S extends Type.TSchema> = Type.Static<S> & Record<string, unknown>;
+export const mlflowSplitSchema = { type: 'object', required: ['dataframe_split'], properties: { dataframe_split: split } } as const satisfies JSONSchema;
+export const mlflowRecordsSchema = {
+  type: 'object',
+  required: ['dataframe_records'],
+  properties: {
+    dataframe_records: {
+      type: 'array',
+      items: { type: 'object' },
+      description: "one object per row, by column name (df.to_dict(orient=\"records\")); names match the model's fields case-insensitively",
+    },
+  },
+} as const satisfies JSONSchema;
 
 /** Compiled (or, packaged, loaded precompiled) on first use: most containers never see a DataFrame body. */
 function checker<T>(schema: Record<string, unknown>): (body: unknown) => T {
@@ -50,11 +58,11 @@ function checker<T>(schema: Record<string, unknown>): (body: unknown) => T {
   };
 }
 
-type Split = Body<typeof split>;
+type Split = FromSchema<typeof split>;
 
 const checkSplit = checker<Split>(pandasSplitSchema);
-const checkMlflowSplit = checker<Body<typeof mlflowSplitSchema>>(mlflowSplitSchema);
-const checkMlflowRecords = checker<Body<typeof mlflowRecordsSchema>>(mlflowRecordsSchema);
+const checkMlflowSplit = checker<FromSchema<typeof mlflowSplitSchema>>(mlflowSplitSchema);
+const checkMlflowRecords = checker<FromSchema<typeof mlflowRecordsSchema>>(mlflowRecordsSchema);
 
 /** Keys of `body` beyond `known`, ignored with a warning (MLflow's "params", say), as unknown fields are. */
 function ignoredKeys(body: Record<string, unknown>, known: readonly string[], at: string): Warning[] {
