@@ -4,6 +4,7 @@ import { manifestSchema } from '../lib/repository/parse-manifest';
 import { inferenceRequestSchema } from '../lib/protocols/open-inference/infer';
 import { ANSWER_FORMATS, REQUEST_FORMATS } from '../lib/protocols/rest/formats';
 import { listModels } from '../lib/repository/model-repository';
+import { trafficSchema } from '../lib/repository/parse-traffic';
 import { modelsDir } from './helpers/models';
 
 /** At run time schemas are compiled unchecked (lib/ajv.ts); here each is checked against the meta-schema, strictly. */
@@ -18,6 +19,10 @@ describe('every JSON schema of the service', () => {
 
   it('the Open Inference Protocol request schema is valid and strict', () => {
     expect(() => checking.compile(inferenceRequestSchema)).not.toThrow();
+  });
+
+  it('the traffic file schema is valid and strict', () => {
+    expect(() => checking.compile(trafficSchema)).not.toThrow();
   });
 
   it.each(deployed.map((v) => [`${v.name}/${v.version}`, v] as const))('the request schema derived from the %s manifest is valid and strict', (_label, entry) => {

@@ -1,6 +1,6 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { ErrorDetail } from '../errors';
-import type { GoldenCase, ManifestBase } from '../manifest/base';
+import type { GoldenCase, KindFields, ManifestBase } from '../manifest/base';
 import type { Signal } from '../observability/request-facts';
 
 export type Feeds = Record<string, Tensor>;
@@ -95,8 +95,8 @@ export interface ModelKind<M extends ManifestBase> {
    * lib/protocols/rest/formats applies; otherwise only the kind's own JSON.
    */
   readonly records: boolean;
-  /** The JSON schema of the kind's own manifest fields. */
-  readonly manifestFields: { properties: Record<string, unknown>; required: readonly string[] };
+  /** The JSON schema of the kind's own manifest fields, written `as const`: M is derived from it (KindManifest). */
+  readonly manifestFields: KindFields;
   /** Whether the kind's fields agree with the graph's signature (manifest.onnx); the problem, or null. */
   check(manifest: M): string | null;
   /** The JSON schema of a predict request body (published by GET /models/{name}). */

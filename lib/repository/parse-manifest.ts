@@ -2,16 +2,11 @@ import type { ValidateFunction } from 'ajv';
 import { compileSchema } from '../ajv';
 import { ModelLoadError } from '../errors';
 import { isKindName, KIND_NAMES, KINDS, kindOf, type KindName, type Manifest } from '../kinds';
-import { baseProperties, baseRequired } from '../manifest/base';
+import { joinManifestSchema } from '../manifest/base';
 
-/** The JSON schema of a whole manifest of one kind: the shared fields plus the kind's own. */
+/** The JSON schema of a whole manifest of one kind: the shared fields plus the kind's own (lib/manifest/base.ts, joinManifestSchema). */
 export function manifestSchema(kind: KindName): Record<string, unknown> {
-  const own = KINDS[kind].manifestFields;
-  return {
-    type: 'object',
-    required: [...baseRequired, ...own.required],
-    properties: { ...baseProperties, ...own.properties, kind: { const: kind } },
-  };
+  return joinManifestSchema(kind, KINDS[kind].manifestFields);
 }
 
 // Compiled on first use: a container loads one or two kinds of model.

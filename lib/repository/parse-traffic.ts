@@ -1,4 +1,5 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { compileSchema } from '../ajv';
 import { NAME_PATTERN, VERSION_PATTERN } from '../manifest/base';
 import { shorten } from '../shorten';
@@ -8,30 +9,28 @@ import { shorten } from '../shorten';
  * versions a model's unversioned routes serve. Optional: without it the
  * newest version serves everything.
  */
-export interface Traffic {
-  /** Names for versions: POST /models/{name}/labels/{label}/predict. */
-  labels: Record<string, string>;
-  /** Integer weights in percent, summing to 100, drawn per request. */
-  split: Record<string, number>;
-  /** Also scores every split-routed request; its answer is never returned. */
-  shadow?: string;
-  /** "api_key": a caller (by API key id) stays on one version of a given split. */
-  sticky?: 'api_key';
-}
-
 export const trafficSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['split'],
   properties: {
+    /** Names for versions: POST /models/{name}/labels/{label}/predict. */
     labels: { type: 'object', propertyNames: { pattern: NAME_PATTERN }, additionalProperties: { type: 'string', pattern: VERSION_PATTERN } },
+    /** Integer weights in percent, summing to 100, drawn per request. */
     split: { type: 'object', minProperties: 1, propertyNames: { pattern: VERSION_PATTERN }, additionalProperties: { type: 'integer', minimum: 0, maximum: 100 } },
+    /** Also scores every split-routed request; its answer is never returned. */
     shadow: { type: 'string', pattern: VERSION_PATTERN },
+    /** "api_key": a caller (by API key id) stays on one version of a given split. */
     sticky: { enum: ['api_key'] },
   },
-};
+} as const satisfies JSONSchema;
 
-let validate: ValidateFunction<Traffic> | undefined;
+/** The file as its schema takes it. */
+export type TrafficFile = FromSchema<typeof trafficSchema>;
+/** The file as parseTraffic() returns it, `labels` filled in. */
+export type Traffic = TrafficFile & { labels: NonNullable<TrafficFile['labels']> };
+
+let validate: ValidateFunction<TrafficFile> | undefined;
 
 function describe(error: ErrorObject): string {
   const at = error.instancePath || '/';
@@ -52,7 +51,7 @@ export function parseTraffic(text: string, versions: readonly string[]): { traff
   } catch {
     return { problem: 'traffic.json is not valid JSON' };
   }
-  validate ??= compileSchema<Traffic>(trafficSchema);
+  validate ??= compileSchema<TrafficFile>(trafficSchema);
   if (!validate(parsed)) return { problem: `traffic.json is invalid: ${describe(validate.errors![0]!)}` };
   const traffic: Traffic = { ...parsed, labels: parsed.labels ?? {} };
   const total = Object.values(traffic.split).reduce((a, b) => a + b, 0);

@@ -1,42 +1,15 @@
-import type { ManifestBase } from '../../manifest/base';
-import { preprocessingSchema, type Preprocessing } from '../records/preprocessing';
+import type { KindFields, KindManifest } from '../../manifest/base';
+import { preprocessingSchema } from '../records/preprocessing';
 
 /**
  * Binary classification of tabular records, scikit-learn DictVectorizer
  * style: the features expand to one-hot and numeric columns of one float
  * tensor [N, columns]; the graph returns one probability per record.
  */
-export interface NumericFeature {
-  name: string;
-  type: 'numeric';
-  integer?: boolean;
-  minimum?: number;
-  maximum?: number;
-}
-
-export interface CategoricalFeature {
-  name: string;
-  type: 'categorical';
-  /** Known values, in column order: each value is one one-hot column. */
-  values: string[];
-}
-
-export type Feature = NumericFeature | CategoricalFeature;
-
-export interface BinaryClassificationManifest extends ManifestBase {
-  kind: 'binary-classification';
-  /** In column order; see columnNames(). */
-  features: Feature[];
-  /** DictVectorizer's feature names, one per input column. */
-  columns: string[];
-  output: { label: string; probability: string; threshold: number };
-  /** What training did to its data (train.py writes it); applied to every record. */
-  preprocessing?: Preprocessing;
-}
-
 export const manifestFields = {
   required: ['features', 'columns', 'output'],
   properties: {
+    /** In column order; see columnNames(). */
     features: {
       type: 'array',
       minItems: 1,
@@ -49,12 +22,14 @@ export const manifestFields = {
           integer: { type: 'boolean' },
           minimum: { type: 'number' },
           maximum: { type: 'number' },
+          /** Known values, in column order: each value is one one-hot column. */
           values: { type: 'array', minItems: 1, items: { type: 'string' }, uniqueItems: true },
         },
         if: { properties: { type: { const: 'categorical' } } },
         then: { required: ['values'], properties: { values: { type: 'array' } } },
       },
     },
+    /** DictVectorizer's feature names, one per input column. */
     columns: { type: 'array', items: { type: 'string' } },
     output: {
       type: 'object',
@@ -65,9 +40,16 @@ export const manifestFields = {
         threshold: { type: 'number', minimum: 0, maximum: 1 },
       },
     },
+    /** What training did to its data (train.py writes it); applied to every record. */
     preprocessing: preprocessingSchema,
   },
-};
+} as const satisfies KindFields;
+
+export type BinaryClassificationManifest = KindManifest<'binary-classification', typeof manifestFields>;
+/** A feature as the schema's if/then has it: a categorical one has its values. */
+export type Feature = BinaryClassificationManifest['features'][number];
+export type NumericFeature = Extract<Feature, { type: 'numeric' }>;
+export type CategoricalFeature = Extract<Feature, { type: 'categorical' }>;
 
 /** The one-hot column names the features expand to, DictVectorizer style. */
 export function columnNames(features: readonly Feature[]): string[] {

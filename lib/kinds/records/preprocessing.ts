@@ -1,3 +1,5 @@
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
+
 /**
  * What a model's training did to its data before the model saw it, as the
  * training script records it in the manifest (`preprocessing`). The service
@@ -9,25 +11,6 @@
  */
 
 /** Lower-case (optional), then each [old, new] replacement in order, as pandas' str.lower().str.replace(old, new). */
-export interface TextRule {
-  lowercase?: boolean;
-  replace?: [string, string][];
-}
-
-export interface Preprocessing {
-  /** How training spelt its column names; a sent name is matched after this rule, and case-insensitively. */
-  field_names?: TextRule;
-  /** Numeric fields whose missing values training filled: a blank text (empty or spaces only) or null becomes the number. */
-  missing_numbers?: Record<string, number>;
-  /**
-   * What training did to text values. Applied where the kind matches text
-   * against what training saw: a categorical value is looked up as sent,
-   * then through this rule (one-hot-encoder.ts), so values already written
-   * as training wrote them cost nothing more.
-   */
-  text_values?: TextRule;
-}
-
 const textRuleSchema = {
   type: 'object',
   additionalProperties: false,
@@ -38,18 +21,28 @@ const textRuleSchema = {
       items: { type: 'array', minItems: 2, maxItems: 2, items: [{ type: 'string', minLength: 1 }, { type: 'string' }] },
     },
   },
-};
+} as const satisfies JSONSchema;
+export type TextRule = FromSchema<typeof textRuleSchema>;
 
 /** The manifest's `preprocessing` block; unknown steps are refused, so a step the service does not apply is never silently skipped. */
 export const preprocessingSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
+    /** How training spelt its column names; a sent name is matched after this rule, and case-insensitively. */
     field_names: textRuleSchema,
+    /** Numeric fields whose missing values training filled: a blank text (empty or spaces only) or null becomes the number. */
     missing_numbers: { type: 'object', additionalProperties: { type: 'number' } },
+    /**
+     * What training did to text values. Applied where the kind matches text
+     * against what training saw: a categorical value is looked up as sent,
+     * then through this rule (one-hot-encoder.ts), so values already written
+     * as training wrote them cost nothing more.
+     */
     text_values: textRuleSchema,
   },
-};
+} as const satisfies JSONSchema;
+export type Preprocessing = FromSchema<typeof preprocessingSchema>;
 
 /** A text through a rule. */
 export function applyRule(rule: TextRule, text: string): string {

@@ -1,5 +1,5 @@
 import { ValidationFailed } from '../../errors';
-import { specNamed, type ManifestBase, type TensorSpec } from '../../manifest/base';
+import { specNamed, type KindFields, type KindManifest, type TensorSpec } from '../../manifest/base';
 import { elementSchema, float32Json, jsonElements, tensorFrom } from '../../tensors/datatypes';
 import { shapeText } from '../../tensors/shape';
 import type { ModelKind } from '../kind';
@@ -13,14 +13,21 @@ import { FLOAT_DATATYPES, isBatchVector, isColumn, LABEL_DATATYPES } from './sig
  * [N, 1] named like the field of a record. A classifier answers a label and a
  * probability per class, a regressor a value.
  */
-export interface TabularManifest extends ManifestBase {
-  kind: 'tabular';
-  task: 'classifier' | 'regressor';
-  /** Classifier: the class of each probability column, in order. */
-  labels?: (string | number)[];
-  /** ONNX output names: the label and the [N, classes] probabilities, or the value. */
-  output: { label?: string; probabilities?: string; value?: string };
-}
+const manifestFields = {
+  required: ['task', 'output'],
+  properties: {
+    task: { enum: ['classifier', 'regressor'] },
+    /** Classifier: the class of each probability column, in order. */
+    labels: { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'integer' }] }, uniqueItems: true },
+    /** ONNX output names: the label and the [N, classes] probabilities, or the value. */
+    output: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { label: { type: 'string' }, probabilities: { type: 'string' }, value: { type: 'string' } },
+    },
+  },
+} as const satisfies KindFields;
+export type TabularManifest = KindManifest<'tabular', typeof manifestFields>;
 
 /** Longest text a BYTES column takes. */
 const MAX_TEXT = 10_000;
@@ -62,18 +69,7 @@ function checkOutputs(manifest: TabularManifest): string | null {
 export const tabular: ModelKind<TabularManifest> = {
   summary: 'one graph input per column [N, 1] (skl2onnx pipelines); a record {column: value} in, a label and probabilities or a value out',
   records: true,
-  manifestFields: {
-    required: ['task', 'output'],
-    properties: {
-      task: { enum: ['classifier', 'regressor'] },
-      labels: { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'integer' }] }, uniqueItems: true },
-      output: {
-        type: 'object',
-        additionalProperties: false,
-        properties: { label: { type: 'string' }, probabilities: { type: 'string' }, value: { type: 'string' } },
-      },
-    },
-  },
+  manifestFields,
 
   check(manifest) {
     const notColumn = manifest.onnx.inputs.find((i) => !isColumn(i.shape));

@@ -1,6 +1,6 @@
 import { PayloadTooLarge, UnsupportedMediaType, ValidationFailed, type ErrorDetail } from '../../errors';
 import { pointer } from '../../json-pointer';
-import type { GoldenCase, ManifestBase, TensorSpec } from '../../manifest/base';
+import type { GoldenCase, KindFields, KindManifest, TensorSpec } from '../../manifest/base';
 import { traced } from '../../observability/tracing';
 import { settings } from '../../settings';
 import { shorten } from '../../shorten';
@@ -21,9 +21,8 @@ import { generateTensor } from './generate';
  * With one input (output) the value is that tensor; with several, an object
  * by name.
  */
-export interface TensorManifest extends ManifestBase {
-  kind: 'tensor';
-}
+const manifestFields = { required: [], properties: {} } as const satisfies KindFields;
+export type TensorManifest = KindManifest<'tensor', typeof manifestFields>;
 
 /** Most values a request may hold across its tensors; bounds the work before onnxruntime. */
 const MAX_VALUES = 4_000_000;
@@ -166,7 +165,7 @@ function tensorView(value: unknown): unknown {
 export const tensor: ModelKind<TensorManifest> = {
   summary: 'any graph: tensors of every datatype in and out, in TensorFlow Serving\'s row and columnar JSON formats and the Open Inference Protocol',
   records: false,
-  manifestFields: { required: [], properties: {} },
+  manifestFields,
 
   check: () => null,
 

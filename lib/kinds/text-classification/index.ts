@@ -1,7 +1,7 @@
 // onnxruntime-node's Tensor is onnxruntime-common's: from there, code that only builds tensors loads no native library (lib/tensors/datatypes.ts).
 import { Tensor } from 'onnxruntime-common';
 import { ValidationFailed } from '../../errors';
-import type { ManifestBase } from '../../manifest/base';
+import type { KindFields, KindManifest } from '../../manifest/base';
 import { shapeText } from '../../tensors/shape';
 import type { ModelKind } from '../kind';
 import { argmax, floatOutput, roundProbability, rowOf } from '../records/outputs';
@@ -29,14 +29,25 @@ function codePoints(text: string): number {
 }
 
 /** Text classification: one string per record into a string tensor [N]; a probability per label out. */
-export interface TextClassificationManifest extends ManifestBase {
-  kind: 'text-classification';
-  /** The request field holding the text; the graph expects it lower-cased. */
-  text: { field: string; lowercase: boolean; maxLength: number };
-  /** Class names in the column order of the output tensor. */
-  labels: string[];
-  output: { label: string; probabilities: string };
-}
+const manifestFields = {
+  required: ['text', 'labels', 'output'],
+  properties: {
+    /** The request field holding the text; the graph expects it lower-cased. */
+    text: {
+      type: 'object',
+      required: ['field', 'lowercase', 'maxLength'],
+      properties: { field: { type: 'string', minLength: 1 }, lowercase: { type: 'boolean' }, maxLength: { type: 'integer', minimum: 1 } },
+    },
+    /** Class names in the column order of the output tensor. */
+    labels: { type: 'array', minItems: 2, items: { type: 'string', minLength: 1 }, uniqueItems: true },
+    output: {
+      type: 'object',
+      required: ['label', 'probabilities'],
+      properties: { label: { type: 'string', minLength: 1 }, probabilities: { type: 'string', minLength: 1 } },
+    },
+  },
+} as const satisfies KindFields;
+export type TextClassificationManifest = KindManifest<'text-classification', typeof manifestFields>;
 
 /**
  * The text the graph expects. Lower-cased here, not in the graph: ONNX's
@@ -58,22 +69,7 @@ function recordSchema(manifest: TextClassificationManifest): Record<string, unkn
 export const textClassification: ModelKind<TextClassificationManifest> = {
   summary: 'one text field into a string tensor [N]; the most likely label and every probability',
   records: true,
-  manifestFields: {
-    required: ['text', 'labels', 'output'],
-    properties: {
-      text: {
-        type: 'object',
-        required: ['field', 'lowercase', 'maxLength'],
-        properties: { field: { type: 'string', minLength: 1 }, lowercase: { type: 'boolean' }, maxLength: { type: 'integer', minimum: 1 } },
-      },
-      labels: { type: 'array', minItems: 2, items: { type: 'string', minLength: 1 }, uniqueItems: true },
-      output: {
-        type: 'object',
-        required: ['label', 'probabilities'],
-        properties: { label: { type: 'string', minLength: 1 }, probabilities: { type: 'string', minLength: 1 } },
-      },
-    },
-  },
+  manifestFields,
 
   check(manifest) {
     const [input, ...moreInputs] = manifest.onnx.inputs;

@@ -1,4 +1,5 @@
 import type { ValidateFunction } from 'ajv';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { compileSchema } from '../../ajv';
 import { ValidationFailed } from '../../errors';
 import { pointer } from '../../json-pointer';
@@ -49,20 +50,10 @@ export const inferenceRequestSchema = {
       items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, parameters: { type: 'object' } } },
     },
   },
-};
+} as const satisfies JSONSchema;
 
-interface RequestInput {
-  name: string;
-  shape: number[];
-  datatype: string;
-  data: unknown[];
-}
-
-interface InferenceRequest {
-  id?: string;
-  inputs: RequestInput[];
-  outputs?: { name: string }[];
-}
+type InferenceRequest = FromSchema<typeof inferenceRequestSchema>;
+type RequestInput = InferenceRequest['inputs'][number];
 
 // Compiled on first use: most containers never serve this route.
 let validateRequest: ValidateFunction<InferenceRequest> | undefined;

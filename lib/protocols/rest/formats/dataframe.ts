@@ -1,4 +1,5 @@
 import type { ValidateFunction } from 'ajv';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { compileSchema } from '../../../ajv';
 import { ValidationFailed } from '../../../errors';
 import { pointer } from '../../../json-pointer';
@@ -30,10 +31,10 @@ const split = {
     index: { type: 'array', description: 'row labels, as pandas writes them; not used: answers come in the order of data' },
     data: { type: 'array', items: { type: 'array' }, description: 'one array of values per row, in the order of columns' },
   },
-};
+} as const satisfies JSONSchema;
 
 export const pandasSplitSchema = split;
-export const mlflowSplitSchema = { type: 'object', required: ['dataframe_split'], properties: { dataframe_split: split } };
+export const mlflowSplitSchema = { type: 'object', required: ['dataframe_split'], properties: { dataframe_split: split } } as const satisfies JSONSchema;
 export const mlflowRecordsSchema = {
   type: 'object',
   required: ['dataframe_records'],
@@ -44,7 +45,7 @@ export const mlflowRecordsSchema = {
       description: "one object per row, by column name (df.to_dict(orient=\"records\")); names match the model's fields case-insensitively",
     },
   },
-};
+} as const satisfies JSONSchema;
 
 /** Compiled (or, packaged, loaded precompiled) on first use: most containers never see a DataFrame body. */
 function checker<T>(schema: Record<string, unknown>): (body: unknown) => T {
@@ -57,14 +58,11 @@ function checker<T>(schema: Record<string, unknown>): (body: unknown) => T {
   };
 }
 
-interface Split extends Record<string, unknown> {
-  columns: (string | number)[];
-  data: unknown[][];
-}
+type Split = FromSchema<typeof split>;
 
 const checkSplit = checker<Split>(pandasSplitSchema);
-const checkMlflowSplit = checker<{ dataframe_split: Split } & Record<string, unknown>>(mlflowSplitSchema);
-const checkMlflowRecords = checker<{ dataframe_records: unknown[] } & Record<string, unknown>>(mlflowRecordsSchema);
+const checkMlflowSplit = checker<FromSchema<typeof mlflowSplitSchema>>(mlflowSplitSchema);
+const checkMlflowRecords = checker<FromSchema<typeof mlflowRecordsSchema>>(mlflowRecordsSchema);
 
 /** Keys of `body` beyond `known`, ignored with a warning (MLflow's "params", say), as unknown fields are. */
 function ignoredKeys(body: Record<string, unknown>, known: readonly string[], at: string): Warning[] {
