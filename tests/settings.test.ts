@@ -2,6 +2,7 @@ import { LogLevel } from '@aws-lambda-powertools/logger';
 import path from 'node:path';
 import { NAME_PATTERN } from '../lib/manifest/base';
 import { LOG_LEVELS, readSettings, resetSettings, SETTING_DEFINITIONS, settings, SettingsError, type SettingValues } from '../lib/settings';
+import { readme, readmeTableRows } from './helpers/readme';
 import { changeSettings, withSettings } from './helpers/settings';
 
 /**
@@ -199,5 +200,21 @@ describe('tests/helpers/settings.ts', () => {
   it('changeSettings() refuses a malformed value, leaving the environment and the settings as they were', () => {
     expect(() => changeSettings({ MAX_BATCH: '3', XRAY_TRACING: 'yes' })).toThrow('XRAY_TRACING is "yes": expected true or false');
     expect([process.env.MAX_BATCH, process.env.XRAY_TRACING, settings.maxBatch()]).toEqual([undefined, undefined, 1000]);
+  });
+});
+
+describe("the README's settings tables", () => {
+  const cells = (setBy: 'you' | 'lambda') => SETTING_DEFINITIONS.filter((d) => d.setBy === setBy);
+
+  it('list every setting of SETTING_DEFINITIONS with its default, what it accepts and what it does, and nothing else', () => {
+    expect(readmeTableRows('settings-table')).toEqual(cells('you').map((d) => [`\`${d.name}\``, d.defaultText, d.accepts, d.description]));
+  });
+
+  it('list every variable Lambda sets that the service reads, and nothing else', () => {
+    expect(readmeTableRows('lambda-settings-table')).toEqual(cells('lambda').map((d) => [`\`${d.name}\``, d.defaultText, d.description]));
+  });
+
+  it('show the refusal the service gives', () => {
+    expect(readme).toContain(`\nSettingsError: ${refusal({ MAX_BATCH: 'abc' })}\n`);
   });
 });
