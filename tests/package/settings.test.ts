@@ -2,16 +2,82 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readSettings } from '../../lib/settings';
+import { DOCUMENTED_SETTINGS, readSettings } from '../../lib/settings';
 import { environmentWithoutSettings } from '../../scripts/local-api';
 import { repoRoot } from '../helpers/models';
 import { resourcesOfType, template } from './artifacts';
 import { stages } from './stages';
 
 /**
- * Packaging and the functions' settings: the packager's shell shapes no
- * package, and every packaged stage's environment is one the functions accept.
+ * How the functions' settings reach them, read from serverless.yml as the
+ * CLI resolves it (`serverless print`, no packaging): the local stage takes
+ * the shell's (params.local.settingsFromShell), a deployable stage never
+ * does; and every packaged stage's environment is one the functions accept.
  */
+
+const cli = require.resolve('serverless/bin/serverless.js', { paths: [repoRoot] });
+
+interface Printed {
+  provider: { environment: Record<string, string> };
+  functions: Record<string, { environment?: Record<string, string> | null }>;
+}
+
+/** serverless.yml resolved for a stage, with these settings in the shell and no other. */
+function printed(stage: string, shell: Record<string, string>): Printed {
+  const stdout = execFileSync('timeout', ['120', process.execPath, cli, 'print', '--stage', stage, '--format', 'json'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env: { ...environmentWithoutSettings(), ...shell, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+  });
+  return JSON.parse(stdout) as Printed;
+}
+
+/** A valid value for every documented setting, none of them its default or serverless.yml's. */
+const FROM_SHELL: Record<string, string> = {
+  MODELS_DIR: '/tmp/settings-from-the-shell',
+  DEFAULT_MODEL: 'from-the-shell',
+  MAX_BATCH: '77',
+  MAX_BODY_BYTES: '54321',
+  MAX_SESSIONS: '3',
+  SHADOW_BUDGET_MS: '45',
+  SERVICE_VERSION: '9.8.7-from-the-shell',
+  POWERTOOLS_SERVICE_NAME: 'from-the-shell',
+  POWERTOOLS_LOG_LEVEL: 'WARN',
+  POWERTOOLS_LOGGER_SAMPLE_RATE: '0.125',
+  XRAY_TRACING: 'true',
+};
+
+it('the values given below cover every documented setting, each one the settings accept', () => {
+  expect(Object.keys(FROM_SHELL).sort()).toEqual([...DOCUMENTED_SETTINGS].sort());
+  expect(() => readSettings(FROM_SHELL)).not.toThrow();
+});
+
+describe('the local stage (npm start)', () => {
+  it('gives every function each documented setting from the shell, over provider.environment', () => {
+    const config = printed('local', FROM_SHELL);
+    expect(Object.keys(config.functions).length).toBeGreaterThan(0);
+    for (const [name, fn] of Object.entries(config.functions)) expect({ name, environment: fn.environment }).toEqual({ name, environment: FROM_SHELL });
+  });
+
+  it("gives every function the template's own value, or '' (unset), for each one the shell does not give", () => {
+    const config = printed('local', {});
+    const provider = config.provider.environment;
+    const expected = Object.fromEntries(DOCUMENTED_SETTINGS.map((name) => [name, provider[name] ?? '']));
+    for (const [name, fn] of Object.entries(config.functions)) {
+      expect({ name, environment: fn.environment }).toEqual({ name, environment: expected });
+      // So a function reads exactly what provider.environment alone would give it.
+      expect(readSettings({ ...provider, ...fn.environment })).toEqual(readSettings(provider));
+    }
+  });
+});
+
+describe('deployable stages', () => {
+  it.each(['dev', 'prod'])("%s reads nothing from the shell: resolved the same with the shell's settings as without, no function environment of its own", (stage) => {
+    const without = printed(stage, {});
+    expect(printed(stage, FROM_SHELL)).toEqual(without);
+    for (const [name, fn] of Object.entries(without.functions)) expect({ name, environment: fn.environment ?? null }).toEqual({ name, environment: null });
+  });
+});
 
 describe('packaging', () => {
   /** lib/validators/precompiled.ts through scripts/esbuild-plugins.js, as serverless-esbuild builds it, in a shell with these settings: {file: contents}. */
