@@ -16,8 +16,10 @@ import { shorten } from './shorten';
  * variable and call it (tests/helpers/settings.ts wraps both).
  *
  * The README's settings table is checked against SETTING_DEFINITIONS
- * (tests/settings.test.ts), and `npm start` validates the shell's settings
- * with readSettings() before starting anything (scripts/local-gateway/main.ts).
+ * (tests/settings.test.ts), and `npm start` loads this module to check the
+ * shell's settings before starting anything (scripts/local-gateway/main.ts).
+ * No validation reads the file system: a MODELS_DIR that does not exist yet
+ * is a folder model:add may create.
  */
 
 export interface SettingDefinition<T, N extends string = string> {
@@ -88,8 +90,8 @@ const label = matching(/^[!-~]([ -~]{0,62}[!-~])?$/, '1 to 64 printable ASCII ch
  */
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
 
-/** API Gateway's largest request (10 MB): a larger limit could never be reached. */
-export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** API Gateway's largest request (10 MB, as scripts/local-gateway enforces it): a larger limit could never be reached. */
+const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /**
  * In the TypeScript sources this file sits in lib/; in a Lambda bundle the
@@ -266,9 +268,10 @@ function problem(definition: SettingDefinition<unknown>, text: string): string {
 }
 
 /**
- * Parses every setting from an environment (process.env, or the shell `npm
- * start` was given), or throws a SettingsError naming every bad one. Pure: it
- * changes nothing, so it also validates an environment before it is used.
+ * Parses every setting from an environment (process.env, or a template's
+ * function environment in the package tests), or throws a SettingsError
+ * naming every bad one. Pure: it changes nothing, so it also validates an
+ * environment before it is used.
  */
 export function readSettings(env: Readonly<Record<string, string | undefined>>): SettingValues {
   const problems: string[] = [];
