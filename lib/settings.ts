@@ -1,58 +1,327 @@
 import path from 'node:path';
+import { shorten } from './shorten';
 
 /**
- * Every setting the service reads from its environment, in one place, with
- * its default. Read on each call (not captured at import) so tests and tools
- * can change them; reading process.env is cheap.
+ * Every setting the service reads from its environment, in one table
+ * (SETTING_DEFINITIONS): name, default, what it accepts, what it does and its
+ * parser. They are parsed from process.env once, when this module loads —
+ * during a Lambda function's init — and a malformed or out-of-range value
+ * throws there, naming the variable, its value and what it accepts
+ * (`MAX_BATCH is "abc": expected an integer from 1 to 100000`): the function
+ * fails to start rather than serve a default nobody chose. An unset or empty
+ * variable takes the default.
+ *
+ * `settings.x()` returns the parsed value. `resetSettings()` is the one way
+ * to read process.env again: tests and tools that change a setting set the
+ * variable and call it (tests/helpers/settings.ts wraps both).
+ *
+ * The README's settings table is checked against SETTING_DEFINITIONS
+ * (tests/settings.test.ts), and `npm start` loads this module to check the
+ * shell's settings before starting anything (scripts/local-gateway/main.ts).
+ * No validation reads the file system: a MODELS_DIR that does not exist yet
+ * is a folder model:add may create.
  */
 
-/** A positive integer setting, or the fallback when unset or malformed. */
-function positiveInteger(name: string, fallback: number): number {
-  const configured = Number(process.env[name]);
-  return Number.isInteger(configured) && configured > 0 ? configured : fallback;
+export interface SettingDefinition<T, N extends string = string> {
+  readonly name: N;
+  /**
+   * `you`: a setting of the service, documented in the README's table,
+   * validated, and taken from the shell by the local stage (`npm start`).
+   * `lambda`: set by the platform (Lambda, serverless-offline); read as given.
+   */
+  readonly setBy: 'you' | 'lambda';
+  /** What it accepts, as the error message and the README say it: "an integer from 1 to 100000". */
+  readonly accepts: string;
+  /** The value, or undefined when the text is not accepted. Never sees an empty text. */
+  readonly parse: (text: string) => T | undefined;
+  /** The value when unset or empty. */
+  readonly fallback: T;
+  /** The default as the README shows it. */
+  readonly defaultText: string;
+  /** One line: what it does. */
+  readonly description: string;
+}
+
+type Parser<T> = Pick<SettingDefinition<T>, 'accepts' | 'parse'>;
+
+/** Digits only: "1e3", "+5", " 5" and "5.0" are refused, not read as numbers. */
+function integer(min: number, max: number): Parser<number> {
+  return {
+    accepts: `an integer from ${min} to ${max}`,
+    parse: (text) => {
+      if (!/^[0-9]{1,16}$/.test(text)) return undefined;
+      const value = Number(text);
+      return value >= min && value <= max ? value : undefined;
+    },
+  };
+}
+
+function decimal(min: number, max: number): Parser<number> {
+  return {
+    accepts: `a number from ${min} to ${max}`,
+    parse: (text) => {
+      if (!/^([0-9]{1,16}(\.[0-9]{1,16})?|\.[0-9]{1,16})$/.test(text)) return undefined;
+      const value = Number(text);
+      return value >= min && value <= max ? value : undefined;
+    },
+  };
+}
+
+function oneOf<T extends string>(values: readonly T[], { anyCase = false } = {}): Parser<T> {
+  return {
+    accepts: `one of ${values.join(', ')}${anyCase ? ' (any case)' : ''}`,
+    parse: (text) => values.find((v) => v === (anyCase ? text.toUpperCase() : text)),
+  };
+}
+
+function matching(pattern: RegExp, accepts: string): Parser<string> {
+  return { accepts, parse: (text) => (pattern.test(text) ? text : undefined) };
+}
+
+/** A platform variable: any text, as the platform gives it. */
+const anyText: Parser<string> = { accepts: 'any text', parse: (text) => text };
+
+/** Printable ASCII, no space at either end: a name or version shown in answers and used as a metric dimension. */
+const label = matching(/^[!-~]([ -~]{0,62}[!-~])?$/, '1 to 64 printable ASCII characters, no space at either end');
+
+/**
+ * Powertools' log levels (its LogLevel; tests/settings.test.ts compares).
+ * Powertools itself falls back to INFO, silently, for any other value.
+ */
+export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
+
+/** API Gateway's largest request (10 MB, as scripts/local-gateway enforces it): a larger limit could never be reached. */
+const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/**
+ * In the TypeScript sources this file sits in lib/; in a Lambda bundle the
+ * code is inlined into handlers/<name>.js. Both are one level below the root
+ * that holds models/. (LAMBDA_TASK_ROOT is not used: `serverless invoke
+ * local` sets it to /var/task.)
+ */
+const BUNDLED_MODELS = path.resolve(__dirname, '..', 'models');
+
+/** Keeps each definition's value type and literal name (`define<number>()({...})`: TypeScript cannot infer one and be given the other). */
+const define =
+  <T>() =>
+  <N extends string>(definition: SettingDefinition<T, N>): SettingDefinition<T, N> =>
+    definition;
+
+const flag: Parser<boolean> = { accepts: 'true or false', parse: (text) => (text === 'true' ? true : text === 'false' ? false : undefined) };
+
+/** The table. Keys are the snapshot's fields; the order is the README's. */
+const DEFINITIONS = {
+  modelsDir: define<string>()({
+    name: 'MODELS_DIR',
+    setBy: 'you',
+    // Resolved once, here: the repository asks on every request.
+    accepts: 'a folder path, relative to the working folder or absolute',
+    parse: (text) => path.resolve(text),
+    fallback: BUNDLED_MODELS,
+    defaultText: '`models/` of the package',
+    description: 'where the model folders (`<name>/<version>/model.json`) are read from',
+  }),
+  defaultModel: define<string | undefined>()({
+    name: 'DEFAULT_MODEL',
+    setBy: 'you',
+    // lib/manifest/base.ts's NAME_PATTERN (not imported: it would load onnxruntime-common into every function's init).
+    ...matching(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a model name: 1 to 64 of a-z, 0-9, _ and -, starting with a letter or digit'),
+    fallback: undefined,
+    defaultText: 'none (serverless.yml: `churn`)',
+    description: 'the model behind `POST /predict` and `GET /health`, loaded during init',
+  }),
+  maxBatch: define<number>()({
+    name: 'MAX_BATCH',
+    setBy: 'you',
+    ...integer(1, 100_000),
+    fallback: 1000,
+    defaultText: '1000',
+    description: 'most records (or rows of a tensor) one request may carry; more: 413',
+  }),
+  maxBodyBytes: define<number>()({
+    name: 'MAX_BODY_BYTES',
+    setBy: 'you',
+    ...integer(1, API_GATEWAY_MAX_BODY_BYTES),
+    fallback: 1_048_576,
+    defaultText: '1048576 (1 MiB)',
+    description: "largest request body in bytes, checked before parsing; more: 413 (API Gateway's own limit is 10 MB)",
+  }),
+  maxSessions: define<number>()({
+    name: 'MAX_SESSIONS',
+    setBy: 'you',
+    ...integer(1, 1000),
+    fallback: 8,
+    defaultText: '8',
+    description: 'model versions kept loaded per container; the least recently used is released beyond',
+  }),
+  shadowBudgetMs: define<number>()({
+    name: 'SHADOW_BUDGET_MS',
+    setBy: 'you',
+    // API Gateway's 29 s integration timeout: no request can wait longer.
+    ...integer(1, 29_000),
+    fallback: 100,
+    defaultText: '100',
+    description: 'longest a shadow version may take on a request before it is skipped ("Releasing a new version")',
+  }),
+  serviceVersion: define<string>()({
+    name: 'SERVICE_VERSION',
+    setBy: 'you',
+    ...label,
+    fallback: '0.1.0',
+    defaultText: '0.1.0',
+    description: 'the version `GET /v2` and `/openapi.json` report',
+  }),
+  serviceName: define<string>()({
+    name: 'POWERTOOLS_SERVICE_NAME',
+    setBy: 'you',
+    ...label,
+    fallback: 'ml-inference',
+    defaultText: 'ml-inference',
+    description: "the service's name in logs, metrics (`service`), traces, `GET /v2` and `/openapi.json`",
+  }),
+  logLevel: define<(typeof LOG_LEVELS)[number] | undefined>()({
+    name: 'POWERTOOLS_LOG_LEVEL',
+    setBy: 'you',
+    ...oneOf(LOG_LEVELS, { anyCase: true }),
+    fallback: undefined,
+    defaultText: 'INFO',
+    description: 'the log level; read by Powertools, validated here',
+  }),
+  logSampleRate: define<number | undefined>()({
+    name: 'POWERTOOLS_LOGGER_SAMPLE_RATE',
+    setBy: 'you',
+    ...decimal(0, 1),
+    fallback: undefined,
+    defaultText: '0',
+    description: "share of invocations logged at DEBUG, with the batch's signals; read by Powertools, validated here",
+  }),
+  xrayTracing: define<boolean>()({
+    name: 'XRAY_TRACING',
+    setBy: 'you',
+    ...flag,
+    fallback: false,
+    defaultText: 'false (serverless.yml: the `tracing` param)',
+    description: 'send X-Ray subsegments (in Lambda only, where a daemon listens)',
+  }),
+  xrayDaemonAddress: define<string | undefined>()({
+    name: 'AWS_XRAY_DAEMON_ADDRESS',
+    setBy: 'lambda',
+    // lib/observability/xray-daemon.ts reads its forms, falling back to Lambda's usual address.
+    ...anyText,
+    fallback: undefined,
+    defaultText: 'none',
+    description: "where Lambda's X-Ray daemon listens",
+  }),
+  lambdaHandler: define<string>()({
+    name: '_HANDLER',
+    setBy: 'lambda',
+    ...anyText,
+    fallback: 'handler',
+    defaultText: 'handler',
+    description: "the function's handler (`handlers/predict.handler`), naming the trace's handler subsegment",
+  }),
+  initializationType: define<string | undefined>()({
+    name: 'AWS_LAMBDA_INITIALIZATION_TYPE',
+    setBy: 'lambda',
+    ...anyText,
+    fallback: undefined,
+    defaultText: 'none',
+    description: '`provisioned-concurrency` when Lambda started the container ahead of requests: then no request is a cold start',
+  }),
+  executionEnv: define<string | undefined>()({
+    name: 'AWS_EXECUTION_ENV',
+    setBy: 'lambda',
+    ...anyText,
+    fallback: undefined,
+    defaultText: 'none',
+    description: 'set in Lambda only: tracing needs it, as only Lambda has the daemon',
+  }),
+};
+
+export type SettingValues = { readonly [K in keyof typeof DEFINITIONS]: (typeof DEFINITIONS)[K]['fallback'] };
+
+/** Every definition, in the README's order. */
+export const SETTING_DEFINITIONS: readonly SettingDefinition<unknown>[] = Object.values(DEFINITIONS);
+
+/** The names of the settings the README documents (`setBy: 'you'`). */
+export const DOCUMENTED_SETTINGS: readonly string[] = SETTING_DEFINITIONS.filter((d) => d.setBy === 'you').map((d) => d.name);
+
+/** Every variable the service reads (documented or the platform's), for typing what tests may set. */
+export type SettingName = (typeof DEFINITIONS)[keyof typeof DEFINITIONS]['name'];
+
+/**
+ * A malformed setting. Its stack is its message alone: Lambda logs an init
+ * error with its stack, and where in this file the value was read tells an
+ * operator nothing the message does not.
+ */
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join('; '));
+    this.stack = `${this.name}: ${this.message}`;
+  }
+}
+
+/** `MAX_BATCH is "abc": expected an integer from 1 to 100000`; a long value is shortened. */
+function problem(definition: SettingDefinition<unknown>, text: string): string {
+  return `${definition.name} is ${JSON.stringify(shorten(text))}: expected ${definition.accepts}`;
 }
 
 /**
- * The models folder for a MODELS_DIR value and working directory, resolved
- * once per pair: the repository asks on every request, and resolving the
- * path twice each time showed in a warm request's profile.
+ * Parses every setting from an environment (process.env, or a template's
+ * function environment in the package tests), or throws a SettingsError
+ * naming every bad one. Pure: it changes nothing, so it also validates an
+ * environment before it is used.
  */
-let resolvedModelsDir: { configured: string | undefined; cwd: string; dir: string } | undefined;
-function modelsDirFrom(configured: string | undefined): string {
-  const cwd = process.cwd();
-  if (resolvedModelsDir === undefined || resolvedModelsDir.configured !== configured || resolvedModelsDir.cwd !== cwd) {
-    resolvedModelsDir = { configured, cwd, dir: path.resolve(configured ?? path.resolve(__dirname, '..', 'models')) };
-  }
-  return resolvedModelsDir.dir;
+export function readSettings(env: Readonly<Record<string, string | undefined>>): SettingValues {
+  const problems: string[] = [];
+  const values = Object.fromEntries(
+    Object.entries(DEFINITIONS).map(([key, definition]: [string, SettingDefinition<unknown>]) => {
+      const text = env[definition.name];
+      if (text === undefined || text === '') return [key, definition.fallback];
+      const value = definition.parse(text);
+      if (value === undefined) problems.push(problem(definition, text));
+      return [key, value];
+    }),
+  );
+  if (problems.length > 0) throw new SettingsError(problems);
+  return values as SettingValues;
+}
+
+/** The parsed settings; read at import, so a bad one fails the function's init. */
+let current: SettingValues = readSettings(process.env);
+
+/**
+ * Reads process.env again: the one documented way to change a setting after
+ * this module has loaded (tests, tools; tests/helpers/settings.ts). A bad
+ * value throws a SettingsError and leaves the settings as they were.
+ */
+export function resetSettings(): void {
+  current = readSettings(process.env);
 }
 
 export const settings = {
-  /**
-   * Where model folders live. In the TypeScript sources this file sits in
-   * lib/, in the Lambda bundle the code is inlined into handlers/<name>.js;
-   * both are one level below the root that holds models/. (LAMBDA_TASK_ROOT
-   * is not used: `serverless invoke local` sets it to /var/task.)
-   */
-  modelsDir: (): string => modelsDirFrom(process.env.MODELS_DIR),
+  /** Where model folders live, absolute. */
+  modelsDir: (): string => current.modelsDir,
   /** The model behind POST /predict and GET /health (serverless.yml). */
-  defaultModel: (): string | undefined => process.env.DEFAULT_MODEL || undefined,
+  defaultModel: (): string | undefined => current.defaultModel,
   /** Most records (or rows of a tensor) one request may carry. */
-  maxBatch: (): number => positiveInteger('MAX_BATCH', 1000),
+  maxBatch: (): number => current.maxBatch,
   /** Largest request body accepted, in bytes, checked before parsing. */
-  maxBodyBytes: (): number => positiveInteger('MAX_BODY_BYTES', 1_048_576),
+  maxBodyBytes: (): number => current.maxBodyBytes,
   /** Loaded model versions kept per container; the least recently used goes beyond. */
-  maxSessions: (): number => positiveInteger('MAX_SESSIONS', 8),
+  maxSessions: (): number => current.maxSessions,
   /** Longest a shadow version may take on a request before it is skipped (README, "Releasing a new version"). */
-  shadowBudgetMs: (): number => positiveInteger('SHADOW_BUDGET_MS', 100),
+  shadowBudgetMs: (): number => current.shadowBudgetMs,
   /** Reported by GET /v2. */
-  serviceVersion: (): string => process.env.SERVICE_VERSION ?? '0.1.0',
-  serviceName: (): string => process.env.POWERTOOLS_SERVICE_NAME ?? 'ml-inference',
+  serviceVersion: (): string => current.serviceVersion,
+  serviceName: (): string => current.serviceName,
   /** X-Ray tracing: XRAY_TRACING=true (serverless.yml's `tracing` param), and only in Lambda, where a daemon listens. */
-  tracing: (): boolean => process.env.XRAY_TRACING === 'true' && process.env.AWS_EXECUTION_ENV !== undefined,
+  tracing: (): boolean => current.xrayTracing && current.executionEnv !== undefined,
   /** Where Lambda's X-Ray daemon listens (lib/observability/xray-daemon.ts reads it). */
-  xrayDaemonAddress: (): string | undefined => process.env.AWS_XRAY_DAEMON_ADDRESS,
+  xrayDaemonAddress: (): string | undefined => current.xrayDaemonAddress,
   /** The function's handler as Lambda names it (`handlers/predict.handler`), for the trace's handler subsegment. */
-  lambdaHandler: (): string => process.env._HANDLER ?? 'handler',
+  lambdaHandler: (): string => current.lambdaHandler,
   /** Whether Lambda started this container ahead of requests (provisioned concurrency): then no request is a cold start. */
-  provisionedConcurrency: (): boolean => process.env.AWS_LAMBDA_INITIALIZATION_TYPE === 'provisioned-concurrency',
+  provisionedConcurrency: (): boolean => current.initializationType === 'provisioned-concurrency',
 };

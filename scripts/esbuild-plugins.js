@@ -27,7 +27,12 @@ function precompiled() {
       outfile: script,
       logLevel: 'warning',
     });
-    generated = JSON.parse(execFileSync(process.execPath, [script, path.join(root, 'models')], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }));
+    // With PATH alone: the validators depend on the models' files only, and
+    // the script loads lib/settings.ts, which validates the environment it
+    // starts in. The packager's shell settings must neither fail a package
+    // nor shape one (README, "Settings").
+    const env = { PATH: process.env.PATH ?? '' };
+    generated = JSON.parse(execFileSync(process.execPath, [script, path.join(root, 'models')], { cwd: root, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }));
   }
   return generated;
 }

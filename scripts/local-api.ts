@@ -2,6 +2,7 @@
 // for tests and the benchmark; reads what it prints.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { DOCUMENTED_SETTINGS } from '../lib/settings';
 import { freePort } from './free-port';
 
 export { freePort };
@@ -21,20 +22,32 @@ export interface LocalApi {
 export interface StartOptions {
   /** --param=name=value arguments, e.g. ['freeQuotaLimit=3']. */
   params?: string[];
+  /** The functions' settings, as a user gives them in the shell (README, "Settings"), e.g. {MODELS_DIR: dir}. */
+  settings?: Record<string, string>;
   timeoutMs?: number;
 }
 
 /**
- * `npm start` with PORT and LAMBDA_PORT set to free ports, in its own process
- * group; resolves once it prints that it is ready.
+ * This process's environment without the functions' documented settings:
+ * `npm start` hands the shell's to the functions, and a test process has its
+ * own (tests/setup-env.js sets a silent log level) that must not leak in.
  */
-export async function startLocalApi({ params = [], timeoutMs = 120_000 }: StartOptions = {}): Promise<LocalApi> {
+export function environmentWithoutSettings(): NodeJS.ProcessEnv {
+  const documented = new Set(DOCUMENTED_SETTINGS);
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !documented.has(name)));
+}
+
+/**
+ * `npm start` with PORT and LAMBDA_PORT set to free ports and only the given
+ * settings, in its own process group; resolves once it prints that it is ready.
+ */
+export async function startLocalApi({ params = [], settings = {}, timeoutMs = 120_000 }: StartOptions = {}): Promise<LocalApi> {
   const [port, lambdaPort] = [await freePort(), await freePort()];
   const child = spawn('npm', ['start', '--silent', '--', ...params.map((p) => `--param=${p}`)], {
     cwd: root,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PORT: String(port), LAMBDA_PORT: String(lambdaPort), SLS_TELEMETRY_DISABLED: '1' },
+    env: { ...environmentWithoutSettings(), ...settings, PORT: String(port), LAMBDA_PORT: String(lambdaPort), SLS_TELEMETRY_DISABLED: '1' },
   });
   const log: string[] = [];
   return new Promise((resolve, reject) => {

@@ -6,6 +6,7 @@ import { invoke, type HttpHandler } from './helpers/lambda';
 import { removeModelsDir, scratchModelsDir, useModelsDir } from './helpers/models-dir';
 import type { ErrorBody } from './helpers/error-body';
 import { manifestOf, modelsDir, parityFixture, served, trafficOnDisk } from './helpers/models';
+import { changeSettings } from './helpers/settings';
 
 interface Container {
   health: HttpHandler;
@@ -49,7 +50,7 @@ function unavailable(reason: string): string {
 
 describe('GET /health', () => {
   afterEach(() => {
-    delete process.env.MODELS_DIR;
+    changeSettings({ MODELS_DIR: undefined });
   });
 
   it('reports the loaded model, its sha256 and load time, and the cold start once', async () => {

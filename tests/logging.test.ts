@@ -1,6 +1,7 @@
 import { invoke, type HttpHandler } from './helpers/lambda';
 import { accessLines, captureOutput } from './helpers/log-lines';
 import { parityFixture } from './helpers/models';
+import { changeSettings } from './helpers/settings';
 
 const API_KEY = 'k3y-Va1ue-that-must-never-be-logged-7f3a9c';
 const API_KEY_ID = 'a1b2c3d4e5';
@@ -12,7 +13,7 @@ describe('logs at the default level', () => {
 
   beforeAll(() => {
     // Unset is Powertools' default level (INFO), as deployed by serverless.yml.
-    delete process.env.POWERTOOLS_LOG_LEVEL;
+    changeSettings({ POWERTOOLS_LOG_LEVEL: undefined });
     // Asks Powertools to log every event, key header and body included: the chain must refuse.
     process.env.POWERTOOLS_LOGGER_LOG_EVENT = 'true';
     jest.isolateModules(() => {
@@ -22,7 +23,7 @@ describe('logs at the default level', () => {
   });
 
   afterAll(() => {
-    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+    changeSettings({ POWERTOOLS_LOG_LEVEL: 'SILENT' });
     delete process.env.POWERTOOLS_LOGGER_LOG_EVENT;
   });
 

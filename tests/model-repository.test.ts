@@ -5,6 +5,7 @@ import { ModelNotFound, ModelUnavailable } from '../lib/errors';
 import { findManifest, findVersion, forgetRepository, listModels } from '../lib/repository/model-repository';
 import { compareVersions } from '../lib/repository/versions';
 import { versionDir } from './helpers/models';
+import { changeSettings } from './helpers/settings';
 
 describe('compareVersions', () => {
   it('orders numeric parts as numbers', () => {
@@ -24,7 +25,7 @@ describe('the model repository', () => {
     root = mkdtempSync(path.join(tmpdir(), 'repository-'));
   });
   afterEach(() => {
-    delete process.env.MODELS_DIR;
+    changeSettings({ MODELS_DIR: undefined });
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -112,7 +113,7 @@ describe('the model repository', () => {
   it('gives the manifest of a valid version, and 503 with the reason for an invalid one', () => {
     validFolder('churn', '1.0.0');
     folders('churn/1.1.0');
-    process.env.MODELS_DIR = root;
+    changeSettings({ MODELS_DIR: root });
     expect(findManifest('churn', '1.0.0').manifest.name).toBe('churn');
     expect(() => findManifest('churn')).toThrow(ModelUnavailable);
     expect(() => findManifest('churn')).toThrow(/^model unavailable: model\.json is invalid: \/kind must be one of /);

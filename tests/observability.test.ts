@@ -9,6 +9,7 @@ import { accessLines, captureOutput, emfLines, type Captured } from './helpers/l
 import { parityFixture } from './helpers/models';
 import { removeModelsDir, scratchModelsDir, useModelsDir } from './helpers/models-dir';
 import { route } from './helpers/routes';
+import { changeSettings } from './helpers/settings';
 
 /**
  * Every request's EMF line and access line (README, "Observability"), from
@@ -20,8 +21,8 @@ const validateEmf = new Ajv({ allErrors: true }).compile(emfSchema);
 const customers = parityFixture().cases.slice(0, 40).map((c) => c.input);
 const texts = ['hi there', 'I want to cancel my subscription', 'where is my refund', 'what a lovely day', 'cancel it now', 'hello'];
 
-function loadHandlers(env: Record<string, string> = {}): Handlers {
-  Object.assign(process.env, env);
+/** A fresh container, reading the settings as they are now (changeSettings). */
+function loadHandlers(): Handlers {
   return freshHandlers();
 }
 
@@ -37,10 +38,9 @@ describe('metrics and access lines', () => {
   const answers: Record<string, Record<string, unknown>> = {};
 
   beforeAll(async () => {
-    process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
-    process.env.POWERTOOLS_METRICS_NAMESPACE = 'ml-inference/test';
     // What Lambda sets for an on-demand container; Powertools' cold start needs it.
-    process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
+    changeSettings({ POWERTOOLS_LOG_LEVEL: 'INFO', AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' });
+    process.env.POWERTOOLS_METRICS_NAMESPACE = 'ml-inference/test';
     const h = loadHandlers();
     output = await captureOutput(async () => {
       answers.churnBatch = (await invoke(h.predict, { json: { instances: customers } })).json;
@@ -62,8 +62,7 @@ describe('metrics and access lines', () => {
   });
 
   afterAll(() => {
-    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-    delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
+    changeSettings({ POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_LAMBDA_INITIALIZATION_TYPE: undefined });
   });
 
   it('write EMF lines that follow the specification, with their target members', () => {
@@ -173,7 +172,7 @@ describe('a model that cannot load', () => {
     const dir = scratchModelsDir(['churn/1.0.0']);
     writeFileSync(path.join(dir, 'churn', '1.0.0', 'model.onnx'), 'not an onnx file');
     useModelsDir(dir);
-    process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+    changeSettings({ POWERTOOLS_LOG_LEVEL: 'INFO' });
     try {
       const h = loadHandlers();
       const output = await captureOutput(async () => {
@@ -185,7 +184,7 @@ describe('a model that cannot load', () => {
       expect(requestMetrics(output)[0]).toMatchObject({ model: 'churn', version: '1.0.0', ServerErrors: 1 });
       expect(accessLines(output)[0]).toMatchObject({ status: 503, code: 'model_unavailable', model: 'churn' });
     } finally {
-      process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+      changeSettings({ POWERTOOLS_LOG_LEVEL: 'SILENT' });
       removeModelsDir(dir);
     }
   });
@@ -196,9 +195,7 @@ describe('POWERTOOLS_LOGGER_SAMPLE_RATE', () => {
     ['unset', undefined, 0],
     ['1', '1', 1],
   ])('%s: the DEBUG line with the batch signals appears for that share of requests', async (_, rate, expected) => {
-    process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
-    if (rate === undefined) delete process.env.POWERTOOLS_LOGGER_SAMPLE_RATE;
-    else process.env.POWERTOOLS_LOGGER_SAMPLE_RATE = rate;
+    changeSettings({ POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_LOGGER_SAMPLE_RATE: rate });
     try {
       const h = loadHandlers();
       const output = await captureOutput(async () => {
@@ -208,8 +205,7 @@ describe('POWERTOOLS_LOGGER_SAMPLE_RATE', () => {
       expect(debug).toHaveLength(expected);
       if (expected) expect(debug[0]).toMatchObject({ level: 'DEBUG', signals: expect.arrayContaining([expect.objectContaining({ metric: 'MeanProbability' })]) });
     } finally {
-      delete process.env.POWERTOOLS_LOGGER_SAMPLE_RATE;
-      process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+      changeSettings({ POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_LOGGER_SAMPLE_RATE: undefined });
     }
   });
 });

@@ -8,6 +8,7 @@ import { invoke, type HttpHandler } from './helpers/lambda';
 import { modelsDir, served } from './helpers/models';
 import { scratchModelsDir, useModelsDir } from './helpers/models-dir';
 import { route } from './helpers/routes';
+import { changeSettings } from './helpers/settings';
 
 const predict = predictHandler as unknown as HttpHandler;
 const models = modelsHandler as unknown as HttpHandler;
@@ -16,7 +17,7 @@ const customer = JSON.parse(readFileSync(path.join(modelsDir, '..', 'examples', 
 const predictOn = (name: string, json: unknown, version?: string) =>
   invoke(predict, version ? { ...route('POST', '/models/{name}/versions/{version}/predict', { name, version }), json } : { ...route('POST', '/models/{name}/predict', { name }), json });
 
-afterAll(() => delete process.env.MODELS_DIR);
+afterAll(() => changeSettings({ MODELS_DIR: undefined }));
 
 /** The bundled answer, from the bundled folder, before anything is broken. */
 async function bundledAnswers() {

@@ -6,6 +6,7 @@ import { accessLines, captureOutput, emfLines } from './helpers/log-lines';
 import { parityFixture } from './helpers/models';
 import { removeModelsDir, scratchModelsDir, useModelsDir } from './helpers/models-dir';
 import { route } from './helpers/routes';
+import { changeSettings, withSettings } from './helpers/settings';
 
 /**
  * Rollout (README, "Releasing a new version") through the real predict,
@@ -155,13 +156,13 @@ describe('a shadow version', () => {
     traffic(null);
     const batch = { instances: customers.slice(0, 300) };
     const plain = await onVersion('1.1.0', batch);
-    process.env.POWERTOOLS_LOG_LEVEL = 'INFO'; // read when the handlers load
+    changeSettings({ POWERTOOLS_LOG_LEVEL: 'INFO' }); // read when the handlers load
     traffic({ split: { '1.1.0': 100 }, shadow: '1.2.0' });
     let shadowed!: Reply;
     const output = await captureOutput(async () => {
       shadowed = await onModel(batch);
     });
-    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+    changeSettings({ POWERTOOLS_LOG_LEVEL: 'SILENT' });
     expect(shadowed.status).toBe(200);
     expect(shadowed.json.predictions).toEqual(plain.json.predictions);
     const probabilities = (plain.json.predictions as { churn_probability: number }[]).map((p) => p.churn_probability);
@@ -174,7 +175,7 @@ describe('a shadow version', () => {
   });
 
   it('compares the Open Inference Protocol outputs too, and stays silent on requests its own version serves', async () => {
-    process.env.POWERTOOLS_LOG_LEVEL = 'INFO'; // read when the handlers load
+    changeSettings({ POWERTOOLS_LOG_LEVEL: 'INFO' }); // read when the handlers load
     traffic({ split: { '1.1.0': 100 }, shadow: '1.2.0' });
     try {
       const inputs = [{ name: 'features', datatype: 'FP32', shape: [2, 45], data: Array(90).fill(0.5) }];
@@ -190,14 +191,14 @@ describe('a shadow version', () => {
       });
       expect(accessLines(own)[0]).not.toHaveProperty('shadow');
     } finally {
-      process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+      changeSettings({ POWERTOOLS_LOG_LEVEL: 'SILENT' });
     }
   });
 
   it('that refuses the request is counted as an error, and the client still gets its answer', async () => {
     const customer = { ...customers[0], tenure: 73 };
     const plain = await onVersion('1.0.0', customer);
-    process.env.POWERTOOLS_LOG_LEVEL = 'INFO'; // read when the handlers load
+    changeSettings({ POWERTOOLS_LOG_LEVEL: 'INFO' }); // read when the handlers load
     traffic({ split: { '1.0.0': 100 }, shadow: '1.3.0' });
     try {
       let shadowed!: Reply;
@@ -209,7 +210,7 @@ describe('a shadow version', () => {
       expect(accessLines(output)[0]).toMatchObject({ status: 200, shadow: { version: '1.3.0', outcome: 'error', reason: 'validation_failed' } });
       expect(emfLines(output).find((l) => 'ShadowErrors' in l)).toMatchObject({ version: '1.3.0', ShadowErrors: 1 });
     } finally {
-      process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+      changeSettings({ POWERTOOLS_LOG_LEVEL: 'SILENT' });
     }
   });
 
@@ -217,29 +218,22 @@ describe('a shadow version', () => {
     ['not ready (its ONNX file is broken)', '9.9.9', undefined, 'not ready'],
     ['over its time budget', '1.2.0', '1', 'over the time budget'],
   ])('that is %s is skipped: the answer and its status are as without it', async (_, shadow, budget, reason) => {
-    traffic(null);
-    // 10,000 records (MAX_BATCH and MAX_BODY_BYTES raised for this test) take several ms to score: far over a 1 ms budget.
-    process.env.MAX_BATCH = '10000';
-    process.env.MAX_BODY_BYTES = String(16 * 1024 * 1024);
-    const batch = { instances: Array.from({ length: 10_000 }, (__, i) => customers[i % customers.length]) };
-    const plain = await onVersion('1.1.0', batch);
-    if (budget) process.env.SHADOW_BUDGET_MS = budget;
-    process.env.POWERTOOLS_LOG_LEVEL = 'INFO'; // read when the handlers load
-    traffic({ split: { '1.1.0': 100 }, shadow });
-    try {
-      let shadowed!: Reply;
-      const output = await captureOutput(async () => {
-        shadowed = await onModel(batch);
+    // 10,000 records (MAX_BATCH and MAX_BODY_BYTES raised for this test: the body is ~4.4 MB) take several ms to score: far over a 1 ms budget.
+    await withSettings({ MAX_BATCH: '10000', MAX_BODY_BYTES: String(10 * 1024 * 1024) }, async () => {
+      traffic(null); // settings are read when the handlers load
+      const batch = { instances: Array.from({ length: 10_000 }, (__, i) => customers[i % customers.length]) };
+      const plain = await onVersion('1.1.0', batch);
+      await withSettings({ SHADOW_BUDGET_MS: budget, POWERTOOLS_LOG_LEVEL: 'INFO' }, async () => {
+        traffic({ split: { '1.1.0': 100 }, shadow });
+        let shadowed!: Reply;
+        const output = await captureOutput(async () => {
+          shadowed = await onModel(batch);
+        });
+        expect(shadowed.status).toBe(200);
+        expect(shadowed.json.predictions).toEqual(plain.json.predictions);
+        expect(accessLines(output)[0]).toMatchObject({ status: 200, shadow: { version: shadow, outcome: 'skipped', reason } });
       });
-      expect(shadowed.status).toBe(200);
-      expect(shadowed.json.predictions).toEqual(plain.json.predictions);
-      expect(accessLines(output)[0]).toMatchObject({ status: 200, shadow: { version: shadow, outcome: 'skipped', reason } });
-    } finally {
-      delete process.env.SHADOW_BUDGET_MS;
-      delete process.env.MAX_BATCH;
-      delete process.env.MAX_BODY_BYTES;
-      process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-    }
+    });
   });
 });
 
@@ -265,7 +259,7 @@ describe('a traffic file that cannot be used', () => {
   });
 
   it("names the model, with no version, in the access line of a request it refused", async () => {
-    process.env.POWERTOOLS_LOG_LEVEL = 'INFO'; // read when the handlers load
+    changeSettings({ POWERTOOLS_LOG_LEVEL: 'INFO' }); // read when the handlers load
     traffic({ split: { '1.0.0': 95 } });
     try {
       const output = await captureOutput(async () => {
@@ -277,7 +271,7 @@ describe('a traffic file that cannot be used', () => {
         expect(line).not.toHaveProperty('version');
       }
     } finally {
-      process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+      changeSettings({ POWERTOOLS_LOG_LEVEL: 'SILENT' });
     }
   });
 

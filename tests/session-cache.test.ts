@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import type { HttpHandler } from './helpers/lambda';
 import { invoke } from './helpers/lambda';
 import { parityFixture } from './helpers/models';
+import { changeSettings, withSettings } from './helpers/settings';
 
 describe('the default model\'s session', () => {
   it('creates exactly one session per container, however many calls follow', async () => {
@@ -31,6 +32,7 @@ describe('the default model\'s session', () => {
 
 describe('the per-version session cache', () => {
   const root = mkdtempSync(path.join(tmpdir(), 'cache-'));
+  let restoreSettings: () => void;
 
   beforeAll(() => {
     const source = path.join(__dirname, '..', 'models', 'churn', parityFixture('churn').version);
@@ -40,12 +42,11 @@ describe('the per-version session cache', () => {
       const manifest = JSON.parse(readFileSync(path.join(target, 'model.json'), 'utf8'));
       writeFileSync(path.join(target, 'model.json'), JSON.stringify({ ...manifest, version }));
     }
-    process.env.MODELS_DIR = root;
+    restoreSettings = changeSettings({ MODELS_DIR: root });
   });
 
   afterAll(() => {
-    delete process.env.MODELS_DIR;
-    delete process.env.MAX_SESSIONS;
+    restoreSettings();
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -79,15 +80,15 @@ describe('the per-version session cache', () => {
   });
 
   it('is bounded by MAX_SESSIONS, releasing the least recently used session', async () => {
-    process.env.MAX_SESSIONS = '1';
-    const { registry, serve, create, release } = freshRegistry();
-    await serve('churn', '1.0.0');
-    await serve('churn', '1.1.0');
-    await serve('churn', '1.0.0');
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(registry.cachedSessions()).toBe(1);
-    expect(create).toHaveBeenCalledTimes(3);
-    expect(release).toHaveBeenCalledTimes(2);
-    delete process.env.MAX_SESSIONS;
+    await withSettings({ MAX_SESSIONS: '1' }, async () => {
+      const { registry, serve, create, release } = freshRegistry();
+      await serve('churn', '1.0.0');
+      await serve('churn', '1.1.0');
+      await serve('churn', '1.0.0');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(registry.cachedSessions()).toBe(1);
+      expect(create).toHaveBeenCalledTimes(3);
+      expect(release).toHaveBeenCalledTimes(2);
+    });
   });
 });

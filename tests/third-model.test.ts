@@ -6,6 +6,7 @@ import { findVersion, listModels } from '../lib/repository/model-repository';
 import { invoke, type HttpHandler } from './helpers/lambda';
 import { modelsDir, parityFixture } from './helpers/models';
 import { route } from './helpers/routes';
+import { changeSettings } from './helpers/settings';
 
 /** A new model is a new folder: here a churn clone filed as retention/2.0.0. */
 function addModelFolder(root: string): void {
@@ -22,12 +23,13 @@ function addModelFolder(root: string): void {
 describe('adding a model folder, with no code change', () => {
   let root: string;
   const handlers: Record<string, HttpHandler> = {};
+  let restoreSettings: () => void;
 
   beforeAll(() => {
     root = mkdtempSync(path.join(tmpdir(), 'models-'));
     cpSync(modelsDir, root, { recursive: true });
     addModelFolder(root);
-    process.env.MODELS_DIR = root;
+    restoreSettings = changeSettings({ MODELS_DIR: root });
     jest.isolateModules(() => {
       for (const name of ['models', 'predict', 'v2-metadata', 'v2-infer']) {
         handlers[name] = (require(`../handlers/${name}`) as { handler: HttpHandler }).handler;
@@ -36,7 +38,7 @@ describe('adding a model folder, with no code change', () => {
   });
 
   afterAll(() => {
-    delete process.env.MODELS_DIR;
+    restoreSettings();
     rmSync(root, { recursive: true, force: true });
   });
 

@@ -104,6 +104,8 @@ function serverlessFunctions() {
         handler: `handlers/${name}.handler`,
         description: fn.description,
         reservedConcurrency: `\${param:${fn.concurrencyParam}}`,
+        // On the local stage the settings given in the shell (params.local.settingsFromShell); elsewhere none beyond provider.environment.
+        environment: '${param:settingsFromShell, null}',
         events: routes
           .filter((r) => r.function === name)
           .map((r) => ({ http: { path: r.path.slice(1), method: r.method.toLowerCase(), private: r.keyed !== false, ...(r.cors === false ? {} : { cors: true }) } })),

@@ -50,7 +50,8 @@ function pruneOlder(cache: string, keep: number): void {
   for (const { name } of entries.slice(keep - 1)) rmSync(path.join(cache, name), { recursive: true, force: true });
 }
 
-export async function compiledTemplate(root: string, stage: string, params: string[]): Promise<Compiled> {
+/** `env`: the environment `serverless package` runs in (npm start leaves the shell's settings out of it). */
+export async function compiledTemplate(root: string, stage: string, params: string[], env: NodeJS.ProcessEnv = process.env): Promise<Compiled> {
   const cache = path.join(root, '.local-gateway');
   const folder = path.join(cache, templateHash(root, stage, params));
   const fresh = !existsSync(path.join(folder, TEMPLATE));
@@ -62,7 +63,7 @@ export async function compiledTemplate(root: string, stage: string, params: stri
     // `timeout`: the CLI can print an error and then hang (TOOLCHAIN.md).
     await run('timeout', ['300', process.execPath, cli, 'package', '--stage', stage, '--package', building, ...params.map((p) => `--param=${p}`)], {
       cwd: root,
-      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+      env: { ...env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
       maxBuffer: 64 * 1024 * 1024,
     }).catch((error: { stdout?: string; stderr?: string }) => {
       throw new Error(`serverless package --stage ${stage} failed:\n${error.stdout ?? ''}${error.stderr ?? ''}`);

@@ -4,8 +4,14 @@
 // stage's compiled template specifies (README, "The local API").
 //
 //   npm start [-- --param=name=value ...]     PORT (3000), LAMBDA_PORT (3002)
+//
+// The functions' documented settings given in the shell (README, "Settings":
+// `MODELS_DIR=/some/folder npm start`) reach them: they are validated here
+// with the functions' own definitions before anything starts, and
+// serverless.yml's local stage takes them from the environment
+// serverless-offline is started with (params.local.settingsFromShell).
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { freePort } from '../free-port';
@@ -13,6 +19,7 @@ import { compiledTemplate } from './compiled-template';
 import { checkTemplates } from './gateway-response';
 import { LocalGateway } from './gateway-server';
 import { readGatewaySpec, type ApiKey, type GatewaySpec } from './gateway-spec';
+import { shorten } from '../../lib/shorten';
 
 const STAGE = 'local';
 
@@ -38,21 +45,65 @@ export function paramsOf(argv: string[]): string[] {
   return params;
 }
 
+/** A refusal to start: printed as it is, one line per problem, with no stack. */
+class Refusal extends Error {}
+
+/**
+ * The documented settings the shell gives (`given`), checked with the
+ * functions' own definitions (lib/settings.ts), and the rest of the shell's
+ * environment (`others`: without any of them, not even an empty one, which
+ * would reach the functions as '' rather than as the template's value).
+ * MODELS_DIR is made absolute and must be a folder: a typo would otherwise
+ * serve no model at all.
+ */
+function shellSettings(): { given: Record<string, string>; others: NodeJS.ProcessEnv } {
+  // Required here, not imported: loading lib/settings parses this process's
+  // environment, the shell's, and throws on a bad value, which must become
+  // this refusal rather than an uncaught error.
+  let loaded: typeof import('../../lib/settings');
+  try {
+    loaded = require('../../lib/settings') as typeof import('../../lib/settings');
+  } catch (error) {
+    const problems = (error as { problems?: readonly string[] }).problems;
+    if (problems === undefined) throw error;
+    throw new Refusal(problems.join('\n'));
+  }
+  const given = Object.fromEntries(loaded.DOCUMENTED_SETTINGS.filter((name) => process.env[name]).map((name) => [name, process.env[name]!]));
+  if (given.MODELS_DIR !== undefined) {
+    const dir = loaded.settings.modelsDir();
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Refusal(`MODELS_DIR is ${JSON.stringify(shorten(given.MODELS_DIR))}: expected a folder, and ${dir} is none`);
+    given.MODELS_DIR = dir;
+  }
+  const documented = new Set(loaded.DOCUMENTED_SETTINGS);
+  return { given, others: Object.fromEntries(Object.entries(process.env).filter(([name]) => !documented.has(name))) };
+}
+
+/** PORT and LAMBDA_PORT, refused as the functions' settings are when malformed. */
+function portSetting(name: 'PORT' | 'LAMBDA_PORT', fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const port = /^[0-9]{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!(port >= 1 && port <= 65535)) throw new Refusal(`${name} is ${JSON.stringify(shorten(text))}: expected an integer from 1 to 65535`);
+  return port;
+}
+
 function describePlan({ plan }: ApiKey): string {
   const quota = plan.quota ? `, ${plan.quota.limit} requests per ${plan.quota.period.toLowerCase()}` : '';
   return `plan ${plan.name}: ${plan.rateLimit} requests/s, burst ${plan.burstLimit}${quota}`;
 }
 
-function banner(spec: GatewaySpec, base: string, customer: string): string {
+function banner(spec: GatewaySpec, base: string, customer: string, fromShell: Record<string, string>): string {
   const [first] = spec.keys;
   const width = Math.max(...spec.keys.map((k) => k.value.length));
   const keys = spec.keys.map((k) => `  key ${k.name}: ${k.value.padEnd(width)}  (${describePlan(k)})`).join('\n');
   const reserved = [...spec.functions.values()]
     .map((f) => f.reservedConcurrency)
     .filter((n): n is number => n !== undefined);
+  const given = Object.entries(fromShell).map(([name, value]) => `${name}=${value}`);
+  const settingsLine = given.length > 0 ? `\nSettings from the shell, over serverless.yml's: ${given.join(' ')}\n` : '';
   return `
 Local API ready: ${base}   (Ctrl-C stops it)
-
+${settingsLine}
 API keys of the ${STAGE} stage (fixed values from serverless.yml, not secrets):
 ${keys}
 Usage plans are enforced: over a plan's rate or quota the answer is 429. Each
@@ -75,10 +126,14 @@ Docs: open ${base}/docs in a browser, press Authorize, paste a key above.
 async function main(): Promise<void> {
   const root = projectRoot(process.cwd());
   const params = paramsOf(process.argv.slice(2));
-  const port = Number(process.env.PORT ?? 3000);
-  const lambdaPort = Number(process.env.LAMBDA_PORT ?? 3002);
+  const port = portSetting('PORT', 3000);
+  const lambdaPort = portSetting('LAMBDA_PORT', 3002);
+  const { given: fromShell, others } = shellSettings();
 
-  const compiled = await compiledTemplate(root, STAGE, params);
+  // Compiled without the shell's settings, so the cached template holds the
+  // template's own: its cache is keyed on serverless.yml and the params
+  // only, and the gateway reads no function's environment from it.
+  const compiled = await compiledTemplate(root, STAGE, params, others);
   if (compiled.fresh) console.log(`Compiled the ${STAGE} stage's template into ${path.relative(root, compiled.folder)}/`);
   const spec = readGatewaySpec(compiled.template, STAGE);
   checkTemplates(spec);
@@ -90,7 +145,7 @@ async function main(): Promise<void> {
     process.execPath,
     [require.resolve('serverless/bin/serverless.js', { paths: [root] }), 'offline', 'start', '--stage', STAGE, '--host', '127.0.0.1',
       '--httpPort', String(offlineHttpPort), '--lambdaPort', String(lambdaPort), ...params.map((p) => `--param=${p}`)],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' } },
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...others, ...fromShell, SLS_TELEMETRY_DISABLED: '1' } },
   );
   const gateway = new LocalGateway({ spec, lambdaPort, accessLogFormat: compiled.accessLogFormat, log: (line) => console.log(line) });
 
@@ -108,7 +163,7 @@ async function main(): Promise<void> {
         .listen(port)
         .then((bound) => {
           const customer = JSON.stringify(JSON.parse(readFileSync(path.join(root, 'examples/customer.json'), 'utf8')));
-          console.log(banner(spec, `http://127.0.0.1:${bound}/${STAGE}`, customer));
+          console.log(banner(spec, `http://127.0.0.1:${bound}/${STAGE}`, customer, fromShell));
         })
         .catch((error: Error) => {
           console.error(`local gateway: cannot listen on 127.0.0.1:${port}: ${error.message}`);
@@ -132,6 +187,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: Error) => {
-  console.error(`npm start: ${error.message}`);
+  const lines = error instanceof Refusal ? error.message.split('\n') : [error.message];
+  for (const line of lines) console.error(`npm start: ${line}`);
   process.exit(1);
 });

@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { forgetRepository, listModels } from '../../lib/repository/model-repository';
 import { modelsDir } from './models';
+import { changeSettings } from './settings';
 
 /**
  * A fresh models folder in /tmp for a test that adds or breaks models, with
  * copies of the manifests and ONNX files of every version in models/ and
  * its traffic files (true),
  * of the named "name/version" folders, or of none. The handlers are pointed
- * at it through MODELS_DIR, as the service reads it.
+ * at it through MODELS_DIR (useModelsDir), as the service reads it.
  */
 export function scratchModelsDir(copy: boolean | readonly string[]): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'models-'));
@@ -27,14 +28,15 @@ export function scratchModelsDir(copy: boolean | readonly string[]): string {
   return dir;
 }
 
+/** Points the service at a models folder: MODELS_DIR, through resetSettings (helpers/settings.ts). */
 export function useModelsDir(dir: string): void {
-  process.env.MODELS_DIR = dir;
+  changeSettings({ MODELS_DIR: dir });
   forgetRepository();
 }
 
 /** Points the service back at its own models folder and deletes the scratch one. */
 export function removeModelsDir(dir: string): void {
-  delete process.env.MODELS_DIR;
+  changeSettings({ MODELS_DIR: undefined });
   forgetRepository();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -93,6 +93,14 @@ describe('the packaged zip, unzipped and run in plain Node as Lambda would', () 
 
   /** When the runs began (ms since the epoch, as file times are). */
   let runStarted: number;
+  /** The function's environment from the template, with what a Lambda container has besides. */
+  let env: Record<string, string>;
+  /** The runner over the unzipped copy, in a fresh process: as `nobody` when root. */
+  let runner: (callsFile: string, extraEnv?: Record<string, string>) => SpawnSyncReturns<string>;
+  /** Every function of ours the template deploys (not osls's custom resource), by its handler file's name. */
+  const functionNames = resourcesOfType(template('dev'), 'AWS::Lambda::Function')
+    .map(([, fn]) => /^handlers\/(.+)\.handler$/.exec(String(fn.Properties.Handler))?.[1])
+    .filter((name): name is string => name !== undefined);
 
   beforeAll(() => {
     runStarted = Date.now();
@@ -109,6 +117,7 @@ describe('the packaged zip, unzipped and run in plain Node as Lambda would', () 
     copyFileSync(path.join(__dirname, 'zip-runner.js'), path.join(work, 'runner.js'));
     writeFileSync(path.join(work, 'calls.json'), JSON.stringify(calls));
     writeFileSync(path.join(work, 'docs-calls.json'), JSON.stringify(docsCalls));
+    for (const fn of functionNames) writeFileSync(path.join(work, `init-${fn}.json`), JSON.stringify([{ fn, event: healthEvent }]));
     chmodSync(work, 0o755);
     chmodSync(path.join(work, 'runner.js'), 0o444);
     chmodSync(path.join(work, 'calls.json'), 0o444);
@@ -117,12 +126,16 @@ describe('the packaged zip, unzipped and run in plain Node as Lambda would', () 
     // The function's own environment, as the compiled template sets it.
     const fn = resourcesOfType(template('dev'), 'AWS::Lambda::Function').find(([id]) => id === 'PredictLambdaFunction');
     const functionEnv = fn![1].Properties.Environment.Variables as Record<string, string>;
-    const env = { ...functionEnv, PATH: process.env.PATH ?? '/usr/bin:/bin', LAMBDA_TASK_ROOT: task, NODE_ENV: 'production', HOME: '/tmp' };
-    const run = (callsFile: string): RunOutput => {
+    env = { ...functionEnv, PATH: process.env.PATH ?? '/usr/bin:/bin', LAMBDA_TASK_ROOT: task, NODE_ENV: 'production', HOME: '/tmp' };
+    runner = (callsFile, extraEnv = {}) => {
       const node = [process.execPath, path.join(work, 'runner.js'), path.join(work, callsFile)];
       // Root may write anywhere, so as root the package runs as `nobody`.
       const [command, ...args] = isRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...node] : node;
-      const stdout = execFileSync(command!, args, { cwd: tmpdir(), env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
+      return spawnSync(command!, args, { cwd: tmpdir(), env: { ...env, ...extraEnv }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
+    };
+    const run = (callsFile: string): RunOutput => {
+      const { status, stdout, stderr } = runner(callsFile);
+      if (status !== 0) throw new Error(`the runner exited with ${status}:\n${stderr}`);
       const line = stdout.split('\n').find((l) => l.startsWith('ZIP-RUNNER-RESULT '));
       return JSON.parse(line!.slice('ZIP-RUNNER-RESULT '.length)) as RunOutput;
     };
@@ -222,6 +235,16 @@ describe('the packaged zip, unzipped and run in plain Node as Lambda would', () 
       expect(asset.body.length).toBeGreaterThan(100);
       expect(asset.headers['content-type']).toMatch(DOCS_ASSETS[i]!.endsWith('.css') ? /^text\/css/ : /^text\/javascript/);
     });
+  });
+
+  it.each(functionNames)('%s fails its init when MAX_BODY_BYTES is -1, naming the variable, and serves nothing with a default', (fn) => {
+    expect(env.MAX_BODY_BYTES).toBe('1048576'); // the template's, overridden here
+    const { status, stdout } = runner(`init-${fn}.json`, { MAX_BODY_BYTES: '-1' });
+    const message = 'MAX_BODY_BYTES is "-1": expected an integer from 1 to 10485760';
+    const line = stdout.split('\n').find((l) => l.startsWith('ZIP-RUNNER-INIT-ERROR '));
+    expect(line && JSON.parse(line.slice('ZIP-RUNNER-INIT-ERROR '.length))).toEqual({ fn, errorType: 'SettingsError', errorMessage: message, stack: `SettingsError: ${message}` });
+    expect(stdout).not.toContain('ZIP-RUNNER-RESULT');
+    expect(status).toBe(1);
   });
 
   it(`cannot write outside /tmp (run ${isRoot ? 'as nobody' : 'as this user'} over a read-only copy)`, () => {

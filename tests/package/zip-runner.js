@@ -2,7 +2,9 @@
 // requires the bundled handlers from LAMBDA_TASK_ROOT and calls them with the
 // events listed in the JSON file named by argv[2]: [{fn, event, traceId?}, ...].
 // Prints one line `ZIP-RUNNER-RESULT {results: [{statusCode, body, headers}], writes, compiledSchemas, pid, managedInstancesTests}`
-// on stdout, beside whatever the handlers log there.
+// on stdout, beside whatever the handlers log there; or, when a bundle throws
+// while it loads (a failed init), `ZIP-RUNNER-INIT-ERROR {fn, errorType,
+// errorMessage, stack}`, what Lambda's runtime reports then, and exits 1.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -42,7 +44,15 @@ function tryWrite(file) {
   for (const [i, { fn, event, traceId }] of calls.entries()) {
     // Lambda sets the invocation's trace header in the environment.
     if (traceId) process.env._X_AMZN_TRACE_ID = traceId;
-    handlers[fn] ??= require(path.join(root, `handlers/${fn}.js`)).handler;
+    if (!(fn in handlers)) {
+      try {
+        handlers[fn] = require(path.join(root, `handlers/${fn}.js`)).handler;
+      } catch (error) {
+        const report = { fn, errorType: error && error.name, errorMessage: error && error.message, stack: String(error && error.stack) };
+        process.stdout.write(`\nZIP-RUNNER-INIT-ERROR ${JSON.stringify(report)}\n`);
+        process.exit(1);
+      }
+    }
     const context = { awsRequestId: `zip-run-${i}`, functionName: fn, getRemainingTimeInMillis: () => 10000 };
     const { statusCode, body, headers } = await handlers[fn](event, context);
     results.push({ statusCode, body, headers });

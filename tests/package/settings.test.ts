@@ -1,0 +1,120 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DOCUMENTED_SETTINGS, readSettings } from '../../lib/settings';
+import { environmentWithoutSettings } from '../../scripts/local-api';
+import { repoRoot } from '../helpers/models';
+import { resourcesOfType, template } from './artifacts';
+import { stages } from './stages';
+
+/**
+ * How the functions' settings reach them, read from serverless.yml as the
+ * CLI resolves it (`serverless print`, no packaging): the local stage takes
+ * the shell's (params.local.settingsFromShell), a deployable stage never
+ * does; and every packaged stage's environment is one the functions accept.
+ */
+
+const cli = require.resolve('serverless/bin/serverless.js', { paths: [repoRoot] });
+
+interface Printed {
+  provider: { environment: Record<string, string> };
+  functions: Record<string, { environment?: Record<string, string> | null }>;
+}
+
+/** serverless.yml resolved for a stage, with these settings in the shell and no other. */
+function printed(stage: string, shell: Record<string, string>): Printed {
+  const stdout = execFileSync('timeout', ['120', process.execPath, cli, 'print', '--stage', stage, '--format', 'json'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env: { ...environmentWithoutSettings(), ...shell, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+  });
+  return JSON.parse(stdout) as Printed;
+}
+
+/** A valid value for every documented setting, none of them its default or serverless.yml's. */
+const FROM_SHELL: Record<string, string> = {
+  MODELS_DIR: '/tmp/settings-from-the-shell',
+  DEFAULT_MODEL: 'from-the-shell',
+  MAX_BATCH: '77',
+  MAX_BODY_BYTES: '54321',
+  MAX_SESSIONS: '3',
+  SHADOW_BUDGET_MS: '45',
+  SERVICE_VERSION: '9.8.7-from-the-shell',
+  POWERTOOLS_SERVICE_NAME: 'from-the-shell',
+  POWERTOOLS_LOG_LEVEL: 'WARN',
+  POWERTOOLS_LOGGER_SAMPLE_RATE: '0.125',
+  XRAY_TRACING: 'true',
+};
+
+it('the values given below cover every documented setting, each one the settings accept', () => {
+  expect(Object.keys(FROM_SHELL).sort()).toEqual([...DOCUMENTED_SETTINGS].sort());
+  expect(() => readSettings(FROM_SHELL)).not.toThrow();
+});
+
+describe('the local stage (npm start)', () => {
+  it('gives every function each documented setting from the shell, over provider.environment', () => {
+    const config = printed('local', FROM_SHELL);
+    expect(Object.keys(config.functions).length).toBeGreaterThan(0);
+    for (const [name, fn] of Object.entries(config.functions)) expect({ name, environment: fn.environment }).toEqual({ name, environment: FROM_SHELL });
+  });
+
+  it("gives every function the template's own value, or '' (unset), for each one the shell does not give", () => {
+    const config = printed('local', {});
+    const provider = config.provider.environment;
+    const expected = Object.fromEntries(DOCUMENTED_SETTINGS.map((name) => [name, provider[name] ?? '']));
+    for (const [name, fn] of Object.entries(config.functions)) {
+      expect({ name, environment: fn.environment }).toEqual({ name, environment: expected });
+      // So a function reads exactly what provider.environment alone would give it.
+      expect(readSettings({ ...provider, ...fn.environment })).toEqual(readSettings(provider));
+    }
+  });
+});
+
+describe('deployable stages', () => {
+  it.each(['dev', 'prod'])("%s reads nothing from the shell: resolved the same with the shell's settings as without, no function environment of its own", (stage) => {
+    const without = printed(stage, {});
+    expect(printed(stage, FROM_SHELL)).toEqual(without);
+    for (const [name, fn] of Object.entries(without.functions)) expect({ name, environment: fn.environment ?? null }).toEqual({ name, environment: null });
+  });
+});
+
+describe('packaging', () => {
+  /** lib/validators/precompiled.ts through scripts/esbuild-plugins.js, as serverless-esbuild builds it, in a shell with these settings: {file: contents}. */
+  function precompiledValidators(shell: Record<string, string>): Record<string, string> {
+    const out = mkdtempSync(path.join(tmpdir(), 'validators-'));
+    try {
+      const build = `require('esbuild').build({ entryPoints: ['lib/validators/precompiled.ts'], bundle: true, platform: 'node', format: 'cjs',
+        outdir: process.argv[1], logLevel: 'warning', plugins: require('./scripts/esbuild-plugins.js') }).catch((e) => { console.error(e.message); process.exit(1); })`;
+      execFileSync(process.execPath, ['-e', build, out], { cwd: repoRoot, env: { ...environmentWithoutSettings(), ...shell }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const files = readdirSync(out, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+      return Object.fromEntries(files.map((e) => [path.relative(out, path.join(e.parentPath, e.name)), readFileSync(path.join(e.parentPath, e.name), 'utf8')]));
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }
+
+  it("neither fails nor changes with a malformed setting in the packager's shell (the validators' build runs code that loads lib/settings)", () => {
+    const clean = precompiledValidators({});
+    expect(Object.keys(clean).length).toBeGreaterThan(1);
+    expect(precompiledValidators({ MAX_BATCH: 'abc', MODELS_DIR: '/no/such/folder' })).toEqual(clean);
+  });
+});
+
+describe('every packaged stage', () => {
+  it.each(stages.map((s) => s.name))("%s: each function's environment in the template is one the functions accept", (name) => {
+    // Ours, not osls's custom resource for API Gateway's CloudWatch role.
+    const functions = resourcesOfType(template(name), 'AWS::Lambda::Function').filter(([, fn]) => String(fn.Properties.Handler).startsWith('handlers/'));
+    expect(functions.length).toBe(6);
+    for (const [id, fn] of functions) {
+      const env = fn.Properties.Environment.Variables as Record<string, string>;
+      let problem: string | null = null;
+      try {
+        readSettings(env);
+      } catch (error) {
+        problem = (error as Error).message;
+      }
+      expect({ id, problem }).toEqual({ id, problem: null });
+    }
+  });
+});
