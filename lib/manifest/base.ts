@@ -1,5 +1,7 @@
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
-import { DATATYPE_NAMES } from '../tensors/datatypes';
+import { tensorSpecSchema, type TensorSpec } from '../tensors/spec';
+
+export type { TensorSpec } from '../tensors/spec';
 
 /**
  * What every manifest (model.json) holds, whatever its kind. `npm run
@@ -15,19 +17,6 @@ import { DATATYPE_NAMES } from '../tensors/datatypes';
 export const VERSION_PATTERN = '^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$';
 /** What a model name may look like; it is also a folder and a URL segment. */
 export const NAME_PATTERN = '^[a-z0-9][a-z0-9_-]{0,63}$';
-
-/** One graph input or output, as a manifest declares it: its name, protocol datatype and shape (dynamic dimensions as names or null, lib/tensors/shape.ts). */
-const tensorSpecSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name', 'datatype', 'shape'],
-  properties: {
-    name: { type: 'string', minLength: 1 },
-    datatype: { enum: DATATYPE_NAMES },
-    shape: { type: 'array', items: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string' }, { type: 'null' }] } },
-  },
-} as const satisfies JSONSchema;
-export type TensorSpec = FromSchema<typeof tensorSpecSchema>;
 
 const toleranceSchema = {
   type: 'object',
