@@ -53,7 +53,7 @@ function processes(top: number): { gateway?: number; offline?: number } {
     } catch {
       return;
     }
-    if (command.includes('.esbuild/local-gateway.js')) found.gateway ??= pid;
+    if (command.includes('.local-gateway/main.js')) found.gateway ??= pid;
     else if (command.includes('offline') && command.includes('start')) found.offline ??= pid;
     for (const child of childrenOf(pid)) visit(child);
   };

@@ -14,7 +14,10 @@ import { settings } from './settings';
 
 export type ModelState = { ready: true; model: Model } | { ready: false; reason: string };
 
-const cache = new Map<string, Promise<ModelState>>();
+// By version entry, not folder: with WATCH_MODELS a changed folder is a new
+// entry (lib/repository), and must load afresh; a deployed zip's entries are
+// read once and never change.
+const cache = new Map<VersionEntry, Promise<ModelState>>();
 
 async function load(entry: VersionEntry): Promise<ModelState> {
   const { manifest, problem } = entry;
@@ -46,14 +49,14 @@ function evictOldest(): void {
  * so retrying would only fail again, slower.
  */
 export function modelState(entry: VersionEntry): Promise<ModelState> {
-  let state = cache.get(entry.dir);
+  let state = cache.get(entry);
   if (state) {
-    cache.delete(entry.dir); // most recently used goes last
+    cache.delete(entry); // most recently used goes last
   } else {
     state = load(entry);
     if (cache.size >= settings.maxSessions()) evictOldest();
   }
-  cache.set(entry.dir, state);
+  cache.set(entry, state);
   return state;
 }
 

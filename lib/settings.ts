@@ -203,6 +203,14 @@ const DEFINITIONS = {
     defaultText: 'false (serverless.yml: the `tracing` param)',
     description: 'send X-Ray subsegments (in Lambda only, where a daemon listens)',
   }),
+  watchModels: define<boolean>()({
+    name: 'WATCH_MODELS',
+    setBy: 'you',
+    ...flag,
+    fallback: false,
+    defaultText: 'false (the `local` stage: true)',
+    description: "re-read the models folder when a manifest, model file or traffic file in it changes, at each request (`npm start`); a deployed zip's files never change",
+  }),
   xrayDaemonAddress: define<string | undefined>()({
     name: 'AWS_XRAY_DAEMON_ADDRESS',
     setBy: 'lambda',
@@ -322,6 +330,8 @@ export const settings = {
   xrayDaemonAddress: (): string | undefined => current.xrayDaemonAddress,
   /** The function's handler as Lambda names it (`handlers/predict.handler`), for the trace's handler subsegment. */
   lambdaHandler: (): string => current.lambdaHandler,
+  /** Whether the repository checks the models folder for changes at each request (the local stage). */
+  watchModels: (): boolean => current.watchModels,
   /** Whether Lambda started this container ahead of requests (provisioned concurrency): then no request is a cold start. */
   provisionedConcurrency: (): boolean => current.initializationType === 'provisioned-concurrency',
 };

@@ -25,7 +25,7 @@ export function cli(argv: string[]): number {
     const current = readTrafficFile(name);
     if (Object.keys(values).length > 0) writeTrafficFile(name, changeTraffic(current, versions.at(-1)!, values));
     console.log(`${name}: ${describeTraffic(readTrafficFile(name), versions.at(-1)!)}`);
-    if (Object.keys(values).length > 0) console.log('written; deploy (npx serverless deploy --stage <stage>) to apply it');
+    if (Object.keys(values).length > 0) console.log('written; a running npm start serves it from its next request; deploy (npx serverless deploy --stage <stage>) to apply it to a stage');
     return 0;
   } catch (error) {
     console.error(`model:traffic: ${(error as Error).message}\n${USAGE}`);

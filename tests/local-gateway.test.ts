@@ -100,3 +100,11 @@ describe('the access line', () => {
     expect(() => accessLine('$context.identity.sourceIp', { requestId: 'r', httpMethod: 'GET', started: 0 })).toThrow(/sourceIp/);
   });
 });
+
+describe("the local functions' settings (npm start)", () => {
+  it('read the models folder itself, not the copy under .esbuild/.build, unless the shell names another', () => {
+    const { functionSettings } = require('../scripts/local-gateway/function-settings') as typeof import('../scripts/local-gateway/function-settings');
+    expect(functionSettings('/project', {})).toEqual({ MODELS_DIR: '/project/models' });
+    expect(functionSettings('/project', { MODELS_DIR: '/elsewhere', MAX_BATCH: '3' })).toEqual({ MODELS_DIR: '/elsewhere', MAX_BATCH: '3' });
+  });
+});

@@ -34,6 +34,7 @@ describe('settings', () => {
       logLevel: undefined,
       logSampleRate: undefined,
       xrayTracing: false,
+      watchModels: false,
       xrayDaemonAddress: undefined,
       lambdaHandler: 'handler',
       initializationType: undefined,

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ModelLoadError, ModelNotFound, ModelUnavailable } from '../errors';
 import type { Manifest } from '../kinds';
@@ -128,15 +128,55 @@ function isVersionFolder(dir: string): boolean {
   }
 }
 
-const repositories = new Map<string, ModelEntry[]>();
+/** Each models folder as read, with what its files looked like then (WATCH_MODELS only). */
+const repositories = new Map<string, { models: ModelEntry[]; fingerprint: string | undefined }>();
+
+/**
+ * What the files that make up a models folder look like now: each model and
+ * version folder's entries with their size and modification time. Cheap (a
+ * few stat calls per version), and only asked for with WATCH_MODELS, at each
+ * request of `npm start`, where model:add and model:traffic change the folder
+ * under running workers.
+ */
+function fingerprintOf(root: string): string {
+  const parts: string[] = [];
+  const stamp = (file: string) => {
+    try {
+      const { size, mtimeMs } = statSync(file);
+      return `${size}:${mtimeMs}`;
+    } catch {
+      return '-';
+    }
+  };
+  for (const name of subfolders(root, nameShape).sort()) {
+    parts.push(`${name}|traffic ${stamp(path.join(root, name, 'traffic.json'))}`);
+    for (const version of subfolders(path.join(root, name), versionShape).sort()) {
+      const dir = path.join(root, name, version);
+      let files: string[] = [];
+      try {
+        files = readdirSync(dir).sort();
+      } catch {
+        // a folder removed while being read: its absence is the change
+      }
+      parts.push(`${name}/${version}|${files.map((f) => `${f} ${stamp(path.join(dir, f))}`).join(',')}`);
+    }
+  }
+  return parts.join('\n');
+}
 
 /**
  * Every model with at least one version folder, by name. Read once per
  * container (and models folder): a deployed zip's files never change, and
- * this is on every request's path.
+ * this is on every request's path. With WATCH_MODELS (the local stage) it is
+ * read again whenever the folder's files have changed since, so a change
+ * made while `npm start` runs reaches every worker at its next request:
+ * new entries, whose versions the registry loads afresh.
  */
 export function listModels(root = settings.modelsDir()): ModelEntry[] {
-  let models = repositories.get(root);
+  const cached = repositories.get(root);
+  // Taken before reading, so a change made during the read is seen by the next request.
+  const fingerprint = settings.watchModels() ? fingerprintOf(root) : undefined;
+  let models = cached !== undefined && cached.fingerprint === fingerprint ? cached.models : undefined;
   if (!models) {
     models = subfolders(root, nameShape)
       .sort()
@@ -147,7 +187,7 @@ export function listModels(root = settings.modelsDir()): ModelEntry[] {
         return modelEntry(root, name, versions);
       })
       .filter((entry) => entry.versions.length > 0);
-    repositories.set(root, models);
+    repositories.set(root, { models, fingerprint });
   }
   return models;
 }

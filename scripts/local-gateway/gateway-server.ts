@@ -17,7 +17,7 @@ import { UsageLimits } from './usage-limits';
 /** API Gateway's payload limit for a REST API request. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 /** API Gateway's integration timeout for a REST API. */
-const INTEGRATION_TIMEOUT_MS = 29_000;
+export const INTEGRATION_TIMEOUT_MS = 29_000;
 
 export interface GatewayOptions {
   spec: GatewaySpec;

@@ -10,14 +10,15 @@
 // with the functions' own definitions before anything starts, and
 // serverless.yml's local stage takes them from the environment
 // serverless-offline is started with (params.local.settingsFromShell).
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { freePort } from '../free-port';
 import { compiledTemplate } from './compiled-template';
 import { checkTemplates } from './gateway-response';
-import { LocalGateway } from './gateway-server';
+import { INTEGRATION_TIMEOUT_MS, LocalGateway } from './gateway-server';
+import { functionSettings } from './function-settings';
+import { runAsOfflineChild, startOffline, stopOffline } from './offline-process';
 import { readGatewaySpec, type ApiKey, type GatewaySpec } from './gateway-spec';
 import { shorten } from '../../lib/shorten';
 
@@ -141,11 +142,10 @@ async function main(): Promise<void> {
   // serverless-offline's own HTTP routes listen on a port nobody is told
   // about; its lambda port is what the gateway calls.
   const offlineHttpPort = await freePort();
-  const offline = spawn(
-    process.execPath,
-    [require.resolve('serverless/bin/serverless.js', { paths: [root] }), 'offline', 'start', '--stage', STAGE, '--host', '127.0.0.1',
-      '--httpPort', String(offlineHttpPort), '--lambdaPort', String(lambdaPort), ...params.map((p) => `--param=${p}`)],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...others, ...fromShell, SLS_TELEMETRY_DISABLED: '1' } },
+  const offline = startOffline(
+    require.resolve('serverless/bin/serverless.js', { paths: [root] }),
+    ['offline', 'start', '--stage', STAGE, '--host', '127.0.0.1', '--httpPort', String(offlineHttpPort), '--lambdaPort', String(lambdaPort), ...params.map((p) => `--param=${p}`)],
+    { cwd: root, env: { ...others, ...functionSettings(root, fromShell), SLS_TELEMETRY_DISABLED: '1' } },
   );
   const gateway = new LocalGateway({ spec, lambdaPort, accessLogFormat: compiled.accessLogFormat, log: (line) => console.log(line) });
 
@@ -174,19 +174,30 @@ async function main(): Promise<void> {
   readline.createInterface({ input: offline.stdout! }).on('line', (l) => onLine(l, process.stdout));
   readline.createInterface({ input: offline.stderr! }).on('line', (l) => onLine(l, process.stderr));
 
+  // A graceful stop: no new request, every request under way answered
+  // (bounded by API Gateway's integration timeout), then serverless-offline.
+  let stopping = false;
   const stop = (code: number) => {
-    offline.kill('SIGTERM');
-    void gateway.close().then(() => process.exit(code));
+    if (stopping) return;
+    stopping = true;
+    void gateway
+      .drain(INTEGRATION_TIMEOUT_MS + 1000)
+      .then((left) => {
+        if (left > 0) console.error(`npm start: stopping with ${left} requests still under way after ${INTEGRATION_TIMEOUT_MS / 1000 + 1} s`);
+        return stopOffline(offline);
+      })
+      .then(() => process.exit(code));
   };
   process.on('SIGINT', () => stop(0));
   process.on('SIGTERM', () => stop(0));
   offline.on('exit', (code) => {
+    if (stopping) return;
     if (!ready) console.error(`serverless-offline did not start:\n${held.join('\n')}`);
     void gateway.close().then(() => process.exit(code ?? 1));
   });
 }
 
-main().catch((error: Error) => {
+if (!runAsOfflineChild()) main().catch((error: Error) => {
   const lines = error instanceof Refusal ? error.message.split('\n') : [error.message];
   for (const line of lines) console.error(`npm start: ${line}`);
   process.exit(1);
