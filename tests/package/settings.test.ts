@@ -45,7 +45,11 @@ const FROM_SHELL: Record<string, string> = {
   POWERTOOLS_LOG_LEVEL: 'WARN',
   POWERTOOLS_LOGGER_SAMPLE_RATE: '0.125',
   XRAY_TRACING: 'true',
+  WATCH_MODELS: 'false',
 };
+
+/** What the local stage sets itself, beside provider.environment (serverless.yml, params.local.settingsFromShell). */
+const LOCAL_STAGE_OWN: Record<string, string> = { WATCH_MODELS: 'true' };
 
 it('the values given below cover every documented setting, each one the settings accept', () => {
   expect(Object.keys(FROM_SHELL).sort()).toEqual([...DOCUMENTED_SETTINGS].sort());
@@ -59,14 +63,14 @@ describe('the local stage (npm start)', () => {
     for (const [name, fn] of Object.entries(config.functions)) expect({ name, environment: fn.environment }).toEqual({ name, environment: FROM_SHELL });
   });
 
-  it("gives every function the template's own value, or '' (unset), for each one the shell does not give", () => {
+  it("gives every function the template's own value (the stage's, for WATCH_MODELS), or '' (unset), for each one the shell does not give", () => {
     const config = printed('local', {});
     const provider = config.provider.environment;
-    const expected = Object.fromEntries(DOCUMENTED_SETTINGS.map((name) => [name, provider[name] ?? '']));
+    const expected = Object.fromEntries(DOCUMENTED_SETTINGS.map((name) => [name, provider[name] ?? LOCAL_STAGE_OWN[name] ?? '']));
     for (const [name, fn] of Object.entries(config.functions)) {
       expect({ name, environment: fn.environment }).toEqual({ name, environment: expected });
-      // So a function reads exactly what provider.environment alone would give it.
-      expect(readSettings({ ...provider, ...fn.environment })).toEqual(readSettings(provider));
+      // So a function reads exactly what provider.environment and the stage's own values give it.
+      expect(readSettings({ ...provider, ...fn.environment })).toEqual(readSettings({ ...provider, ...LOCAL_STAGE_OWN }));
     }
   });
 });
