@@ -3,12 +3,18 @@
 // compiles the template and builds the zip. `timeout` because the CLI can
 // print an error and then hang (TOOLCHAIN.md).
 //
+// The `local` stage's template and state also go where `npm start` looks for
+// them (.local-gateway/, scripts/local-gateway/compiled-template.ts), so the
+// local API the package tests start reads this compilation instead of running
+// `serverless package --stage local` a second time.
+//
 // The CLI's output is kept in .artifacts/test-output/package-<name>.log and
 // printed only when it fails; on success one line says what took how long.
 'use strict';
 const { spawnSync } = require('node:child_process');
-const { mkdirSync, writeFileSync } = require('node:fs');
+const { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
+const { templateHash } = require('../../scripts/local-gateway/compiled-template');
 const { stages } = require('./stages');
 
 const root = path.resolve(__dirname, '..', '..');
@@ -35,6 +41,20 @@ module.exports = async function packageStages() {
       throw new Error(`serverless package --stage ${stage} ${args.join(' ')} failed (${why}); its output (also in ${path.relative(root, log)}):\n${output}`);
     }
     took.push(`${name} ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if (stage === 'local') seedLocalGateway(out, args);
   }
   process.stderr.write(`\nserverless package, once per stage (tests/package/stages.js): ${took.join(', ')}\n`);
 };
+
+/** The compiled local template where `npm start` reads it, as compiledTemplate() would have written it. */
+function seedLocalGateway(out, args) {
+  const params = args.filter((a) => a.startsWith('--param=')).map((a) => a.slice('--param='.length));
+  if (params.length !== args.length) return; // npm start passes --param only
+  const folder = path.join(root, '.local-gateway', templateHash(root, 'local', params));
+  if (existsSync(path.join(folder, 'cloudformation-template-update-stack.json'))) return;
+  const seeding = `${folder}.seeding-${process.pid}`;
+  mkdirSync(seeding, { recursive: true });
+  for (const name of ['cloudformation-template-update-stack.json', 'serverless-state.json']) copyFileSync(path.join(out, name), path.join(seeding, name));
+  rmSync(folder, { recursive: true, force: true });
+  renameSync(seeding, folder);
+}
