@@ -8,6 +8,8 @@ interface CapturedOutput {
   mark(): number;
   /** Everything written since the mark. */
   since(mark: number): string;
+  /** Adds to the output as if written to stdout (a child process's output, say). */
+  write(chunk: string | Uint8Array): void;
 }
 
 export function capturedOutput(): CapturedOutput {

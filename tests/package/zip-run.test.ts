@@ -123,6 +123,7 @@ describe('the packaged zip, unzipped and run in plain Node as Lambda would', () 
       // Root may write anywhere, so as root the package runs as `nobody`.
       const [command, ...args] = isRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...node] : node;
       const stdout = execFileSync(command!, args, { cwd: tmpdir(), env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
+      process.stdout.write(stdout); // the handlers' lines: captured, shown if a test fails
       const line = stdout.split('\n').find((l) => l.startsWith('ZIP-RUNNER-RESULT '));
       return JSON.parse(line!.slice('ZIP-RUNNER-RESULT '.length)) as RunOutput;
     };
