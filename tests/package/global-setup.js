@@ -9,10 +9,11 @@
 // `serverless package --stage local` a second time.
 //
 // The CLI's output is kept in .artifacts/test-output/package-<name>.log and
-// printed only when it fails; on success one line says what took how long.
+// printed only when it fails; on success one line per stage says how long it
+// took and how big its zip is.
 'use strict';
 const { spawnSync } = require('node:child_process');
-const { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } = require('node:fs');
+const { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 const { templateHash } = require('../../scripts/local-gateway/compiled-template');
 const { stages } = require('./stages');
@@ -40,11 +41,22 @@ module.exports = async function packageStages() {
       const why = run.error ? run.error.message : run.status === 124 ? 'timed out after 300 s' : `exit status ${run.status ?? run.signal}`;
       throw new Error(`serverless package --stage ${stage} ${args.join(' ')} failed (${why}); its output (also in ${path.relative(root, log)}):\n${output}`);
     }
-    took.push(`${name} ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    took.push(`  ${name.padEnd(10)} ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s   ${zipSizes(out)}`);
     if (stage === 'local') seedLocalGateway(out, args);
   }
-  process.stderr.write(`\nserverless package, once per stage (tests/package/stages.js): ${took.join(', ')}\n`);
+  process.stderr.write(`\nserverless package, once per stage (tests/package/stages.js):\n${took.join('\n')}\n`);
 };
+
+const MIB = 1024 * 1024;
+
+/** "19.6 MiB zipped, 47.1 MiB unzipped, 59 files" (the budgets are checked in zip-contents.test.ts). */
+function zipSizes(out) {
+  const zip = path.join(out, 'ml-inference.zip');
+  const listing = spawnSync('unzip', ['-l', zip], { encoding: 'utf8', maxBuffer: 16 * MIB });
+  const total = /^\s*(\d+)\s+(\d+) files?\s*$/m.exec(listing.stdout ?? '');
+  const unzipped = total ? `, ${(Number(total[1]) / MIB).toFixed(1)} MiB unzipped, ${total[2]} files` : '';
+  return `${(statSync(zip).size / MIB).toFixed(1)} MiB zipped${unzipped}`;
+}
 
 /** The compiled local template where `npm start` reads it, as compiledTemplate() would have written it. */
 function seedLocalGateway(out, args) {
