@@ -14,10 +14,12 @@ module.exports = {
   projects: [
     // The code itself, on the real onnxruntime and the real model files.
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/tests/*.test.ts'] },
-    // What `serverless package` produces: packaged once, in globalSetup.
+    // What `serverless package` produces: packaged once, in globalSetup; one
+    // file at a time, in jest's process (serial-runner.js).
     {
       ...shared,
       displayName: 'package',
+      runner: '<rootDir>/tests/package/serial-runner.js',
       testMatch: ['<rootDir>/tests/package/*.test.ts'],
       globalSetup: '<rootDir>/tests/package/global-setup.js',
     },

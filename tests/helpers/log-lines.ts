@@ -1,3 +1,5 @@
+import { capturedOutput } from './output';
+
 /** Everything a handler writes to stdout and stderr while `work` runs, as text and as JSON lines. */
 export interface Captured {
   text: string;
@@ -5,19 +7,12 @@ export interface Captured {
   json: Record<string, unknown>[];
 }
 
+/** What `work` wrote, read from the output tests/environment.js captures for every test. */
 export async function captureOutput(work: () => Promise<void>): Promise<Captured> {
-  const written: string[] = [];
-  const capture = (chunk: unknown) => {
-    written.push(String(chunk));
-    return true;
-  };
-  const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
-  try {
-    await work();
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-  const text = written.join('');
+  const output = capturedOutput();
+  const start = output.mark();
+  await work();
+  const text = output.since(start);
   const json = text
     .split('\n')
     .filter((line) => line.startsWith('{'))

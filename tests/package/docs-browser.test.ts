@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startLocalApi, stopProcessGroup, type LocalApi } from '../../scripts/local-api';
+import { stopProcessGroup, type LocalApi } from '../../scripts/local-api';
+import { startCapturedLocalApi } from '../helpers/local-api';
 import { repoRoot } from '../helpers/models';
 
 /** Debian's chromium (.ci/run installs it); playwright-core drives it and downloads no browser of its own. */
@@ -23,7 +24,7 @@ describe('the docs page in headless Chromium, against npm start', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
-    offline = await startLocalApi();
+    offline = await startCapturedLocalApi();
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: false, args: ['--headless=new', '--no-sandbox'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     page.on('request', (request) => requested.push(request.url()));

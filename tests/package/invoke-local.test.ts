@@ -14,6 +14,7 @@ describe('serverless invoke local -f predict --path tests/events/predict.json', 
       encoding: 'utf8',
       env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
     });
+    process.stdout.write(stdout); // captured, shown if a test fails
     // The CLI prints the handler's return value as pretty JSON after its own lines.
     const result = JSON.parse(stdout.slice(stdout.indexOf('{\n'))) as { statusCode: number; body: string };
     expect(result.statusCode).toBe(200);
@@ -36,6 +37,7 @@ describe('serverless invoke local -f predict --data with a bare customer (not an
       encoding: 'utf8',
       env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
     });
+    process.stdout.write(stdout); // captured, shown if a test fails
     const result = JSON.parse(stdout.slice(stdout.indexOf('{\n'))) as { statusCode: number; body: string };
     expect(result.statusCode).toBe(400);
     const body = JSON.parse(result.body) as { code: string; error: string };

@@ -1,4 +1,5 @@
-import { startLocalApi, stopProcessGroup, type LocalApi } from '../../scripts/local-api';
+import { stopProcessGroup, type LocalApi } from '../../scripts/local-api';
+import { startCapturedLocalApi } from '../helpers/local-api';
 import { listModels } from '../../lib/repository/model-repository';
 import { isErrorBody } from '../helpers/error-body';
 import { resourcesOfType, template } from './artifacts';
@@ -30,7 +31,7 @@ describe('the local API (npm start: the local gateway in front of serverless-off
   let key: string;
 
   beforeAll(async () => {
-    offline = await startLocalApi();
+    offline = await startCapturedLocalApi();
     key = offline.keys['ml-inference-local-pro']!;
   }, 120_000);
 
@@ -246,7 +247,7 @@ describe('the local API with a tiny quota and a reserved concurrency of 1 (set b
   let local: LocalApi | undefined;
 
   beforeAll(async () => {
-    local = await startLocalApi({ params: ['freeQuotaLimit=3', 'reservedConcurrency=1'] });
+    local = await startCapturedLocalApi({ params: ['freeQuotaLimit=3', 'reservedConcurrency=1'] });
   }, 180_000);
 
   afterAll(async () => {

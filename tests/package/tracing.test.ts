@@ -103,6 +103,7 @@ async function tracedRun(runCalls: typeof calls): Promise<TracedRun> {
       maxBuffer: 16 * 1024 * 1024,
       timeout: 60_000,
     });
+    process.stdout.write(stdout); // the handlers' lines: captured, shown if a test fails
     const line = stdout.split('\n').find((l) => l.startsWith('ZIP-RUNNER-RESULT '));
     const results = (JSON.parse(line!.slice('ZIP-RUNNER-RESULT '.length)) as { results: { statusCode: number }[] }).results;
     // Datagrams sent before the process exited may still be in the socket's queue.

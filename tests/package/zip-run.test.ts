@@ -136,6 +136,7 @@ describe('the packaged zip, unzipped and run in plain Node as Lambda would', () 
     const run = (callsFile: string): RunOutput => {
       const { status, stdout, stderr } = runner(callsFile);
       if (status !== 0) throw new Error(`the runner exited with ${status}:\n${stderr}`);
+      process.stdout.write(stdout); // the handlers' lines: captured, shown if a test fails
       const line = stdout.split('\n').find((l) => l.startsWith('ZIP-RUNNER-RESULT '));
       return JSON.parse(line!.slice('ZIP-RUNNER-RESULT '.length)) as RunOutput;
     };
