@@ -53,8 +53,10 @@ function processes(top: number): { gateway?: number; offline?: number } {
     } catch {
       return;
     }
-    if (command.includes('.local-gateway/main.js')) found.gateway ??= pid;
-    else if (command.includes('offline') && command.includes('start')) found.offline ??= pid;
+    // The shell npm runs the script in names the bundle too: only node processes count.
+    const node = command.startsWith(process.execPath) || command.startsWith('node ');
+    if (node && command.includes('--serverless-offline-child')) found.offline ??= pid;
+    else if (node && command.includes('.local-gateway/main.js')) found.gateway ??= pid;
     for (const child of childrenOf(pid)) visit(child);
   };
   visit(top);
