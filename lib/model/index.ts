@@ -108,10 +108,18 @@ export async function goldenAnswer(runtime: KindRuntime, run: RunGraph, golden: 
   return runtime.goldenView(body);
 }
 
+/**
+ * onnxruntime logs a run it refuses on stderr itself, with its source paths,
+ * before it rejects with the same message: that line would stand beside
+ * every 422 inference_failed in the function's log. Fatal only: the
+ * rejection carries the reason, and the answer says it.
+ */
+const RUN_OPTIONS: InferenceSession.RunOptions = { logSeverityLevel: 4 };
+
 /** Runs a session on the manifest's outputs, or the ones named. */
 export function sessionRunner(session: InferenceSession, manifest: Manifest): RunGraph {
   const allOutputs = manifest.onnx.outputs.map((o) => o.name);
-  return (feeds, outputNames) => session.run(feeds, outputNames ?? allOutputs);
+  return (feeds, outputNames) => session.run(feeds, outputNames ?? allOutputs, RUN_OPTIONS);
 }
 
 /** onnxruntime's message without its source file, line and C++ function: no internal path reaches a client. */
