@@ -4,8 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { DOCUMENTED_SETTINGS } from '../lib/settings';
 import { freePort } from './free-port';
+import { stopProcessGroup } from './process-group';
 
-export { freePort };
+export { freePort, stopProcessGroup };
 
 const root = path.resolve(__dirname, '..');
 
@@ -73,19 +74,3 @@ export async function startLocalApi({ params = [], settings = {}, timeoutMs = 12
   });
 }
 
-/** Stops a detached child's whole process group and waits for it. */
-export async function stopProcessGroup(child: ChildProcess, graceMs = 5000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, sig);
-    } catch {
-      // the group is already gone
-    }
-  };
-  signal('SIGTERM');
-  const killer = setTimeout(() => signal('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(killer);
-}

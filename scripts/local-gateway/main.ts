@@ -18,7 +18,8 @@ import { compiledTemplate } from './compiled-template';
 import { checkTemplates } from './gateway-response';
 import { INTEGRATION_TIMEOUT_MS, LocalGateway } from './gateway-server';
 import { functionSettings } from './function-settings';
-import { runAsOfflineChild, startOffline, stopOffline } from './offline-process';
+import { stopProcessGroup } from '../process-group';
+import { runAsOfflineChild, startOffline } from './offline-process';
 import { readGatewaySpec, type ApiKey, type GatewaySpec } from './gateway-spec';
 import { shorten } from '../../lib/shorten';
 
@@ -184,7 +185,7 @@ async function main(): Promise<void> {
       .drain(INTEGRATION_TIMEOUT_MS + 1000)
       .then((left) => {
         if (left > 0) console.error(`npm start: stopping with ${left} requests still under way after ${INTEGRATION_TIMEOUT_MS / 1000 + 1} s`);
-        return stopOffline(offline);
+        return stopProcessGroup(offline);
       })
       .then(() => process.exit(code));
   };

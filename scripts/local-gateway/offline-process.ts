@@ -30,19 +30,3 @@ export function runAsOfflineChild(): boolean {
 export function startOffline(cli: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): ChildProcess {
   return spawn(process.execPath, [process.argv[1]!, CHILD_FLAG, cli, ...args], { ...options, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
 }
-
-/** Stops the child's whole group (its workers too): SIGTERM, then SIGKILL after `graceMs`. Resolves once it has exited. */
-export function stopOffline(child: ChildProcess, graceMs = 5000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, sig);
-    } catch {
-      // already gone
-    }
-  };
-  signal('SIGTERM');
-  const killer = setTimeout(() => signal('SIGKILL'), graceMs);
-  return exited.finally(() => clearTimeout(killer));
-}
