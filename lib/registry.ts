@@ -14,10 +14,9 @@ import { settings } from './settings';
 
 export type ModelState = { ready: true; model: Model } | { ready: false; reason: string };
 
-// By version entry, not folder: with WATCH_MODELS a changed folder is a new
-// entry (lib/repository), and must load afresh; a deployed zip's entries are
-// read once and never change.
-const cache = new Map<VersionEntry, Promise<ModelState>>();
+// By the entry's key (lib/repository): its folder, and with WATCH_MODELS what
+// its files looked like, so a version whose files changed loads afresh.
+const cache = new Map<string, { dir: string; state: Promise<ModelState> }>();
 
 async function load(entry: VersionEntry): Promise<ModelState> {
   const { manifest, problem } = entry;
@@ -34,13 +33,11 @@ async function load(entry: VersionEntry): Promise<ModelState> {
   }
 }
 
-function evictOldest(): void {
-  const oldest = cache.keys().next().value;
-  if (oldest === undefined) return;
-  const state = cache.get(oldest);
-  cache.delete(oldest);
-  // Lambda runs one request at a time per container, so nothing still uses it.
-  void state?.then((s) => (s.ready ? s.model.release() : undefined)).catch(() => undefined);
+/** Forgets a loaded version and frees its session: Lambda runs one request at a time per container, so nothing still uses it. */
+function evict(key: string): void {
+  const held = cache.get(key);
+  cache.delete(key);
+  void held?.state.then((s) => (s.ready ? s.model.release() : undefined)).catch(() => undefined);
 }
 
 /**
@@ -49,15 +46,17 @@ function evictOldest(): void {
  * so retrying would only fail again, slower.
  */
 export function modelState(entry: VersionEntry): Promise<ModelState> {
-  let state = cache.get(entry);
-  if (state) {
-    cache.delete(entry); // most recently used goes last
+  let held = cache.get(entry.key);
+  if (held) {
+    cache.delete(entry.key); // most recently used goes last
   } else {
-    state = load(entry);
-    if (cache.size >= settings.maxSessions()) evictOldest();
+    // The same folder as it was before its files changed (WATCH_MODELS): its session goes.
+    for (const [key, { dir }] of cache) if (dir === entry.dir) evict(key);
+    held = { dir: entry.dir, state: load(entry) };
+    if (cache.size >= settings.maxSessions()) evict(cache.keys().next().value!);
   }
-  cache.set(entry, state);
-  return state;
+  cache.set(entry.key, held);
+  return held.state;
 }
 
 /** The version's model, ready, or ModelUnavailable (503) with the reason it is not. */

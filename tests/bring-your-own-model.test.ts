@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { handler as inferHandler } from '../handlers/v2-infer';
@@ -299,5 +299,7 @@ describe('model:add refuses what it cannot serve, saying what to do', () => {
     expect(second.manifest.kind).toBe('tabular');
     expect(second.manifest.kind_reason).toMatch(/kept from versioned 1.0.0/);
     await expect(addModel({ file: fixture('skl_regressor.onnx'), name: 'versioned', version: '1.1.0', force: true })).resolves.toBeDefined();
+    // Built beside the versions under a dot name and moved into place: nothing of it is left there, and only version folders remain.
+    expect(readdirSync(path.join(dir, 'versioned')).sort()).toEqual(['1.0.0', '1.1.0', 'traffic.json']);
   });
 });

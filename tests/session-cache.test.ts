@@ -92,3 +92,52 @@ describe('the per-version session cache', () => {
     });
   });
 });
+
+describe('the session cache with WATCH_MODELS (npm start)', () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'watch-cache-'));
+  const source = path.join(__dirname, '..', 'models', 'churn', parityFixture('churn').version);
+  const manifestFile = (version: string) => path.join(root, 'churn', version, 'model.json');
+
+  beforeAll(() => {
+    for (const version of ['1.0.0', '1.1.0']) {
+      cpSync(source, path.join(root, 'churn', version), { recursive: true });
+      writeFileSync(manifestFile(version), JSON.stringify({ ...JSON.parse(readFileSync(manifestFile(version), 'utf8')), version }));
+    }
+  });
+
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('keeps the sessions of versions whose files did not change, and replaces (releasing) one whose files did', async () => {
+    await withSettings({ MODELS_DIR: root, WATCH_MODELS: 'true' }, async () => {
+      let registry!: typeof import('../lib/registry');
+      let repository!: typeof import('../lib/repository/model-repository');
+      let create!: jest.SpyInstance;
+      let release!: jest.SpyInstance;
+      jest.isolateModules(() => {
+        const ortModule = require('onnxruntime-node') as typeof import('onnxruntime-node');
+        create = jest.spyOn(ortModule.InferenceSession, 'create');
+        release = jest.spyOn((ortModule.InferenceSession as unknown as { prototype: { release: () => Promise<void> } }).prototype, 'release');
+        registry = require('../lib/registry');
+        repository = require('../lib/repository/model-repository');
+      });
+      const serve = (version: string) => registry.readyModel(repository.findVersion('churn', version));
+      await serve('1.0.0');
+      await serve('1.1.0');
+      expect(create).toHaveBeenCalledTimes(2);
+      // Another file of the model changes (a traffic file): no version is loaded again.
+      writeFileSync(path.join(root, 'churn', 'traffic.json'), JSON.stringify({ split: { '1.0.0': 100 } }));
+      await serve('1.0.0');
+      await serve('1.1.0');
+      expect(create).toHaveBeenCalledTimes(2);
+      // 1.1.0's manifest changes: it loads afresh, its old session is released, 1.0.0 keeps its own.
+      const manifest = JSON.parse(readFileSync(manifestFile('1.1.0'), 'utf8'));
+      writeFileSync(manifestFile('1.1.0'), JSON.stringify({ ...manifest, description: `${manifest.description} (edited)` }, null, 1));
+      expect((await serve('1.1.0')).manifest.description).toMatch(/\(edited\)$/);
+      await serve('1.0.0');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(create).toHaveBeenCalledTimes(3);
+      expect(release).toHaveBeenCalledTimes(1);
+      expect(registry.cachedSessions()).toBe(2);
+    });
+  });
+});

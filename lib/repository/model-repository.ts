@@ -28,6 +28,12 @@ export interface VersionEntry {
   readonly problem: string | null;
   /** Every version of the same model, oldest first. */
   readonly versions: readonly string[];
+  /**
+   * What the registry keeps a loaded version under: its folder, and with
+   * WATCH_MODELS what the folder's files looked like, so that a version
+   * whose files changed loads afresh and an unchanged one is not reloaded.
+   */
+  readonly key: string;
 }
 
 export interface ModelEntry {
@@ -73,7 +79,7 @@ function readManifest(dir: string, name: string, version: string): { manifest: M
  * only (measured: listing parsed every manifest and compiled each kind's
  * schema, ~38 ms on the predict function's first call for two models).
  */
-function versionEntry(root: string, name: string, version: string, versions: readonly string[]): VersionEntry {
+function versionEntry(root: string, name: string, version: string, versions: readonly string[], stamp: string | undefined): VersionEntry {
   const dir = path.join(root, name, version);
   let read: ReturnType<typeof readManifest> | undefined;
   const parsed = () => (read ??= readManifest(dir, name, version));
@@ -88,6 +94,7 @@ function versionEntry(root: string, name: string, version: string, versions: rea
       return parsed().problem;
     },
     versions,
+    key: stamp === undefined ? dir : `${dir}\n${stamp}`,
   };
 }
 
@@ -101,11 +108,11 @@ function readTraffic(root: string, name: string, versions: readonly string[]): M
   }
 }
 
-function modelEntry(root: string, name: string, versions: readonly string[]): ModelEntry {
+function modelEntry(root: string, name: string, versions: readonly string[], stamps: ReadonlyMap<string, string> | undefined): ModelEntry {
   let traffic: ModelEntry['traffic'] | undefined;
   return {
     name,
-    versions: versions.map((version) => versionEntry(root, name, version, versions)),
+    versions: versions.map((version) => versionEntry(root, name, version, versions, stamps?.get(`${name}/${version}`))),
     get traffic() {
       if (traffic === undefined) traffic = readTraffic(root, name, versions);
       return traffic;
@@ -132,24 +139,25 @@ function isVersionFolder(dir: string): boolean {
 const repositories = new Map<string, { models: ModelEntry[]; fingerprint: string | undefined }>();
 
 /**
- * What the files that make up a models folder look like now: each model and
- * version folder's entries with their size and modification time. Cheap (a
- * few stat calls per version), and only asked for with WATCH_MODELS, at each
- * request of `npm start`, where model:add and model:traffic change the folder
- * under running workers.
+ * What the files that make up a models folder look like now: each model's
+ * traffic file and each version folder's files, with their size, times and
+ * inode (a file replaced by a rename, or copied keeping its mtime, is a
+ * change too), by "name/version". Cheap (a few stat calls per version), and
+ * only asked for with WATCH_MODELS, at each request of `npm start`, where
+ * model:add and model:traffic change the folder under running workers.
  */
-function fingerprintOf(root: string): string {
-  const parts: string[] = [];
+function fingerprintOf(root: string): { whole: string; stamps: Map<string, string> } {
+  const stamps = new Map<string, string>();
   const stamp = (file: string) => {
     try {
-      const { size, mtimeMs } = statSync(file);
-      return `${size}:${mtimeMs}`;
+      const { size, mtimeMs, ctimeMs, ino } = statSync(file);
+      return `${size}:${mtimeMs}:${ctimeMs}:${ino}`;
     } catch {
       return '-';
     }
   };
   for (const name of subfolders(root, nameShape).sort()) {
-    parts.push(`${name}|traffic ${stamp(path.join(root, name, 'traffic.json'))}`);
+    stamps.set(`${name}|traffic`, stamp(path.join(root, name, 'traffic.json')));
     for (const version of subfolders(path.join(root, name), versionShape).sort()) {
       const dir = path.join(root, name, version);
       let files: string[] = [];
@@ -158,10 +166,10 @@ function fingerprintOf(root: string): string {
       } catch {
         // a folder removed while being read: its absence is the change
       }
-      parts.push(`${name}/${version}|${files.map((f) => `${f} ${stamp(path.join(dir, f))}`).join(',')}`);
+      stamps.set(`${name}/${version}`, files.map((f) => `${f} ${stamp(path.join(dir, f))}`).join(','));
     }
   }
-  return parts.join('\n');
+  return { whole: [...stamps].map(([key, value]) => `${key}=${value}`).join('\n'), stamps };
 }
 
 /**
@@ -169,14 +177,15 @@ function fingerprintOf(root: string): string {
  * container (and models folder): a deployed zip's files never change, and
  * this is on every request's path. With WATCH_MODELS (the local stage) it is
  * read again whenever the folder's files have changed since, so a change
- * made while `npm start` runs reaches every worker at its next request:
- * new entries, whose versions the registry loads afresh.
+ * made while `npm start` runs reaches every worker at its next request; a
+ * version whose own files changed has a new key, which the registry loads
+ * afresh (the others keep theirs, and their loaded sessions).
  */
 export function listModels(root = settings.modelsDir()): ModelEntry[] {
   const cached = repositories.get(root);
   // Taken before reading, so a change made during the read is seen by the next request.
   const fingerprint = settings.watchModels() ? fingerprintOf(root) : undefined;
-  let models = cached !== undefined && cached.fingerprint === fingerprint ? cached.models : undefined;
+  let models = cached !== undefined && cached.fingerprint === fingerprint?.whole ? cached.models : undefined;
   if (!models) {
     models = subfolders(root, nameShape)
       .sort()
@@ -184,10 +193,10 @@ export function listModels(root = settings.modelsDir()): ModelEntry[] {
         const versions = subfolders(path.join(root, name), versionShape)
           .filter((version) => isVersionFolder(path.join(root, name, version)))
           .sort(compareVersions);
-        return modelEntry(root, name, versions);
+        return modelEntry(root, name, versions, fingerprint?.stamps);
       })
       .filter((entry) => entry.versions.length > 0);
-    repositories.set(root, { models, fingerprint });
+    repositories.set(root, { models, fingerprint: fingerprint?.whole });
   }
   return models;
 }

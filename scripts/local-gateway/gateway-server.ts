@@ -75,8 +75,6 @@ export class LocalGateway {
   async listen(port: number): Promise<number> {
     this.server = createServer((request, response) => {
       this.handling += 1;
-      // While stopping, each answer closes its connection, so no keep-alive client holds the server open.
-      if (this.draining) response.setHeader('connection', 'close');
       this.handle(request, response)
         .catch(() => {
           // Never reached in normal operation: handle() answers every failure itself.
@@ -123,6 +121,8 @@ export class LocalGateway {
     const { spec } = this.options;
     const facts: AccessFacts = { requestId, httpMethod: request.method ?? '', started };
     const finish = (answer: Answer, type?: ResponseType, multi?: Record<string, (string | number | boolean)[]>) => {
+      // Stopping: the answer closes its connection, so a keep-alive client sends nothing more on it and the server can close.
+      if (this.draining) response.setHeader('connection', 'close');
       send(response, answer, requestId, multi);
       if (this.options.accessLogFormat && this.options.log) {
         this.options.log(accessLine(this.options.accessLogFormat, { ...facts, status: answer.status, errorType: type }));

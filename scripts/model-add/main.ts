@@ -2,7 +2,7 @@
 // Writes <models dir>/<name>/<version>/model.onnx and a generated model.json
 // (README, "Bring your own model"). MODELS_DIR is honoured as the service does.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InferenceSession } from 'onnxruntime-node';
@@ -164,23 +164,46 @@ export async function addModel(options: AddOptions): Promise<Added> {
         : await recordGenerated(draft, session, tabularCases(inputs));
     const manifest = { ...draft, golden: { ...draft.golden, cases } } as Manifest;
 
-    if (force) rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, 'model.onnx'), onnxFile.bytes);
-    writeFileSync(path.join(dir, 'model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-    forgetRepository();
+    // Written and checked in a folder no reader takes for a version (a dot
+    // name), then moved into place: a running `npm start` (WATCH_MODELS)
+    // never sees a half-written version, a version that fails its check, or
+    // a new version serving before its traffic file keeps the old one.
+    const staging = path.join(path.dirname(dir), `.${version}.adding-${process.pid}`);
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(staging, { recursive: true });
+    writeFileSync(path.join(staging, 'model.onnx'), onnxFile.bytes);
+    writeFileSync(path.join(staging, 'model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     // The service's own loader must accept what was written, golden cases included.
     try {
-      await (await loadModel(dir, manifest)).release();
+      await (await loadModel(staging, manifest)).release();
     } catch (error) {
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(staging, { recursive: true, force: true });
       throw new Refused(`the written model does not load as the service loads it: ${(error as Error).message}`);
     }
-    const traffic = existing ? keepServing(name, version, existing.versions.at(-1)!.version, options.promote === true) : [];
+    const promote = options.promote === true;
+    const newestBefore = existing?.versions.at(-1)!.version;
+    // Without --promote the version served until now keeps all traffic: its traffic file first, then the new folder.
+    const kept = existing && !promote ? keepServing(name, version, newestBefore!, false) : [];
+    placeVersion(staging, dir);
+    forgetRepository();
+    const traffic = existing && promote ? keepServing(name, version, newestBefore!, true) : kept;
     return { dir, manifest, traffic };
   } finally {
     await session.release();
   }
+}
+
+/**
+ * Moves a checked version folder into place; one it replaces (--force) is
+ * moved aside first and removed after, so the version is missing for the
+ * time of two renames rather than for that of a whole copy.
+ */
+function placeVersion(staging: string, dir: string): void {
+  const aside = `${path.join(path.dirname(dir), `.${path.basename(dir)}.replaced-${process.pid}`)}`;
+  const replacing = existsSync(dir);
+  if (replacing) renameSync(dir, aside);
+  renameSync(staging, dir);
+  if (replacing) rmSync(aside, { recursive: true, force: true });
 }
 
 /**
