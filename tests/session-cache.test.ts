@@ -30,6 +30,25 @@ describe('the default model\'s session', () => {
   });
 });
 
+/** A container's registry and repository, loaded afresh, with call-through spies on its onnxruntime's session creation and release. */
+function freshRegistry() {
+  let registry!: typeof import('../lib/registry');
+  let repository!: typeof import('../lib/repository/model-repository');
+  let create!: jest.SpyInstance;
+  let release!: jest.SpyInstance;
+  jest.isolateModules(() => {
+    const ortModule = require('onnxruntime-node') as typeof import('onnxruntime-node');
+    create = jest.spyOn(ortModule.InferenceSession, 'create');
+    const sessionClass = ortModule.InferenceSession as unknown as { prototype: { release: () => Promise<void> } };
+    release = jest.spyOn(sessionClass.prototype, 'release');
+    registry = require('../lib/registry');
+    repository = require('../lib/repository/model-repository');
+  });
+  // What serving a request asks of the registry: the chosen version, ready.
+  const serve = (name: string, version?: string) => registry.readyModel(repository.findVersion(name, version));
+  return { registry, serve, create, release };
+}
+
 describe('the per-version session cache', () => {
   const root = mkdtempSync(path.join(tmpdir(), 'cache-'));
   let restoreSettings: () => void;
@@ -49,24 +68,6 @@ describe('the per-version session cache', () => {
     restoreSettings();
     rmSync(root, { recursive: true, force: true });
   });
-
-  function freshRegistry() {
-    let registry!: typeof import('../lib/registry');
-    let repository!: typeof import('../lib/repository/model-repository');
-    let create!: jest.SpyInstance;
-    let release!: jest.SpyInstance;
-    jest.isolateModules(() => {
-      const ortModule = require('onnxruntime-node') as typeof import('onnxruntime-node');
-      create = jest.spyOn(ortModule.InferenceSession, 'create');
-      const sessionClass = ortModule.InferenceSession as unknown as { prototype: { release: () => Promise<void> } };
-      release = jest.spyOn(sessionClass.prototype, 'release');
-      registry = require('../lib/registry');
-      repository = require('../lib/repository/model-repository');
-    });
-    // What serving a request asks of the registry: the chosen version, ready.
-    const serve = (name: string, version?: string) => registry.readyModel(repository.findVersion(name, version));
-    return { registry, serve, create, release };
-  }
 
   it('holds one session per model version, reused by every call', async () => {
     const { registry, serve, create } = freshRegistry();
@@ -109,18 +110,8 @@ describe('the session cache with WATCH_MODELS (npm start)', () => {
 
   it('keeps the sessions of versions whose files did not change, and replaces (releasing) one whose files did', async () => {
     await withSettings({ MODELS_DIR: root, WATCH_MODELS: 'true' }, async () => {
-      let registry!: typeof import('../lib/registry');
-      let repository!: typeof import('../lib/repository/model-repository');
-      let create!: jest.SpyInstance;
-      let release!: jest.SpyInstance;
-      jest.isolateModules(() => {
-        const ortModule = require('onnxruntime-node') as typeof import('onnxruntime-node');
-        create = jest.spyOn(ortModule.InferenceSession, 'create');
-        release = jest.spyOn((ortModule.InferenceSession as unknown as { prototype: { release: () => Promise<void> } }).prototype, 'release');
-        registry = require('../lib/registry');
-        repository = require('../lib/repository/model-repository');
-      });
-      const serve = (version: string) => registry.readyModel(repository.findVersion('churn', version));
+      const { registry, serve: serveVersion, create, release } = freshRegistry();
+      const serve = (version: string) => serveVersion('churn', version);
       await serve('1.0.0');
       await serve('1.1.0');
       expect(create).toHaveBeenCalledTimes(2);
