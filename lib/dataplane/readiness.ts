@@ -47,22 +47,23 @@ export async function readiness(name: string, version?: string): Promise<Readine
   });
 }
 
-/** What the unversioned metadata routes and /health describe: the primary version, once every servable version is ready. */
-async function primaryModel(model: ModelEntry): Promise<Model> {
+/**
+ * What the unversioned metadata routes and /health describe: the primary
+ * version, once every servable version is ready. `facts` learns the version
+ * once it is chosen, before it loads (a 503 then names it).
+ */
+async function primaryModel(model: ModelEntry, facts?: ServedFacts): Promise<Model> {
   await assertTrafficReady(model);
-  return readyModel(describedVersion(model));
+  const version = describedVersion(model);
+  if (facts) facts.version = version.version;
+  return readyModel(version);
 }
 
 /** GET /health: the default model's primary version, ready (503 with the reason otherwise). */
 export async function health(name: string): Promise<Served<ModelEntry>> {
   const entry = findModel(name);
   const facts: ServedFacts = { model: entry.name };
-  return knowing(facts, async () => {
-    await assertTrafficReady(entry);
-    const version = describedVersion(entry);
-    facts.version = version.version;
-    return { answer: entry, model: await readyModel(version), facts };
-  });
+  return knowing(facts, async () => ({ answer: entry, model: await primaryModel(entry, facts), facts }));
 }
 
 /**
