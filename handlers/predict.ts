@@ -18,7 +18,7 @@ type PredictEvent = BodyEvent<PredictBody>;
 /** The model the route names, the caller's key id for a sticky split, the body and the answer format the client accepts. */
 function predict(event: PredictEvent, request: Omit<ModelRequest, 'apiKeyId'>) {
   const apiKeyId = event.requestContext?.identity?.apiKeyId ?? undefined;
-  return predictWith({ ...request, apiKeyId }, event.body, answerFormatFor(event.headers?.accept));
+  return predictWith({ ...request, apiKeyId }, event.body, answerFormatFor(event.headers?.accept), event.queryStringParameters ?? {});
 }
 
 /**

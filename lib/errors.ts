@@ -37,6 +37,18 @@ export class InvalidCsv extends ServiceError {
   readonly code = 'invalid_csv';
 }
 
+/** A multipart/form-data body that cannot be read (no boundary, cut short, a part too large). */
+export class InvalidForm extends ServiceError {
+  readonly statusCode = 400;
+  readonly code = 'invalid_form';
+}
+
+/** A file that is not an image the model can read (not an image, truncated, too many pixels). */
+export class InvalidImage extends ServiceError {
+  readonly statusCode = 400;
+  readonly code = 'invalid_image';
+}
+
 /** The function was invoked with something that is not an API Gateway proxy event (serverless invoke local --data). */
 export class NotAnApiGatewayEvent extends ServiceError {
   readonly statusCode = 400;

@@ -90,8 +90,19 @@ const label = matching(/^[!-~]([ -~]{0,62}[!-~])?$/, '1 to 64 printable ASCII ch
  */
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
 
-/** API Gateway's largest request (10 MB, as scripts/local-gateway enforces it): a larger limit could never be reached. */
-const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+/**
+ * The largest body whose Lambda event still fits Lambda's 6 MB synchronous
+ * payload (README, "Limits"): API Gateway sends every body base64-encoded
+ * (serverless.yml's binaryMediaTypes), 4/3 of its bytes, and the event's
+ * other fields (headers and query twice, as single and multi values,
+ * JSON-escaped; the path; requestContext) stay under 128 KiB, as API
+ * Gateway bounds headers to 10 KB and the URL to 8 KB. (6 MiB − 128 KiB) ×
+ * 3/4 = 4,620,288 bytes; a larger limit would let Lambda refuse the event
+ * (a 502 from the platform) before our 413 could be answered.
+ */
+export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
+export const EVENT_ENVELOPE_BYTES = 128 * 1024;
+export const MAX_BODY_LIMIT = Math.floor(((LAMBDA_PAYLOAD_BYTES - EVENT_ENVELOPE_BYTES) * 3) / 4);
 
 /**
  * In the TypeScript sources this file sits in lib/; in a Lambda bundle the
@@ -141,10 +152,10 @@ const DEFINITIONS = {
   maxBodyBytes: define<number>()({
     name: 'MAX_BODY_BYTES',
     setBy: 'you',
-    ...integer(1, API_GATEWAY_MAX_BODY_BYTES),
-    fallback: 1_048_576,
-    defaultText: '1048576 (1 MiB)',
-    description: "largest request body in bytes, checked before parsing; more: 413 (API Gateway's own limit is 10 MB)",
+    ...integer(1, MAX_BODY_LIMIT),
+    fallback: 4_194_304,
+    defaultText: '4194304 (4 MiB)',
+    description: "largest request body in bytes, checked before it is read; more: 413. At most what still fits Lambda's 6 MB event once base64-encoded (README, \"Limits\")",
   }),
   maxSessions: define<number>()({
     name: 'MAX_SESSIONS',

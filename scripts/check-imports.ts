@@ -19,7 +19,8 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['lib/model'],
   // The manifest's shared fields are the kinds' (each kind adds its own).
   ['lib/kinds', 'lib/manifest'],
-  ['lib/tensors'],
+  // A request body as the kinds receive it (types only, and the readers of files and forms).
+  ['lib/tensors', 'lib/bodies'],
 ];
 
 /**
@@ -31,7 +32,7 @@ export const BESIDE: readonly string[] = ['lib/http', 'lib/observability', 'lib/
 const HTTP_ONLY_FROM = ['handlers', 'lib/protocols'];
 
 /** Small helpers with no project imports of their own beyond each other and the modules beside: usable from anywhere. */
-export const UTILITIES: readonly string[] = ['lib/logger', 'lib/shorten', 'lib/json-pointer', 'lib/ajv', 'lib/validators', 'lib/cold-start'];
+export const UTILITIES: readonly string[] = ['lib/media-type', 'lib/logger', 'lib/shorten', 'lib/json-pointer', 'lib/ajv', 'lib/validators', 'lib/cold-start'];
 
 /** A file's unit: its folder under lib/ (lib/kinds/tabular/index.ts → lib/kinds), or lib/<file> without extension, or handlers. */
 export function unitOf(relative: string): string | null {

@@ -36,7 +36,7 @@ describe('logs at the default level', () => {
       JSON.stringify({ instances: [customer, { ...customer, tenure: MARKER }] }),
       `{"tenure": "${MARKER}"`,
       JSON.stringify({ [MARKER]: MARKER }),
-      JSON.stringify({ ...customer, padding: MARKER.repeat(80_000) }),
+      JSON.stringify({ ...customer, padding: MARKER.repeat(Math.ceil(4_200_000 / MARKER.length)) }),
     ];
     const statuses: number[] = [];
     const output = await captureOutput(async () => {

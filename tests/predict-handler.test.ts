@@ -140,7 +140,7 @@ describe('POST /predict', () => {
   });
 
   it('refuses a body over the byte limit with 413', async () => {
-    const body = JSON.stringify({ ...customer.input, padding: 'x'.repeat(1_100_000) });
+    const body = JSON.stringify({ ...customer.input, padding: 'x'.repeat(4_200_000) });
     expectError(await invoke(predict, { body }), 413, 'payload_too_large');
   });
 

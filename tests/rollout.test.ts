@@ -7,6 +7,7 @@ import { parityFixture } from './helpers/models';
 import { removeModelsDir, scratchModelsDir, useModelsDir } from './helpers/models-dir';
 import { route } from './helpers/routes';
 import { changeSettings, withSettings } from './helpers/settings';
+import { MAX_BODY_LIMIT } from '../lib/settings';
 
 /**
  * Rollout (README, "Releasing a new version") through the real predict,
@@ -219,7 +220,7 @@ describe('a shadow version', () => {
     ['over its time budget', '1.2.0', '1', 'over the time budget'],
   ])('that is %s is skipped: the answer and its status are as without it', async (_, shadow, budget, reason) => {
     // 10,000 records (MAX_BATCH and MAX_BODY_BYTES raised for this test: the body is ~4.4 MB) take several ms to score: far over a 1 ms budget.
-    await withSettings({ MAX_BATCH: '10000', MAX_BODY_BYTES: String(10 * 1024 * 1024) }, async () => {
+    await withSettings({ MAX_BATCH: '10000', MAX_BODY_BYTES: String(MAX_BODY_LIMIT) }, async () => {
       traffic(null); // settings are read when the handlers load
       const batch = { instances: Array.from({ length: 10_000 }, (__, i) => customers[i % customers.length]) };
       const plain = await onVersion('1.1.0', batch);

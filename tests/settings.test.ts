@@ -26,7 +26,7 @@ describe('settings', () => {
       modelsDir: path.resolve(__dirname, '..', 'models'),
       defaultModel: undefined,
       maxBatch: 1000,
-      maxBodyBytes: 1_048_576,
+      maxBodyBytes: 4_194_304,
       maxSessions: 8,
       shadowBudgetMs: 100,
       serviceVersion: '0.1.0',
@@ -48,7 +48,7 @@ describe('settings', () => {
     ['MAX_BATCH', '1', 'maxBatch', 1],
     ['MAX_BATCH', '100000', 'maxBatch', 100_000],
     ['MAX_BATCH', '0010', 'maxBatch', 10],
-    ['MAX_BODY_BYTES', '10485760', 'maxBodyBytes', 10 * 1024 * 1024],
+    ['MAX_BODY_BYTES', '4620288', 'maxBodyBytes', 4_620_288],
     ['MAX_SESSIONS', '1', 'maxSessions', 1],
     ['SHADOW_BUDGET_MS', '29000', 'shadowBudgetMs', 29_000],
     ['XRAY_TRACING', 'true', 'xrayTracing', true],
@@ -75,8 +75,9 @@ describe('settings', () => {
     ['MAX_BATCH', '1e3', 'an integer from 1 to 100000'],
     ['MAX_BATCH', ' 5', 'an integer from 1 to 100000'],
     ['MAX_BATCH', '-1', 'an integer from 1 to 100000'],
-    ['MAX_BODY_BYTES', '-1', 'an integer from 1 to 10485760'],
-    ['MAX_BODY_BYTES', '10485761', 'an integer from 1 to 10485760'],
+    ['MAX_BODY_BYTES', '-1', 'an integer from 1 to 4620288'],
+    // One byte more and a base64 body of that size, with the event's other fields, could pass Lambda's 6 MB.
+    ['MAX_BODY_BYTES', '4620289', 'an integer from 1 to 4620288'],
     ['MAX_SESSIONS', '0', 'an integer from 1 to 1000'],
     ['SHADOW_BUDGET_MS', '30000', 'an integer from 1 to 29000'],
     ['XRAY_TRACING', 'yes', 'true or false'],
@@ -148,7 +149,7 @@ describe('settings are read once, at import', () => {
     const previous = process.env.MAX_BODY_BYTES;
     process.env.MAX_BODY_BYTES = '-1';
     try {
-      const message = 'MAX_BODY_BYTES is "-1": expected an integer from 1 to 10485760';
+      const message = 'MAX_BODY_BYTES is "-1": expected an integer from 1 to 4620288';
       expect(() => jest.isolateModules(() => require('../lib/settings'))).toThrow(message);
       expect(() => jest.isolateModules(() => require('../handlers/predict'))).toThrow(message);
       expect(() => jest.isolateModules(() => require('../handlers/models'))).toThrow(message);

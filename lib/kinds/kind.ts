@@ -1,5 +1,5 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import type { ErrorDetail } from '../errors';
+import type { PredictBody, Warning } from '../bodies/types';
 import type { GoldenCase, KindFields, ManifestBase } from '../manifest/base';
 import type { Signal } from '../observability/request-facts';
 
@@ -8,44 +8,10 @@ export type Outputs = InferenceSession.OnnxValueMapType;
 /** Runs the model's session; output names select a subset (all when omitted). */
 export type RunGraph = (feeds: Feeds, outputNames?: readonly string[]) => Promise<Outputs>;
 
-/** A problem that did not stop the request; `record` is the batch position of the record it concerns, absent when it concerns the request as a whole. */
-export interface Warning extends ErrorDetail {
-  record?: number;
-}
+export type { PredictBody, RecordBatch, Upload, Form, Warning } from '../bodies/types';
 
-/**
- * The records of a request before validation, whatever format they came in:
- * our JSON (one record or {"instances": [...]}, read by jsonBatch below) or a
- * table (CSV, pandas split, MLflow's dataframe_split and dataframe_records,
- * read by lib/protocols/rest/formats). Everything after this point, limits,
- * field names, preprocessing, validation, errors and warnings, is the same
- * for every format.
- */
-export interface RecordBatch {
-  records: readonly unknown[];
-  /** One bare record was sent: answered with one prediction rather than {"predictions": [...]}. */
-  single: boolean;
-  /** Where record `index` (and one of its fields) is, for error and warning paths. */
-  at(index: number, field?: string): string;
-  /** Where the records are, for an empty batch: "/instances", "/rows". */
-  where: string;
-  /** The batch in a message: '"instances"', 'the CSV body'. */
-  name: string;
-  /** The warning for a field the model does not know: each record's in JSON, once per column in a table. */
-  unknownField(index: number, key: string): Warning;
-  /** Warnings from reading the body (keys beside the records that are ignored). */
-  warnings: Warning[];
-  /** The media type it came in, for a kind that takes no records to refuse it with the right status. */
-  mediaType: 'application/json' | 'text/csv';
-}
-
-/**
- * A predict request's body as a kind receives it: JSON in one of the kind's
- * own shapes (a record or {"instances"}; a tensor kind's row and columnar
- * formats), or records read from a table (CSV, pandas, MLflow) by
- * lib/protocols/rest/formats.
- */
-export type PredictBody = { json: unknown } | { table: RecordBatch };
+/** What a request says about how to answer besides its body: the query string's parameters (top_k). */
+export type Parameters = Readonly<Record<string, string | undefined>>;
 
 export interface Prediction {
   /** The answer body without the model reference, which the route adds. */
@@ -66,8 +32,8 @@ export interface KindRuntime {
    * naming each field), encodes it, runs the graph once and shapes the
    * answer. Non-finite outputs are refused (NonFiniteOutput, 422).
    */
-  predict(body: PredictBody, run: RunGraph): Promise<Prediction>;
-  /** The predict request a golden case stands for. */
+  predict(body: PredictBody, run: RunGraph, parameters?: Parameters): Promise<Prediction>;
+  /** The predict request a golden case stands for: its JSON (a tensor kind generates it from the case's seed); a case with a content_type is its bytes, read by lib/model/golden-body.ts. */
   goldenRequest(golden: GoldenCase): unknown;
   /** What a golden case records of an answer (a large tensor: a sample of it). */
   goldenView(answer: Record<string, unknown>): unknown;
@@ -95,6 +61,14 @@ export interface ModelKind<M extends ManifestBase> {
    * lib/protocols/rest/formats applies; otherwise only the kind's own JSON.
    */
   readonly records: boolean;
+  /**
+   * The media types of the files the kind takes, as the whole body
+   * (Content-Type: image/png) or as a form's file field (multipart/form-data);
+   * empty: JSON only (and the table formats, with `records`). The 415
+   * answer, /openapi.json's request bodies and the docs page are derived
+   * from it (lib/protocols/rest/formats).
+   */
+  readonly fileTypes: readonly string[];
   /** The JSON schema of the kind's own manifest fields, written `as const`: M is derived from it (KindManifest). */
   readonly manifestFields: KindFields;
   /** Whether the kind's fields agree with the graph's signature (manifest.onnx); the problem, or null. */
@@ -113,3 +87,13 @@ export interface ModelKind<M extends ManifestBase> {
 
 /** The strings a kind that does not prepare text passes through unchanged. */
 export const unchangedStrings = (_input: string, values: string[]): string[] => values;
+
+/**
+ * The JSON of a body, for a kind that takes JSON only: the predict routes
+ * let no other body reach it (lib/protocols/rest/formats, assertTaken), so
+ * anything else is this code's mistake, not the client's.
+ */
+export function jsonOf(body: PredictBody): unknown {
+  if ('json' in body) return body.json;
+  throw new Error(`a ${'table' in body ? 'table' : 'file'} body reached a kind that takes JSON only`);
+}

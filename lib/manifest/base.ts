@@ -38,6 +38,8 @@ const goldenCaseSchema = {
   required: ['answer'],
   properties: {
     request: {},
+    // The request's media type when it is not JSON: request is then its bytes in base64.
+    content_type: { type: 'string', pattern: '^[a-z]+/[a-z0-9.+-]+$' },
     seed: { type: 'integer', minimum: 0 },
     shapes: { type: 'object', additionalProperties: { type: 'array', items: { type: 'integer', minimum: 0 } } },
     answer: {},

@@ -1,4 +1,16 @@
-import type { Tolerance } from '../manifest/base';
+import type { KindRuntime, PredictBody } from '../kinds/kind';
+import type { GoldenCase, Tolerance } from '../manifest/base';
+
+/**
+ * The predict body a golden case stands for, as a request would bring it:
+ * JSON (the kind's own; a tensor kind generates it from the case's seed),
+ * or, for a case with a content_type (an image), the bytes its request
+ * holds in base64, as the whole body.
+ */
+export function goldenBody(runtime: KindRuntime, golden: GoldenCase): PredictBody {
+  if (golden.content_type === undefined) return { json: runtime.goldenRequest(golden) };
+  return { upload: { bytes: Buffer.from(String(golden.request), 'base64'), mediaType: golden.content_type, path: '' } };
+}
 
 /**
  * The golden self-test's comparison: the answer a model gives now against the

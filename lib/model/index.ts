@@ -1,9 +1,9 @@
 import { InferenceSession } from 'onnxruntime-node';
 import { InferenceFailed, ModelLoadError, ServiceError } from '../errors';
 import { shorten } from '../shorten';
-import { goldenDifference } from './golden';
+import { goldenBody, goldenDifference } from './golden';
 import { kindOf, type Manifest } from '../kinds';
-import type { Feeds, KindRuntime, Outputs, PredictBody, Prediction, RunGraph } from '../kinds/kind';
+import type { Feeds, KindRuntime, Outputs, Parameters, PredictBody, Prediction, RunGraph } from '../kinds/kind';
 import type { GoldenCase, TensorSpec } from '../manifest/base';
 import { traced, untraced } from '../observability/tracing';
 import { verifiedModelFile } from './model-files';
@@ -32,7 +32,7 @@ export interface Model {
   readonly info: ModelInfo;
   readonly runtime: KindRuntime;
   /** POST /models/{name}/predict on this model: the answer body (no model reference), warnings, and the time onnxruntime took. */
-  predict(body: PredictBody): Promise<Prediction & Timed>;
+  predict(body: PredictBody, parameters?: Parameters): Promise<Prediction & Timed>;
   /** Runs the graph on tensors the caller built; output names select a subset. */
   run(feeds: Feeds, outputNames?: readonly string[]): Promise<{ outputs: Outputs } & Timed>;
   /** Frees the native session; the model cannot be used afterwards. */
@@ -104,7 +104,7 @@ async function selfTest(manifest: Manifest, runtime: KindRuntime, run: RunGraph)
 
 /** What the model answers a golden case's request now, as the case records answers (model:add records it, loading compares it). */
 export async function goldenAnswer(runtime: KindRuntime, run: RunGraph, golden: GoldenCase): Promise<unknown> {
-  const { body } = await runtime.predict({ json: runtime.goldenRequest(golden) }, run);
+  const { body } = await runtime.predict(goldenBody(runtime, golden), run);
   return runtime.goldenView(body);
 }
 
@@ -195,9 +195,9 @@ export async function loadModel(dir: string, manifest: Manifest): Promise<Model>
       manifest,
       info,
       runtime,
-      predict: async (body) => {
+      predict: async (body, parameters) => {
         const timer = timedRunner(run);
-        const prediction = await runtime.predict(body, timer.run);
+        const prediction = await runtime.predict(body, timer.run, parameters);
         return { ...prediction, inferenceMs: timer.elapsed() };
       },
       run: async (feeds, outputNames) => {

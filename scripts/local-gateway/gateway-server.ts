@@ -165,7 +165,7 @@ export class LocalGateway {
     if (fn.reservedConcurrency !== undefined && running >= fn.reservedConcurrency) return refuse('DEFAULT_5XX', 500);
     this.inFlight.set(fn.name, running + 1);
     try {
-      const event = proxyEvent({ request, target, stage: spec.stage, matched, body, requestId, key: key && { value: key.value, id: key.id } });
+      const event = proxyEvent({ request, target, stage: spec.stage, matched, body, requestId, key: key && { value: key.value, id: key.id }, binaryMediaTypes: spec.binaryMediaTypes });
       const invoked = await invokeFunction(this.options.lambdaPort, fn.name, event, INTEGRATION_TIMEOUT_MS);
       // A function error or a malformed result is API Gateway's 502; its own
       // integration timeout, 504.

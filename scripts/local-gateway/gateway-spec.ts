@@ -53,6 +53,8 @@ export interface GatewaySpec {
   keys: ApiKey[];
   responses: Map<string, GatewayResponse>;
   functions: Map<string, LambdaFunction>;
+  /** The REST API's binaryMediaTypes: a request body whose Content-Type matches one reaches the function base64-encoded. */
+  binaryMediaTypes: string[];
 }
 
 class UnsupportedTemplate extends Error {}
@@ -210,5 +212,8 @@ export function readGatewaySpec(template: { Resources: Resources }, stage: strin
   const resources = template.Resources;
   const byLogicalId = lambdaFunctions(resources);
   const functions = new Map([...byLogicalId.values()].map((f) => [f.name, f]));
-  return { stage, routes: routes(resources, byLogicalId), keys: keys(resources), responses: responses(resources), functions };
+  const [api] = ofType(resources, 'AWS::ApiGateway::RestApi');
+  // CloudFormation's form of the list: "~1" stands for "/" (image~1png), as API Gateway's patch paths write it.
+  const binaryMediaTypes = ((api?.[1].Properties.BinaryMediaTypes ?? []) as string[]).map((t) => t.replace(/~1/g, '/'));
+  return { stage, routes: routes(resources, byLogicalId), keys: keys(resources), responses: responses(resources), functions, binaryMediaTypes };
 }

@@ -2,6 +2,7 @@
 // built for one request: the shape @types/aws-lambda describes, with the
 // calling key's own id in requestContext.identity.apiKeyId.
 import { randomUUID } from 'node:crypto';
+import { matchesMediaType, mediaTypeOf } from '../../lib/media-type';
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { RequestTarget } from './request-target';
@@ -76,9 +77,23 @@ export interface EventInput {
   requestId: string;
   /** The calling key, when the method needs one. */
   key?: { value: string; id: string };
+  /** The REST API's binaryMediaTypes (GatewaySpec). */
+  binaryMediaTypes: readonly string[];
 }
 
-export function proxyEvent({ request, target, stage, matched, body, requestId, key }: EventInput): APIGatewayProxyEvent {
+/**
+ * Whether API Gateway hands the body to a proxy integration base64-encoded:
+ * when its Content-Type matches one of the API's binary media types (a
+ * wildcard matches too); a body without a Content-Type only under "*\/*".
+ */
+export function sentAsBinary(contentType: string | undefined, binaryMediaTypes: readonly string[]): boolean {
+  const mediaType = mediaTypeOf(contentType);
+  if (mediaType === undefined) return binaryMediaTypes.includes('*/*');
+  return binaryMediaTypes.some((pattern) => matchesMediaType(mediaType, pattern));
+}
+
+export function proxyEvent({ request, target, stage, matched, body, requestId, key, binaryMediaTypes }: EventInput): APIGatewayProxyEvent {
+  const binary = sentAsBinary(request.headers['content-type'], binaryMediaTypes);
   const { headers, multi } = headerMaps(request.rawHeaders);
   const { query, multi: multiQuery } = queryMaps(target.search);
   const now = new Date();
@@ -93,10 +108,9 @@ export function proxyEvent({ request, target, stage, matched, body, requestId, k
     multiValueQueryStringParameters: multiQuery,
     pathParameters: matched.pathParameters,
     stageVariables: null,
-    // Text bodies pass as they are; API Gateway base64-encodes only binary
-    // media types, and this API declares none.
-    body: body.length ? body.toString('utf8') : null,
-    isBase64Encoded: false,
+    // As API Gateway does: base64 for a binary media type, else the text as it is.
+    body: body.length ? body.toString(binary ? 'base64' : 'utf8') : null,
+    isBase64Encoded: binary && body.length > 0,
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',

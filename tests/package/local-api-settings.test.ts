@@ -18,7 +18,7 @@ describe('npm start with a malformed setting in the shell', () => {
     [{ MAX_BATCH: 'abc' }, ['npm start: MAX_BATCH is "abc": expected an integer from 1 to 100000']],
     [
       { MAX_BODY_BYTES: '-1', XRAY_TRACING: 'yes' },
-      ['npm start: MAX_BODY_BYTES is "-1": expected an integer from 1 to 10485760', 'npm start: XRAY_TRACING is "yes": expected true or false'],
+      ['npm start: MAX_BODY_BYTES is "-1": expected an integer from 1 to 4620288', 'npm start: XRAY_TRACING is "yes": expected true or false'],
     ],
     [{ MODELS_DIR: '/no/such/models-folder' }, ['npm start: MODELS_DIR is "/no/such/models-folder": expected a folder, and /no/such/models-folder is none']],
     [{ PORT: '80a' }, ['npm start: PORT is "80a": expected an integer from 1 to 65535']],

@@ -239,9 +239,9 @@ describe('the packaged zip, unzipped and run in plain Node as Lambda would', () 
   });
 
   it.each(functionNames)('%s fails its init when MAX_BODY_BYTES is -1, naming the variable, and serves nothing with a default', (fn) => {
-    expect(env.MAX_BODY_BYTES).toBe('1048576'); // the template's, overridden here
+    expect(env.MAX_BODY_BYTES).toBe('4194304'); // the template's, overridden here
     const { status, stdout } = runner(`init-${fn}.json`, { MAX_BODY_BYTES: '-1' });
-    const message = 'MAX_BODY_BYTES is "-1": expected an integer from 1 to 10485760';
+    const message = 'MAX_BODY_BYTES is "-1": expected an integer from 1 to 4620288';
     const line = stdout.split('\n').find((l) => l.startsWith('ZIP-RUNNER-INIT-ERROR '));
     expect(line && JSON.parse(line.slice('ZIP-RUNNER-INIT-ERROR '.length))).toEqual({ fn, errorType: 'SettingsError', errorMessage: message, stack: `SettingsError: ${message}` });
     expect(stdout).not.toContain('ZIP-RUNNER-RESULT');

@@ -31,6 +31,7 @@ function recordSchema(manifest: BinaryClassificationManifest): Record<string, un
 export const binaryClassification: ModelKind<BinaryClassificationManifest> = {
   summary: 'tabular records one-hot encoded (DictVectorizer) into one float tensor; one probability and a label by threshold',
   records: true,
+  fileTypes: [],
   manifestFields,
 
   check(manifest) {

@@ -3,7 +3,7 @@ import { traced } from '../../observability/tracing';
 import type { GoldenCase } from '../../manifest/base';
 import { assertFinite } from '../../tensors/finite';
 import type { Signal } from '../../observability/request-facts';
-import { unchangedStrings, type Feeds, type KindRuntime, type Outputs } from '../kind';
+import { jsonOf, unchangedStrings, type Feeds, type KindRuntime, type Outputs } from '../kind';
 import type { Preprocessing } from './preprocessing';
 import { jsonBatch, MAX_WARNINGS, readRecords, recordReader, type FeatureRecord, type FieldKinds } from './request';
 
@@ -70,7 +70,7 @@ export function recordRuntime(modelName: string, codec: RecordCodec): KindRuntim
   return {
     async predict(body, run) {
       const { request, feeds, notes } = traced('encode', () => {
-        const request = readRecords('table' in body ? body.table : jsonBatch(body.json), reader, validate, modelName);
+        const request = readRecords('table' in body ? body.table : jsonBatch(jsonOf(body)), reader, validate, modelName);
         return { request, ...codec.encode(request.records) };
       });
       const { batch } = request;

@@ -69,6 +69,7 @@ function checkOutputs(manifest: TabularManifest): string | null {
 export const tabular: ModelKind<TabularManifest> = {
   summary: 'one graph input per column [N, 1] (skl2onnx pipelines); a record {column: value} in, a label and probabilities or a value out',
   records: true,
+  fileTypes: [],
   manifestFields,
 
   check(manifest) {

@@ -1,4 +1,4 @@
-import { PayloadTooLarge, UnsupportedMediaType, ValidationFailed, type ErrorDetail } from '../../errors';
+import { PayloadTooLarge, ValidationFailed, type ErrorDetail } from '../../errors';
 import { pointer } from '../../json-pointer';
 import type { GoldenCase, KindFields, KindManifest, TensorSpec } from '../../manifest/base';
 import { traced } from '../../observability/tracing';
@@ -9,7 +9,7 @@ import { assertFinite } from '../../tensors/finite';
 import { checkShape, tensorOf } from '../../tensors/from-json';
 import { hasBatchDim, inferShape, leadingDim, nest, protocolShape, shapeText, type Dim } from '../../tensors/shape';
 import { isPlainObject, MAX_WARNINGS } from '../records/request';
-import { unchangedStrings, type Feeds, type KindRuntime, type ModelKind, type Outputs, type PredictBody, type RecordBatch } from '../kind';
+import { jsonOf, unchangedStrings, type Feeds, type KindRuntime, type ModelKind, type Outputs } from '../kind';
 import { generateTensor } from './generate';
 
 /**
@@ -121,18 +121,6 @@ function rowFeeds(instances: unknown[], inputs: readonly TensorSpec[], prepare: 
   );
 }
 
-/** A table (CSV, pandas, MLflow) holds records; a tensor model takes its own JSON only: 415 for CSV, 400 for a DataFrame in JSON. */
-function tableRefused(modelName: string, table: RecordBatch): Error {
-  const message = `the ${modelName} model takes tensors, as JSON: {"instances": [...]} or {"inputs": ...}; CSV and DataFrame bodies are for models that take records`;
-  return table.mediaType === 'text/csv' ? new UnsupportedMediaType(message) : new ValidationFailed(message, [{ path: '', problem: 'must be {"instances": [...]} or {"inputs": ...}' }]);
-}
-
-/** The JSON of a tensor model's request. */
-function tensorJson(modelName: string, body: PredictBody): unknown {
-  if ('table' in body) throw tableRefused(modelName, body.table);
-  return body.json;
-}
-
 /** An output tensor as nested JSON; the caller has refused non-finite values already. */
 function nestedOutput(outputs: Outputs, name: string): unknown {
   const tensor = outputs[name]!;
@@ -165,6 +153,7 @@ function tensorView(value: unknown): unknown {
 export const tensor: ModelKind<TensorManifest> = {
   summary: 'any graph: tensors of every datatype in and out, in TensorFlow Serving\'s row and columnar JSON formats and the Open Inference Protocol',
   records: false,
+  fileTypes: [],
   manifestFields,
 
   check: () => null,
@@ -200,7 +189,7 @@ export const tensor: ModelKind<TensorManifest> = {
     const prepareStrings = unchangedStrings;
     return {
       async predict(request, run) {
-        const body = tensorJson(manifest.name, request);
+        const body = jsonOf(request);
         if (!isPlainObject(body)) throw new ValidationFailed('request body must be a JSON object', [{ path: '', problem: 'must be an object' }]);
         const hasRows = Object.hasOwn(body, 'instances');
         const hasColumns = Object.hasOwn(body, 'inputs');

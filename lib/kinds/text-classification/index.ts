@@ -69,6 +69,7 @@ function recordSchema(manifest: TextClassificationManifest): Record<string, unkn
 export const textClassification: ModelKind<TextClassificationManifest> = {
   summary: 'one text field into a string tensor [N]; the most likely label and every probability',
   records: true,
+  fileTypes: [],
   manifestFields,
 
   check(manifest) {

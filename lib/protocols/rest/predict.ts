@@ -1,25 +1,29 @@
 import { infer, type ModelRequest } from '../../dataplane/infer';
 import type { Answer } from '../../http/dispatch';
 import { versionHeader } from '../../http/response';
-import type { PredictBody } from '../../kinds/kind';
-import { assertAnswerable, type AnswerFormat } from './formats';
+import type { Parameters, PredictBody } from '../../kinds/kind';
+import { assertAnswerable, assertTaken, type AnswerFormat } from './formats';
 
 /**
  * POST /predict and /models/{name}[/versions/{v}|/labels/{l}]/predict, in
- * the format the client accepts (./formats): the kind's answer, the model
+ * the format the client accepts (./formats), the query string's parameters
+ * passed to the kind (top_k): the kind's answer, the model
  * and version that produced it, and any warnings. The data plane serves it
  * (a split's shadow scores the same body; what it says goes to the access
  * line and metrics, never to the answer).
  */
-export async function predictWith(request: ModelRequest, body: PredictBody, format: AnswerFormat): Promise<Answer> {
+export async function predictWith(request: ModelRequest, body: PredictBody, format: AnswerFormat, parameters: Parameters = {}): Promise<Answer> {
   const served = await infer(
     request,
     async (model) => {
-      const prediction = await model.predict(body);
+      const prediction = await model.predict(body, parameters);
       const { records, signals, warnings, inferenceMs } = prediction;
       return { answer: prediction, compared: prediction.body, records, signals, warnings: warnings.length, inferenceMs };
     },
-    (model) => assertAnswerable(format, model.manifest),
+    (model) => {
+      assertTaken(model.manifest, body);
+      assertAnswerable(format, model.manifest);
+    },
   );
   const { answer: prediction, model } = served;
   const reply: Record<string, unknown> = { ...prediction.body, model: { name: model.info.name, version: model.info.version } };

@@ -1,10 +1,12 @@
-import { NotAcceptable, ValidationFailed } from '../../../errors';
+import { mediaTypeOfBody } from '../../../bodies/types';
+import { NotAcceptable, UnsupportedMediaType, ValidationFailed } from '../../../errors';
 import { negotiateMediaType } from '../../../http/accept';
-import { isJsonType, parseJson, type BodyFormat } from '../../../http/request-body';
-import { kindOf, type Manifest } from '../../../kinds';
+import { isJsonType, parseJson, textOf, type BodyFormat } from '../../../http/request-body';
+import { KINDS, kindOf, type Manifest } from '../../../kinds';
 import type { PredictBody, Prediction, RecordBatch } from '../../../kinds/kind';
 import { isPlainObject } from '../../../kinds/records/request';
 import { csvAnswer, isCsvType, readCsv } from './csv';
+import { readForm } from './form';
 import { mlflowRecords, mlflowRecordsSchema, mlflowSplit, mlflowSplitSchema, pandasSplit, pandasSplitSchema } from './dataframe';
 
 /**
@@ -141,20 +143,55 @@ function jsonFormatOf(body: unknown): RequestFormat {
   return named[0] ?? byId(REQUEST_FORMATS, 'model-json');
 }
 
-/** The predict routes' body: JSON (no Content-Type is read as JSON) in any of its formats, or CSV; anything else 415. */
+/** Every file type some kind takes as a whole body (image/png, ...): the predict routes read those as uploads. */
+const FILE_TYPES = [...new Set(Object.values(KINDS).flatMap((kind) => kind.fileTypes))];
+const listed = (types: readonly string[]) => (types.length > 1 ? `${types.slice(0, -1).join(', ')} or ${types.at(-1)}` : types.join(''));
+
+/**
+ * The predict routes' body, read by its media type: JSON (no Content-Type is
+ * read as JSON) in any of its formats, CSV, a form (multipart/form-data), or
+ * a file of a type some kind takes as the whole body; anything else 415.
+ * Whether the model takes it is decided once the model is known
+ * (assertTaken).
+ */
 export const predictBody: BodyFormat<PredictBody> = {
-  parserFor(contentType) {
-    if (contentType === undefined || isJsonType(contentType)) {
-      return (text) => {
-        const body = parseJson(text);
+  readerFor(mediaType) {
+    if (mediaType === undefined || isJsonType(mediaType)) {
+      return (raw) => {
+        const body = parseJson(textOf(raw));
         return jsonFormatOf(body).read(body);
       };
     }
-    if (isCsvType(contentType)) return byId(REQUEST_FORMATS, 'csv').read;
+    if (isCsvType(mediaType)) return (raw) => byId(REQUEST_FORMATS, 'csv').read(textOf(raw));
+    if (mediaType === 'multipart/form-data') return readForm;
+    if (FILE_TYPES.includes(mediaType)) return (raw) => ({ upload: { bytes: raw.bytes, mediaType, path: '' } });
     return null;
   },
-  refusal: 'Content-Type must be application/json or text/csv',
+  refusal: `Content-Type must be ${listed(['application/json', 'text/csv', 'multipart/form-data', ...FILE_TYPES])}`,
 };
+
+/** The media types a model takes on the predict routes, from its kind's declaration (the 415 answer and /openapi.json say these). */
+export function mediaTypesTaken(manifest: Manifest): string[] {
+  const kind = kindOf(manifest);
+  return ['application/json', ...(kind.records ? ['text/csv'] : []), ...(kind.fileTypes.length > 0 ? [...kind.fileTypes, 'multipart/form-data'] : [])];
+}
+
+/**
+ * Whether the model takes the body's media type and form, before it scores
+ * anything: 415 naming what it takes; a DataFrame sent as JSON to a model
+ * that takes no records, 400 (its media type is right, its shape is not).
+ */
+export function assertTaken(manifest: Manifest, body: PredictBody): void {
+  const kind = kindOf(manifest);
+  const taken = mediaTypesTaken(manifest);
+  const mediaType = mediaTypeOfBody(body);
+  const message = `the ${manifest.name} model takes ${listed(taken)}` + (kind.records ? '' : kind.fileTypes.length > 0 ? '' : ': tensors as JSON, {"instances": [...]} or {"inputs": ...}');
+  if ('table' in body && !kind.records) {
+    if (mediaType !== 'application/json') throw new UnsupportedMediaType(`${message}, not ${mediaType}`);
+    throw new ValidationFailed(`${message}; DataFrame bodies are for models that take records`, [{ path: '', problem: 'is a DataFrame body' }]);
+  }
+  if (('upload' in body || 'form' in body) && !taken.includes(mediaType)) throw new UnsupportedMediaType(`${message}, not ${mediaType}`);
+}
 
 /**
  * The answer format the client's Accept asks for: JSON without one, for
