@@ -110,7 +110,7 @@ function tensorModelsDir(taskRoot: string): { dir: string; name: string; body: u
   execFileSync(process.execPath, [bundle, path.join(root, TENSOR_FIXTURE), '--name', name], { cwd: root, env: { ...process.env, MODELS_DIR: dir }, stdio: ['ignore', 'ignore', 'inherit'] });
   const manifest = JSON.parse(readFileSync(path.join(dir, name, '1.0.0', 'model.json'), 'utf8')) as Manifest;
   if (manifest.kind !== 'tensor') throw new Error(`model:add made ${TENSOR_FIXTURE} a ${manifest.kind} model, not a tensor one`);
-  return { dir, name, body: kindOf(manifest).runtime(manifest).goldenRequest(manifest.golden.cases[0]!) };
+  return { dir, name, body: kindOf(manifest).goldenRequest(manifest, manifest.golden.cases[0]!) };
 }
 
 function apiEvent(method: string, resource: string, pathParameters: Record<string, string> | null, body?: unknown): APIGatewayProxyEvent {

@@ -9,6 +9,7 @@
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import { AJV_OPTIONS, compileSchema, schemasCompiledHere } from '../lib/ajv';
+import { verifiedCompanionFiles, type CompanionFiles } from '../lib/model/model-files';
 import { KIND_NAMES, kindOf } from '../lib/kinds';
 import { inferenceRequestSchema } from '../lib/protocols/open-inference/infer';
 import { mlflowRecordsSchema, mlflowSplitSchema, pandasSplitSchema } from '../lib/protocols/rest/formats/dataframe';
@@ -31,7 +32,16 @@ function schemasFor(modelsDir: string): ReadonlyMap<string, object> {
   for (const schema of [pandasSplitSchema, mlflowSplitSchema, mlflowRecordsSchema]) compileSchema(schema);
   for (const model of listModels(modelsDir)) {
     for (const version of model.versions) {
-      if (version.manifest) kindOf(version.manifest).runtime(version.manifest);
+      // A version whose files do not verify is never served (503): nothing of it to compile.
+      if (version.manifest) {
+        let files: CompanionFiles;
+        try {
+          files = verifiedCompanionFiles(version.dir, version.manifest);
+        } catch {
+          continue;
+        }
+        kindOf(version.manifest).runtime(version.manifest, files);
+      }
     }
   }
   return schemasCompiledHere();

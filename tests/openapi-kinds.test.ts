@@ -45,9 +45,8 @@ afterAll(() => removeModelsDir(dir));
 /** The predict bodies a model's golden cases stand for: as recorded, and for tensors also each row as an instance. */
 function requestsOf(name: string): unknown[] {
   const { manifest } = findVersion(name);
-  const runtime = kindOf(manifest!).runtime(manifest!);
   return manifest!.golden.cases.flatMap((c) => {
-    const request = runtime.goldenRequest(c) as { inputs?: unknown };
+    const request = kindOf(manifest!).goldenRequest(manifest!, c) as { inputs?: unknown };
     if (manifest!.kind !== 'tensor' || manifest!.onnx.inputs.some((i) => typeof i.shape[0] === 'number')) return [request];
     // Row format: instance i holds row i of every input (the bare row when the model has one input).
     const inputs = manifest!.onnx.inputs;

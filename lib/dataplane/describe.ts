@@ -1,6 +1,6 @@
 import { ModelLoadError } from '../errors';
 import type { Manifest } from '../kinds';
-import { verifiedModelFile } from '../model/model-files';
+import { verifiedCompanionFiles, verifiedModelFile } from '../model/model-files';
 import type { ServedFacts } from '../observability/request-facts';
 import { findModel, listModels, usableManifest, type ModelEntry, type VersionEntry } from '../repository/model-repository';
 import { describedVersion } from '../rollout/route';
@@ -19,7 +19,7 @@ export interface Described {
   facts: ServedFacts;
 }
 
-/** What can be told of a version without loading it: its model file is there and is the one the manifest's sha256 names. */
+/** What can be told of a version without loading it: its model file and other files are there and are the ones the manifest's sha256s name. */
 export type FileCheck = { ready: true } | { ready: false; reason: string };
 
 // Per version entry (a repository read): a deployed zip's files do not change.
@@ -35,6 +35,7 @@ export function fileCheck(entry: VersionEntry, manifest: Manifest): FileCheck {
   if (!checked) {
     try {
       verifiedModelFile(entry.dir, manifest);
+      verifiedCompanionFiles(entry.dir, manifest);
       checked = { ready: true };
     } catch (error) {
       checked = { ready: false, reason: error instanceof ModelLoadError ? error.message : 'the model file could not be read' };

@@ -1,6 +1,6 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { PredictBody, Warning } from '../bodies/types';
-import type { GoldenCase, KindFields, ManifestBase } from '../manifest/base';
+import type { CompanionFiles, GoldenCase, KindFields, ManifestBase } from '../manifest/base';
 import type { Signal } from '../observability/request-facts';
 
 export type Feeds = Record<string, Tensor>;
@@ -33,8 +33,6 @@ export interface KindRuntime {
    * answer. Non-finite outputs are refused (NonFiniteOutput, 422).
    */
   predict(body: PredictBody, run: RunGraph, parameters?: Parameters): Promise<Prediction>;
-  /** The predict request a golden case stands for: its JSON (a tensor kind generates it from the case's seed); a case with a content_type is its bytes, read by lib/model/golden-body.ts. */
-  goldenRequest(golden: GoldenCase): unknown;
   /** What a golden case records of an answer (a large tensor: a sample of it). */
   goldenView(answer: Record<string, unknown>): unknown;
   /**
@@ -82,7 +80,14 @@ export interface ModelKind<M extends ManifestBase> {
   answerSchema(manifest: M): Record<string, unknown>;
   /** GET /models/{name}: the kind's account of what to send and what comes back. */
   describe(manifest: M): Record<string, unknown>;
-  runtime(manifest: M): KindRuntime;
+  /**
+   * The loaded model's behaviour, from its manifest and its companion files
+   * (the manifest's `files`, verified: labels, a tokenizer). ModelLoadError
+   * for a file it cannot use.
+   */
+  runtime(manifest: M, files: CompanionFiles): KindRuntime;
+  /** The JSON predict body a golden case without a content_type stands for (a tensor kind generates it from the case's seed). */
+  goldenRequest(manifest: M, golden: GoldenCase): unknown;
 }
 
 /** The strings a kind that does not prepare text passes through unchanged. */
@@ -97,3 +102,6 @@ export function jsonOf(body: PredictBody): unknown {
   if ('json' in body) return body.json;
   throw new Error(`a ${'table' in body ? 'table' : 'file'} body reached a kind that takes JSON only`);
 }
+
+/** A record kind's golden request: the body as recorded. */
+export const recordedRequest = (_manifest: unknown, golden: GoldenCase): unknown => golden.request;

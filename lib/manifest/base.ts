@@ -87,6 +87,22 @@ export const baseProperties = {
     },
   },
   training: { type: 'object' },
+  /**
+   * The version folder's other files a kind reads (labels.txt,
+   * tokenizer.json, config.json), by bare name, each with its sha256:
+   * verified when the model loads, as the ONNX file is, and shipped in the
+   * package with it.
+   */
+  files: {
+    type: 'object',
+    propertyNames: { pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$' },
+    additionalProperties: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['sha256'],
+      properties: { sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+    },
+  },
 } as const satisfies Record<string, JSONSchema>;
 
 export const baseRequired = ['name', 'version', 'kind', 'file', 'sha256', 'onnx', 'golden'] as const;
@@ -120,6 +136,9 @@ export function joinManifestSchema<K extends string, F extends KindFields>(kind:
 export type ManifestBase = FromSchema<{ type: 'object'; required: typeof baseRequired; properties: typeof baseProperties }>;
 /** A manifest of kind K with the kind's own fields F. */
 export type KindManifest<K extends string, F extends KindFields> = FromSchema<JoinedSchema<K, F>, { parseIfThenElseKeywords: true }>;
+
+/** A version's other files (the manifest's `files`: labels, tokenizer, config) by name, each read and checked against its sha256 (lib/model/model-files.ts). */
+export type CompanionFiles = ReadonlyMap<string, Buffer>;
 
 /** A spec by name (the kinds look their tensors up by the names their fields give). */
 export function specNamed(specs: readonly TensorSpec[], name: string): TensorSpec | undefined {

@@ -1,4 +1,5 @@
-import type { KindRuntime, PredictBody } from '../kinds/kind';
+import { kindOf, type Manifest } from '../kinds';
+import type { PredictBody } from '../kinds/kind';
 import type { GoldenCase, Tolerance } from '../manifest/base';
 
 /**
@@ -7,8 +8,8 @@ import type { GoldenCase, Tolerance } from '../manifest/base';
  * or, for a case with a content_type (an image), the bytes its request
  * holds in base64, as the whole body.
  */
-export function goldenBody(runtime: KindRuntime, golden: GoldenCase): PredictBody {
-  if (golden.content_type === undefined) return { json: runtime.goldenRequest(golden) };
+export function goldenBody(manifest: Manifest, golden: GoldenCase): PredictBody {
+  if (golden.content_type === undefined) return { json: kindOf(manifest).goldenRequest(manifest, golden) };
   return { upload: { bytes: Buffer.from(String(golden.request), 'base64'), mediaType: golden.content_type, path: '' } };
 }
 

@@ -6,7 +6,7 @@ import { kindOf, type Manifest } from '../kinds';
 import type { Feeds, KindRuntime, Outputs, Parameters, PredictBody, Prediction, RunGraph } from '../kinds/kind';
 import type { GoldenCase, TensorSpec } from '../manifest/base';
 import { traced, untraced } from '../observability/tracing';
-import { verifiedModelFile } from './model-files';
+import { verifiedCompanionFiles, verifiedModelFile } from './model-files';
 import { datatypeOf } from '../tensors/datatypes';
 import { shapeText } from '../tensors/shape';
 
@@ -90,7 +90,7 @@ async function selfTest(manifest: Manifest, runtime: KindRuntime, run: RunGraph)
   for (const [index, golden] of cases.entries()) {
     let answer: unknown;
     try {
-      answer = await goldenAnswer(runtime, run, golden);
+      answer = await goldenAnswer(manifest, runtime, run, golden);
     } catch (error) {
       const reason = error instanceof ServiceError ? error.message : 'onnxruntime failed on it';
       throw new ModelLoadError(`golden case ${index} could not be answered: ${reason}`);
@@ -103,8 +103,8 @@ async function selfTest(manifest: Manifest, runtime: KindRuntime, run: RunGraph)
 }
 
 /** What the model answers a golden case's request now, as the case records answers (model:add records it, loading compares it). */
-export async function goldenAnswer(runtime: KindRuntime, run: RunGraph, golden: GoldenCase): Promise<unknown> {
-  const { body } = await runtime.predict(goldenBody(runtime, golden), run);
+export async function goldenAnswer(manifest: Manifest, runtime: KindRuntime, run: RunGraph, golden: GoldenCase): Promise<unknown> {
+  const { body } = await runtime.predict(goldenBody(manifest, golden), run);
   return runtime.goldenView(body);
 }
 
@@ -167,6 +167,7 @@ function timedRunner(run: RunGraph): { run: RunGraph; elapsed: () => number } {
 export async function loadModel(dir: string, manifest: Manifest): Promise<Model> {
   const started = performance.now();
   const bytes = verifiedModelFile(dir, manifest);
+  const files = verifiedCompanionFiles(dir, manifest);
 
   let session: InferenceSession;
   try {
@@ -178,7 +179,7 @@ export async function loadModel(dir: string, manifest: Manifest): Promise<Model>
     checkSignature('input', session.inputMetadata, manifest.onnx.inputs);
     checkSignature('output', session.outputMetadata, manifest.onnx.outputs);
     const run = sessionRunner(session, manifest);
-    const runtime = kindOf(manifest).runtime(manifest);
+    const runtime = kindOf(manifest).runtime(manifest, files);
     const goldenStarted = performance.now();
     await untraced(() => selfTest(manifest, runtime, run));
     const now = performance.now();

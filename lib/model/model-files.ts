@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ModelLoadError } from '../errors';
+import type { CompanionFiles } from '../manifest/base';
 
 // Synchronous on purpose: the default model loads during Lambda's init phase,
 // and with no await before InferenceSession.create the file is read, hashed
@@ -21,10 +22,18 @@ export function readModelFile(dir: string, name: string): Buffer {
  * mismatch. The models function runs this check too, without onnxruntime.
  */
 export function verifiedModelFile(dir: string, manifest: { file: string; sha256: string }): Buffer {
-  const bytes = readModelFile(dir, manifest.file);
+  return verifiedFile(dir, manifest.file, manifest.sha256);
+}
+
+function verifiedFile(dir: string, name: string, expected: string): Buffer {
+  const bytes = readModelFile(dir, name);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  if (sha256 !== manifest.sha256) {
-    throw new ModelLoadError(`sha256 mismatch: ${manifest.file} is ${sha256}, the manifest expects ${manifest.sha256}`);
-  }
+  if (sha256 !== expected) throw new ModelLoadError(`sha256 mismatch: ${name} is ${sha256}, the manifest expects ${expected}`);
   return bytes;
+}
+
+export type { CompanionFiles } from '../manifest/base';
+
+export function verifiedCompanionFiles(dir: string, manifest: { files?: Record<string, { sha256: string }> }): CompanionFiles {
+  return new Map(Object.entries(manifest.files ?? {}).map(([name, { sha256 }]) => [name, verifiedFile(dir, name, sha256)]));
 }

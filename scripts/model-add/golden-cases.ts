@@ -2,6 +2,7 @@ import type { InferenceSession } from 'onnxruntime-node';
 import { NonFiniteOutput } from '../../lib/errors';
 import { kindOf, type Manifest } from '../../lib/kinds';
 import { goldenAnswer, sessionRunner } from '../../lib/model';
+import type { CompanionFiles } from '../../lib/model/model-files';
 import type { GoldenCase, TensorSpec } from '../../lib/manifest/base';
 import { generateTensor } from '../../lib/kinds/tensor/generate';
 import { hasBatchDim, isDynamic } from '../../lib/tensors/shape';
@@ -46,11 +47,11 @@ export async function recordGenerated(manifest: Manifest, session: InferenceSess
 }
 
 /** The answers the model gives its golden requests now, through the kind's own runtime: what the service will recompute at load. */
-export async function recordAnswers(manifest: Manifest, session: InferenceSession): Promise<GoldenCase[]> {
-  const runtime = kindOf(manifest).runtime(manifest);
+export async function recordAnswers(manifest: Manifest, session: InferenceSession, files: CompanionFiles = new Map()): Promise<GoldenCase[]> {
+  const runtime = kindOf(manifest).runtime(manifest, files);
   const run = sessionRunner(session, manifest);
   const cases: GoldenCase[] = [];
-  for (const golden of manifest.golden.cases) cases.push({ ...golden, answer: await goldenAnswer(runtime, run, golden) });
+  for (const golden of manifest.golden.cases) cases.push({ ...golden, answer: await goldenAnswer(manifest, runtime, run, golden) });
   return cases;
 }
 

@@ -240,7 +240,7 @@ function keepServing(name: string, version: string, newestBefore: string, promot
 
 /** The curl a user can paste against `npm start`, with the first golden request. */
 export function exampleCurl(manifest: Manifest): string {
-  const body = JSON.stringify(kindOf(manifest).runtime(manifest).goldenRequest(manifest.golden.cases[0]!));
+  const body = JSON.stringify(kindOf(manifest).goldenRequest(manifest, manifest.golden.cases[0]!));
   // The port npm start listens on (PORT, as scripts/local-gateway/main.ts reads it).
   const base = `http://127.0.0.1:${process.env.PORT ?? '3000'}/local/models/${manifest.name}`;
   const url = `${base}/predict`;

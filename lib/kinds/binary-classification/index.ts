@@ -1,3 +1,4 @@
+import { recordedRequest } from '../kind';
 // onnxruntime-node's Tensor is onnxruntime-common's: from there, code that only builds tensors loads no native library (lib/tensors/datatypes.ts).
 import { Tensor } from 'onnxruntime-common';
 import { shorten } from '../../shorten';
@@ -31,6 +32,7 @@ function recordSchema(manifest: BinaryClassificationManifest): Record<string, un
 export const binaryClassification: ModelKind<BinaryClassificationManifest> = {
   summary: 'tabular records one-hot encoded (DictVectorizer) into one float tensor; one probability and a label by threshold',
   records: true,
+  goldenRequest: recordedRequest,
   fileTypes: [],
   manifestFields,
 

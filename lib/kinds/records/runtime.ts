@@ -91,7 +91,6 @@ export function recordRuntime(modelName: string, codec: RecordCodec): KindRuntim
       };
     },
     signals: codec.signals,
-    goldenRequest: (golden: GoldenCase) => golden.request,
     goldenView: (answer) => answer,
     prepareStrings: codec.prepareStrings ?? unchangedStrings,
   };

@@ -1,3 +1,4 @@
+import { recordedRequest } from '../kind';
 import { ValidationFailed } from '../../errors';
 import { specNamed, type KindFields, type KindManifest, type TensorSpec } from '../../manifest/base';
 import { elementSchema, float32Json, jsonElements, tensorFrom } from '../../tensors/datatypes';
@@ -69,6 +70,7 @@ function checkOutputs(manifest: TabularManifest): string | null {
 export const tabular: ModelKind<TabularManifest> = {
   summary: 'one graph input per column [N, 1] (skl2onnx pipelines); a record {column: value} in, a label and probabilities or a value out',
   records: true,
+  goldenRequest: recordedRequest,
   fileTypes: [],
   manifestFields,
 

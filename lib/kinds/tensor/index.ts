@@ -158,6 +158,12 @@ export const tensor: ModelKind<TensorManifest> = {
 
   check: () => null,
 
+  goldenRequest: (manifest, golden) => ({
+    inputs: Object.fromEntries(
+      manifest.onnx.inputs.map((spec, i) => [spec.name, generateTensor(spec.datatype, golden.shapes?.[spec.name] ?? [], (golden.seed ?? 0) + i)]),
+    ),
+  }),
+
   requestSchema(manifest) {
     const { inputs } = manifest.onnx;
     const columnar = { type: 'object', required: ['inputs'], properties: { inputs: valueSchema(inputs, (s) => requestTensor(s, s.shape)) } };
@@ -224,11 +230,6 @@ export const tensor: ModelKind<TensorManifest> = {
       },
       // A tensor's meaning is the model's own: no drift figure can be read from it generically.
       signals: () => [],
-      goldenRequest: (golden: GoldenCase) => ({
-        inputs: Object.fromEntries(
-          inputs.map((spec, i) => [spec.name, generateTensor(spec.datatype, golden.shapes?.[spec.name] ?? [], (golden.seed ?? 0) + i)]),
-        ),
-      }),
       goldenView(answer) {
         const outputs = answer.outputs;
         return outputSpecs.length === 1 ? tensorView(outputs) : Object.fromEntries(outputNames.map((n) => [n, tensorView((outputs as Record<string, unknown>)[n])]));

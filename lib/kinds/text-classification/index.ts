@@ -1,3 +1,4 @@
+import { recordedRequest } from '../kind';
 // onnxruntime-node's Tensor is onnxruntime-common's: from there, code that only builds tensors loads no native library (lib/tensors/datatypes.ts).
 import { Tensor } from 'onnxruntime-common';
 import { ValidationFailed } from '../../errors';
@@ -69,6 +70,7 @@ function recordSchema(manifest: TextClassificationManifest): Record<string, unkn
 export const textClassification: ModelKind<TextClassificationManifest> = {
   summary: 'one text field into a string tensor [N]; the most likely label and every probability',
   records: true,
+  goldenRequest: recordedRequest,
   fileTypes: [],
   manifestFields,
 
