@@ -38,8 +38,9 @@ const goldenCaseSchema = {
   required: ['answer'],
   properties: {
     request: {},
-    // The request's media type when it is not JSON: request is then its bytes in base64.
+    // A request that is not JSON: its media type, and the companion file (the manifest's files) that holds its bytes.
     content_type: { type: 'string', pattern: '^[a-z]+/[a-z0-9.+-]+$' },
+    file: { type: 'string' },
     seed: { type: 'integer', minimum: 0 },
     shapes: { type: 'object', additionalProperties: { type: 'array', items: { type: 'integer', minimum: 0 } } },
     answer: {},
@@ -48,6 +49,7 @@ const goldenCaseSchema = {
   anyOf: [
     { required: ['request'], properties: { request: {} } },
     { required: ['seed', 'shapes'], properties: { seed: {}, shapes: {} } },
+    { required: ['content_type', 'file'], properties: { content_type: {}, file: {} } },
   ],
 } as const satisfies JSONSchema;
 export type GoldenCase = FromSchema<typeof goldenCaseSchema>;

@@ -1,16 +1,19 @@
 import { kindOf, type Manifest } from '../kinds';
 import type { PredictBody } from '../kinds/kind';
-import type { GoldenCase, Tolerance } from '../manifest/base';
+import { ModelLoadError } from '../errors';
+import type { CompanionFiles, GoldenCase, Tolerance } from '../manifest/base';
 
 /**
  * The predict body a golden case stands for, as a request would bring it:
  * JSON (the kind's own; a tensor kind generates it from the case's seed),
- * or, for a case with a content_type (an image), the bytes its request
- * holds in base64, as the whole body.
+ * or, for a case with a content_type (an image), the companion file it
+ * names, as the whole body.
  */
-export function goldenBody(manifest: Manifest, golden: GoldenCase): PredictBody {
-  if (golden.content_type === undefined) return { json: kindOf(manifest).goldenRequest(manifest, golden) };
-  return { upload: { bytes: Buffer.from(String(golden.request), 'base64'), mediaType: golden.content_type, path: '' } };
+export function goldenBody(manifest: Manifest, golden: GoldenCase, files: CompanionFiles): PredictBody {
+  if (golden.content_type === undefined || golden.file === undefined) return { json: kindOf(manifest).goldenRequest(manifest, golden) };
+  const bytes = files.get(golden.file);
+  if (bytes === undefined) throw new ModelLoadError(`a golden case names ${golden.file}, which is not among the manifest's files`);
+  return { upload: { bytes, mediaType: golden.content_type, path: '' } };
 }
 
 /**

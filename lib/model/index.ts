@@ -4,7 +4,7 @@ import { shorten } from '../shorten';
 import { goldenBody, goldenDifference } from './golden';
 import { kindOf, type Manifest } from '../kinds';
 import type { Feeds, KindRuntime, Outputs, Parameters, PredictBody, Prediction, RunGraph } from '../kinds/kind';
-import type { GoldenCase, TensorSpec } from '../manifest/base';
+import type { CompanionFiles, GoldenCase, TensorSpec } from '../manifest/base';
 import { traced, untraced } from '../observability/tracing';
 import { verifiedCompanionFiles, verifiedModelFile } from './model-files';
 import { datatypeOf } from '../tensors/datatypes';
@@ -85,12 +85,12 @@ function checkSignature(kind: 'input' | 'output', metadata: readonly InferenceSe
  * the warm-up: onnxruntime's first run allocates, and that belongs in loading
  * (Lambda's init), not in the first client's call.
  */
-async function selfTest(manifest: Manifest, runtime: KindRuntime, run: RunGraph): Promise<void> {
+async function selfTest(manifest: Manifest, runtime: KindRuntime, run: RunGraph, files: CompanionFiles): Promise<void> {
   const { tolerance, cases } = manifest.golden;
   for (const [index, golden] of cases.entries()) {
     let answer: unknown;
     try {
-      answer = await goldenAnswer(manifest, runtime, run, golden);
+      answer = await goldenAnswer(manifest, runtime, run, golden, files);
     } catch (error) {
       const reason = error instanceof ServiceError ? error.message : 'onnxruntime failed on it';
       throw new ModelLoadError(`golden case ${index} could not be answered: ${reason}`);
@@ -103,8 +103,8 @@ async function selfTest(manifest: Manifest, runtime: KindRuntime, run: RunGraph)
 }
 
 /** What the model answers a golden case's request now, as the case records answers (model:add records it, loading compares it). */
-export async function goldenAnswer(manifest: Manifest, runtime: KindRuntime, run: RunGraph, golden: GoldenCase): Promise<unknown> {
-  const { body } = await runtime.predict(goldenBody(manifest, golden), run);
+export async function goldenAnswer(manifest: Manifest, runtime: KindRuntime, run: RunGraph, golden: GoldenCase, files: CompanionFiles): Promise<unknown> {
+  const { body } = await runtime.predict(goldenBody(manifest, golden, files), run);
   return runtime.goldenView(body);
 }
 
@@ -181,7 +181,7 @@ export async function loadModel(dir: string, manifest: Manifest): Promise<Model>
     const run = sessionRunner(session, manifest);
     const runtime = kindOf(manifest).runtime(manifest, files);
     const goldenStarted = performance.now();
-    await untraced(() => selfTest(manifest, runtime, run));
+    await untraced(() => selfTest(manifest, runtime, run, files));
     const now = performance.now();
     const info: ModelInfo = {
       name: manifest.name,

@@ -51,7 +51,7 @@ export async function recordAnswers(manifest: Manifest, session: InferenceSessio
   const runtime = kindOf(manifest).runtime(manifest, files);
   const run = sessionRunner(session, manifest);
   const cases: GoldenCase[] = [];
-  for (const golden of manifest.golden.cases) cases.push({ ...golden, answer: await goldenAnswer(manifest, runtime, run, golden) });
+  for (const golden of manifest.golden.cases) cases.push({ ...golden, answer: await goldenAnswer(manifest, runtime, run, golden, files) });
   return cases;
 }
 
