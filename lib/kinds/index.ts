@@ -4,9 +4,17 @@ import type { ModelKind } from './kind';
 import { tabular, type TabularManifest } from './tabular';
 import { tensor, type TensorManifest } from './tensor';
 import { textClassification, type TextClassificationManifest } from './text-classification';
+import { textEmbedding, type TextEmbeddingManifest } from './text-embedding';
+import { transformerClassification, type TransformerClassificationManifest } from './transformer-classification';
 
 /** A manifest of any kind; `kind` tells which. */
-export type Manifest = BinaryClassificationManifest | TextClassificationManifest | TabularManifest | TensorManifest;
+export type Manifest =
+  | BinaryClassificationManifest
+  | TextClassificationManifest
+  | TabularManifest
+  | TensorManifest
+  | TransformerClassificationManifest
+  | TextEmbeddingManifest;
 export type KindName = Manifest['kind'];
 
 /**
@@ -18,6 +26,8 @@ export const KINDS: { readonly [K in KindName]: ModelKind<Extract<Manifest, { ki
   'text-classification': textClassification,
   tabular,
   tensor,
+  'transformer-classification': transformerClassification,
+  'text-embedding': textEmbedding,
 };
 
 export const KIND_NAMES = Object.keys(KINDS) as KindName[];
