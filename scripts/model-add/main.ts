@@ -1,5 +1,5 @@
-// npm run model:add -- <file.onnx> --name <name> [--version <v>] [--kind <kind>] [--description <text>] [--force] [--promote]
-// Writes <models dir>/<name>/<version>/model.onnx and a generated model.json
+// npm run model:add -- <file.onnx | export folder> --name <name> [--version <v>] [--kind <kind>] [--description <text>] [--normalize] [--force] [--promote]
+// Writes <models dir>/<name>/<version>/model.onnx and a generated model.json (and a folder's tokenizer files, scripts/model-add/text-folder.ts)
 // (README, "Bring your own model"). MODELS_DIR is honoured as the service does.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +19,8 @@ import { chooseKind } from './choose-kind';
 import { recordAnswers, recordGenerated, recordTensorAnswers, tabularCases } from './golden-cases';
 import { readOnnxFile } from './onnx-file';
 import { LOCAL_FREE_KEY } from '../local-key';
+import { Refused } from './refused';
+import { chooseTextKind, isFolder, readTextFolder } from './text-folder';
 
 export interface AddOptions {
   file: string;
@@ -29,6 +31,8 @@ export interface AddOptions {
   force?: boolean;
   /** Serve the new version at once instead of keeping the served one (a model that had versions). */
   promote?: boolean;
+  /** text-embedding: L2-normalise each embedding. */
+  normalize?: boolean;
 }
 
 export interface Added {
@@ -38,10 +42,9 @@ export interface Added {
   traffic: string[];
 }
 
-/** A refusal the user can act on: printed as it is, exit code 2. */
-export class Refused extends Error {}
+export { Refused };
 
-const USAGE = 'usage: npm run model:add -- <file.onnx> --name <name> [--version <v>] [--kind <kind>] [--description <text>] [--force] [--promote]';
+const USAGE = 'usage: npm run model:add -- <file.onnx | export folder> --name <name> [--version <v>] [--kind <kind>] [--description <text>] [--normalize] [--force] [--promote]';
 
 function signature(metadata: readonly InferenceSession.ValueMetadata[], what: string): TensorSpec[] {
   return metadata.map((m) => {
@@ -72,23 +75,26 @@ export async function addModel(options: AddOptions): Promise<Added> {
     throw new Refused(`--version "${options.version}" is not a version: letters, digits, ".", "-" and "_", e.g. 1.1.0 (${VERSION_PATTERN})`);
   }
   if (options.kind !== undefined && !isKindName(options.kind)) throw new Refused(`--kind "${options.kind}" is not a kind; the kinds are ${KIND_NAMES.join(', ')}`);
+  // A folder is an export (optimum-cli export onnx): its model.onnx, with the tokenizer beside it.
+  const folder = isFolder(options.file) ? readTextFolder(options.file) : null;
+  const onnxPath = folder?.modelFile ?? options.file;
   let original: Buffer;
   try {
-    original = readFileSync(options.file);
+    original = readFileSync(onnxPath);
   } catch {
-    throw new Refused(`cannot read ${options.file}`);
+    throw new Refused(`cannot read ${onnxPath}`);
   }
   let onnxFile;
   try {
     onnxFile = readOnnxFile(original);
   } catch (error) {
-    throw new Refused(`${options.file}: ${(error as Error).message}`);
+    throw new Refused(`${onnxPath}: ${(error as Error).message}`);
   }
   let session: InferenceSession;
   try {
     session = await InferenceSession.create(onnxFile.bytes);
   } catch (error) {
-    throw new Refused(`onnxruntime-node cannot load ${options.file}: ${(error as Error).message.split('\n')[0]}`);
+    throw new Refused(`onnxruntime-node cannot load ${onnxPath}: ${(error as Error).message.split('\n')[0]}`);
   }
   try {
     const inputs = signature(session.inputMetadata, 'input');
@@ -108,6 +114,8 @@ export async function addModel(options: AddOptions): Promise<Added> {
     let reason: string;
     let fields: Record<string, unknown>;
     let golden: Manifest['golden'] | null = null;
+    // A folder's tokenizer and config files go beside the model (the manifest's `files`), unless it is served as tensors.
+    const companions: ReadonlyMap<string, Buffer> = folder && options.kind !== 'tensor' ? folder.files : new Map();
     if (previous && (options.kind === undefined || options.kind === previous.kind)) {
       if (!sameSignature(inputs, previous.onnx.inputs) || !sameSignature(outputs, previous.onnx.outputs)) {
         throw new Refused(
@@ -122,6 +130,10 @@ export async function addModel(options: AddOptions): Promise<Added> {
       fields = kindFields(previous);
       // The same known inputs, answered by the new version.
       golden = { tolerance: previous.golden.tolerance, cases: previous.golden.cases.map((c) => ({ ...c, answer: null })) };
+    } else if (folder && options.kind !== 'tensor') {
+      const choice = chooseTextKind(folder, inputs, outputs, options);
+      ({ kind, reason, fields } = choice);
+      golden = { tolerance: DEFAULT_TOLERANCE, cases: choice.golden };
     } else {
       const choice = chooseKind(inputs, outputs, onnxFile.labels);
       if (options.kind !== undefined && options.kind !== choice.kind) {
@@ -155,10 +167,11 @@ export async function addModel(options: AddOptions): Promise<Added> {
       onnx: { inputs, outputs },
       golden: golden ?? { tolerance: DEFAULT_TOLERANCE, cases: [] },
       training: { added_from: path.basename(options.file), producer: onnxFile.producer },
+      ...(companions.size > 0 ? { files: Object.fromEntries([...companions].map(([file, bytes]) => [file, { sha256: createHash('sha256').update(bytes).digest('hex') }])) } : {}),
     };
     const draft = { ...base, ...fields } as Manifest;
     const cases = golden
-      ? await recordAnswers(draft, session)
+      ? await recordAnswers(draft, session, companions)
       : kind === 'tensor'
         ? await recordTensorAnswers(draft, session)
         : await recordGenerated(draft, session, tabularCases(inputs));
@@ -172,6 +185,7 @@ export async function addModel(options: AddOptions): Promise<Added> {
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
     writeFileSync(path.join(staging, 'model.onnx'), onnxFile.bytes);
+    for (const [file, bytes] of companions) writeFileSync(path.join(staging, file), bytes);
     writeFileSync(path.join(staging, 'model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     // The service's own loader must accept what was written, golden cases included.
     try {
@@ -254,7 +268,7 @@ export async function cli(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { name: { type: 'string' }, version: { type: 'string' }, kind: { type: 'string' }, description: { type: 'string' }, force: { type: 'boolean' }, promote: { type: 'boolean' } },
+      options: { name: { type: 'string' }, version: { type: 'string' }, kind: { type: 'string' }, description: { type: 'string' }, force: { type: 'boolean' }, promote: { type: 'boolean' }, normalize: { type: 'boolean' } },
     });
   } catch (error) {
     console.error(`model:add: ${(error as Error).message}\n${USAGE}`);
@@ -268,6 +282,7 @@ export async function cli(argv: string[]): Promise<number> {
   try {
     const { dir, manifest, traffic } = await addModel({ file, name: parsed.values.name, ...parsed.values });
     console.log(`wrote ${path.join(dir, 'model.onnx')}${manifest.source ? ` (${manifest.source.rewritten})` : ''}`);
+    if (manifest.files) console.log(`wrote ${Object.keys(manifest.files).join(', ')} beside it (each file's sha256 in model.json's files)`);
     console.log(`wrote ${path.join(dir, 'model.json')}: kind ${manifest.kind} (${manifest.kind_reason}); ${manifest.golden.cases.length} golden cases`);
     for (const line of traffic) console.log(line);
     console.log(`\nTry it with npm start running:\n  ${exampleCurl(manifest)}`);
