@@ -16,7 +16,8 @@ import { route } from './helpers/routes';
  * model's answers, in each request format its kind takes, match the answer
  * schema the document publishes for it.
  */
-const fixture = (name: string) => path.join(repoRoot, 'tests', 'fixtures', `${name}.onnx`);
+// An ONNX file, or an export folder (text/…: model.onnx beside its tokenizer).
+const fixture = (name: string) => path.join(repoRoot, 'tests', 'fixtures', name.includes('/') ? name : `${name}.onnx`);
 /** [model name, fixture, the answer formats its golden requests get]. */
 const ADDED = [
   ['plan-change', 'skl_zipmap_classifier', ['record']], // tabular classifier, string labels from the graph's label output
@@ -26,6 +27,8 @@ const ADDED = [
   ['pooled', 'dynamic_image', ['outputs', 'predictions']], // tensor, dynamic image dimensions
   ['dtypes', 'all_dtypes', ['outputs', 'predictions']], // tensor, every datatype in and out
   ['doubler', 'fixed_3d', ['outputs']], // tensor, fixed shape: columnar format only
+  ['intent-bert', 'text/intent-bert', ['predictions', 'record']], // transformer-classification, labels from config.json
+  ['embedder', 'text/intent-embedder', ['predictions', 'record']], // text-embedding, mean-pooled
 ] as const;
 
 const dir = scratchModelsDir(true);

@@ -6,9 +6,18 @@ import type { TensorSpec } from '../manifest/base';
 import { tabular, type TabularManifest } from './tabular';
 import { tensor, type TensorManifest } from './tensor';
 import { textClassification, type TextClassificationManifest } from './text-classification';
+import { textEmbedding, type TextEmbeddingManifest } from './text-embedding';
+import { transformerClassification, type TransformerClassificationManifest } from './transformer-classification';
 
 /** A manifest of any kind; `kind` tells which. */
-export type Manifest = BinaryClassificationManifest | TextClassificationManifest | TabularManifest | TensorManifest | ImageClassificationManifest;
+export type Manifest =
+  | BinaryClassificationManifest
+  | TextClassificationManifest
+  | TabularManifest
+  | TensorManifest
+  | ImageClassificationManifest
+  | TransformerClassificationManifest
+  | TextEmbeddingManifest;
 export type KindName = Manifest['kind'];
 
 /**
@@ -21,6 +30,8 @@ export const KINDS: { readonly [K in KindName]: ModelKind<Extract<Manifest, { ki
   tabular,
   tensor,
   'image-classification': imageClassification,
+  'transformer-classification': transformerClassification,
+  'text-embedding': textEmbedding,
 };
 
 export const KIND_NAMES = Object.keys(KINDS) as KindName[];

@@ -1,5 +1,5 @@
-// npm run model:add -- <file.onnx> --name <name> [--version <v>] [--kind <kind>] [--description <text>] [--force] [--promote]
-// Writes <models dir>/<name>/<version>/model.onnx and a generated model.json
+// npm run model:add -- <file.onnx | export folder> --name <name> [--version <v>] [--kind <kind>] [--description <text>] [--normalize] [--force] [--promote] [image flags: --labels <file> --size HxW --mean a,b,c --std a,b,c --resize shorter-crop|stretch|pad ...]
+// Writes <models dir>/<name>/<version>/model.onnx and a generated model.json (and a folder's tokenizer files, scripts/model-add/text-folder.ts)
 // (README, "Bring your own model"). MODELS_DIR is honoured as the service does.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,8 @@ import { verifiedCompanionFiles } from '../../lib/model/model-files';
 import { recordAnswers, recordGenerated, recordTensorAnswers, tabularCases } from './golden-cases';
 import { readOnnxFile } from './onnx-file';
 import { LOCAL_FREE_KEY } from '../local-key';
+import { Refused } from './refused';
+import { chooseTextKind, isFolder, readTextFolder } from './text-folder';
 
 export interface AddOptions {
   file: string;
@@ -33,6 +35,8 @@ export interface AddOptions {
   promote?: boolean;
   /** An image model's labels and preprocessing (README, "Images"). */
   image?: ImageFlags;
+  /** text-embedding: L2-normalise each embedding. */
+  normalize?: boolean;
 }
 
 export interface Added {
@@ -42,10 +46,12 @@ export interface Added {
   traffic: string[];
 }
 
-/** A refusal the user can act on: printed as it is, exit code 2. */
-export class Refused extends Error {}
+export { Refused };
 
-const USAGE = 'usage: npm run model:add -- <file.onnx> --name <name> [--version <v>] [--kind <kind>] [--description <text>] [--force] [--promote]';
+const USAGE =
+  'usage: npm run model:add -- <file.onnx | export folder> --name <name> [--version <v>] [--kind <kind>] [--description <text>] [--normalize] [--force] [--promote]\n' +
+  '       image models: [--labels <file>] [--size HxW] [--mean a,b,c] [--std a,b,c] [--scale 1/255] [--resize shorter-crop|stretch|pad] [--shorter-side N]\n' +
+  '                     [--interpolation bilinear|bicubic|nearest|lanczos3] [--channels RGB|BGR] [--activation softmax|none] [--top-k N]';
 
 function signature(metadata: readonly InferenceSession.ValueMetadata[], what: string): TensorSpec[] {
   return metadata.map((m) => {
@@ -93,23 +99,26 @@ export async function addModel(options: AddOptions): Promise<Added> {
     throw new Refused(`--version "${options.version}" is not a version: letters, digits, ".", "-" and "_", e.g. 1.1.0 (${VERSION_PATTERN})`);
   }
   if (options.kind !== undefined && !isKindName(options.kind)) throw new Refused(`--kind "${options.kind}" is not a kind; the kinds are ${KIND_NAMES.join(', ')}`);
+  // A folder is an export (optimum-cli export onnx): its model.onnx, with the tokenizer beside it.
+  const folder = isFolder(options.file) ? readTextFolder(options.file) : null;
+  const onnxPath = folder?.modelFile ?? options.file;
   let original: Buffer;
   try {
-    original = readFileSync(options.file);
+    original = readFileSync(onnxPath);
   } catch {
-    throw new Refused(`cannot read ${options.file}`);
+    throw new Refused(`cannot read ${onnxPath}`);
   }
   let onnxFile;
   try {
     onnxFile = readOnnxFile(original);
   } catch (error) {
-    throw new Refused(`${options.file}: ${(error as Error).message}`);
+    throw new Refused(`${onnxPath}: ${(error as Error).message}`);
   }
   let session: InferenceSession;
   try {
     session = await InferenceSession.create(onnxFile.bytes);
   } catch (error) {
-    throw new Refused(`onnxruntime-node cannot load ${options.file}: ${(error as Error).message.split('\n')[0]}`);
+    throw new Refused(`onnxruntime-node cannot load ${onnxPath}: ${(error as Error).message.split('\n')[0]}`);
   }
   try {
     const inputs = signature(session.inputMetadata, 'input');
@@ -129,8 +138,9 @@ export async function addModel(options: AddOptions): Promise<Added> {
     let reason: string;
     let fields: Record<string, unknown>;
     let golden: Manifest['golden'] | null = null;
-    // Files written beside model.onnx and listed with their sha256 in the manifest's files.
-    let files: Record<string, Buffer> = {};
+    // Files written beside model.onnx and listed with their sha256 in the manifest's files: a
+    // folder's tokenizer and config (unless it is served as tensors), an image model's labels and golden picture.
+    let files: Record<string, Buffer> = folder && options.kind !== 'tensor' ? Object.fromEntries(folder.files) : {};
     let image: ImageChoice | null = null;
     if (previous && (options.kind === undefined || options.kind === previous.kind)) {
       if (!sameSignature(inputs, previous.onnx.inputs) || !sameSignature(outputs, previous.onnx.outputs)) {
@@ -144,11 +154,14 @@ export async function addModel(options: AddOptions): Promise<Added> {
       kind = previous.kind;
       reason = `kept from ${name} ${previous.version}: the same signature and answer shape`;
       fields = kindFields(previous);
-      // Its labels, tokenizer and golden pictures too, as verified where they are.
-      const previousDir = existing!.versions.filter((v) => v.manifest).at(-1)!.dir;
-      files = Object.fromEntries(verifiedCompanionFiles(previousDir, previous));
+      // Its labels and golden pictures too, as verified where they are; a new export folder brings its own tokenizer and config.
+      if (!folder) files = Object.fromEntries(verifiedCompanionFiles(existing!.versions.filter((v) => v.manifest).at(-1)!.dir, previous));
       // The same known inputs, answered by the new version.
       golden = { tolerance: previous.golden.tolerance, cases: previous.golden.cases.map((c) => ({ ...c, answer: null })) };
+    } else if (folder && options.kind !== 'tensor') {
+      const choice = chooseTextKind(folder, inputs, outputs, options);
+      ({ kind, reason, fields } = choice);
+      golden = { tolerance: DEFAULT_TOLERANCE, cases: choice.golden };
     } else if ((image = await imageModel(inputs, outputs, options))) {
       kind = 'image-classification';
       reason = options.kind === kind ? `chosen with --kind; ${image.reason}` : image.reason;
@@ -323,6 +336,7 @@ export async function cli(argv: string[]): Promise<number> {
         description: { type: 'string' },
         force: { type: 'boolean' },
         promote: { type: 'boolean' },
+        normalize: { type: 'boolean' },
         ...Object.fromEntries(IMAGE_FLAG_NAMES.map((flag) => [flag, { type: 'string' as const }])),
       },
     });
@@ -338,7 +352,7 @@ export async function cli(argv: string[]): Promise<number> {
   try {
     // parseArgs types the options it was given literally; the image flags are spread in from a list, so read them by name.
     const values = parsed.values as Record<string, string | boolean | undefined>;
-    const { name, version, kind, description, force, promote } = values;
+    const { name, version, kind, description, force, promote, normalize } = values;
     const image = Object.fromEntries(IMAGE_FLAG_NAMES.filter((f) => values[f] !== undefined).map((f) => [f, String(values[f])])) as ImageFlags;
     const { dir, manifest, traffic } = await addModel({
       file,
@@ -348,9 +362,11 @@ export async function cli(argv: string[]): Promise<number> {
       description: description as string | undefined,
       force: force === true,
       promote: promote === true,
+      normalize: normalize === true,
       image,
     });
     console.log(`wrote ${path.join(dir, 'model.onnx')}${manifest.source ? ` (${manifest.source.rewritten})` : ''}`);
+    if (manifest.files) console.log(`wrote ${Object.keys(manifest.files).join(', ')} beside it (each file's sha256 in model.json's files)`);
     console.log(`wrote ${path.join(dir, 'model.json')}: kind ${manifest.kind} (${manifest.kind_reason}); ${manifest.golden.cases.length} golden cases`);
     for (const line of traffic) console.log(line);
     console.log(`\nTry it with npm start running:\n${exampleCurls(manifest, dir).map((c) => `  ${c}`).join('\n')}`);

@@ -27,7 +27,8 @@ export interface RecordCodec {
   /** The manifest's record of what training did to its data, applied to every record. */
   preprocessing?: Preprocessing;
   encode(records: readonly FeatureRecord[]): { feeds: Feeds; notes: RecordNote[] };
-  answers(outputs: Outputs, count: number): Record<string, unknown>[];
+  /** The batch's answers; `feeds` are the tensors encode() made for it (a pooling kind reads their attention_mask). */
+  answers(outputs: Outputs, count: number, feeds: Feeds): Record<string, unknown>[];
   /** The batch's drift figures (./signals.ts), from the same outputs. */
   signals(outputs: Outputs, count: number): Signal[];
   /** Outputs whose values must be finite for an answer to exist. */
@@ -76,7 +77,7 @@ export function recordRuntime(modelName: string, codec: RecordCodec): KindRuntim
       const { batch } = request;
       const outputs = await run(feeds);
       assertFinite(outputs, codec.checkedOutputs, (row) => batch.at(row));
-      const answers = codec.answers(outputs, request.records.length);
+      const answers = codec.answers(outputs, request.records.length, feeds);
       const warnings = [
         ...request.warnings,
         ...notes.map((n) => ({ path: batch.at(n.index, n.field), problem: n.problem, record: n.index })),
