@@ -25,7 +25,7 @@ describe('npm run bench without the baseline', () => {
   it('prints the install command and stops with a non-zero status before measuring anything', () => {
     // The bench as npm run bench builds it, beside it in .esbuild/.
     const bundle = path.join(repoRoot, '.esbuild', 'bench-baseline-check-test.js');
-    buildSync({ entryPoints: [path.join(repoRoot, 'bench/run.ts')], bundle: true, platform: 'node', target: 'node20', external: ['onnxruntime-node', 'onnxruntime-common'], outfile: bundle, logLevel: 'error' });
+    buildSync({ entryPoints: [path.join(repoRoot, 'bench/run.ts')], bundle: true, platform: 'node', target: 'node20', external: ['onnxruntime-node', 'onnxruntime-common', 'sharp'], outfile: bundle, logLevel: 'error' });
     const run = spawnSync(process.execPath, [bundle], {
       cwd: repoRoot,
       env: { PATH: process.env.PATH ?? '', BENCH_PYTHON: path.join(repoRoot, 'no-such-dir', 'python3') },
