@@ -93,6 +93,8 @@ function prune(dir) {
 for (const name of RUNTIME_PACKAGES) prune(path.join(modules, name));
 // sharp's C++ sources and install scripts: its prebuilt binding is in @img/sharp-linux-<arch>.
 for (const dir of ['sharp/src', 'sharp/install']) remove(path.join(modules, dir));
-prune(path.join(modules, 'sharp'));
+for (const name of [...SHARP_PACKAGES, ...IMG_PACKAGES.map((p) => `@img/${p}`)]) {
+  if (fs.existsSync(path.join(modules, name))) prune(path.join(modules, name));
+}
 
 console.log(`trim-natives: kept ${[...RUNTIME_PACKAGES, ...SHARP_PACKAGES].join(', ')} with linux/${arch} binaries`);

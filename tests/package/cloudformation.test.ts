@@ -35,6 +35,12 @@ describe.each(stages)('compiled CloudFormation of $name', ({ name, stage, archit
     }
   });
 
+  it('declares every media type binary, so API Gateway hands every body to the functions base64-encoded (README, "Limits")', () => {
+    const [api, ...others] = resourcesOfType(t, 'AWS::ApiGateway::RestApi');
+    expect(others).toEqual([]);
+    expect(api![1].Properties.BinaryMediaTypes).toEqual(['*/*']);
+  });
+
   it('has a usage plan per tier with the configured Throttle and Quota, tied to this stage', () => {
     const plans = resourcesOfType(t, 'AWS::ApiGateway::UsagePlan');
     const configured = service.provider.apiGateway.usagePlan.flatMap((entry) => Object.entries(entry));

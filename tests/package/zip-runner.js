@@ -1,7 +1,7 @@
 // Runs inside a fresh Node process over an unzipped package, as Lambda would:
 // requires the bundled handlers from LAMBDA_TASK_ROOT and calls them with the
 // events listed in the JSON file named by argv[2]: [{fn, event, traceId?}, ...].
-// Prints one line `ZIP-RUNNER-RESULT {results: [{statusCode, body, headers}], writes, compiledSchemas, pid, managedInstancesTests}`
+// Prints one line `ZIP-RUNNER-RESULT {results: [{statusCode, body, headers}], writes, compiledSchemas, pid, managedInstancesTests, natives}`
 // on stdout, beside whatever the handlers log there; or, when a bundle throws
 // while it loads (a failed init), `ZIP-RUNNER-INIT-ERROR {fn, errorType,
 // errorMessage, stack}`, what Lambda's runtime reports then, and exits 1.
@@ -64,7 +64,10 @@ function tryWrite(file) {
   };
   // Schemas the bundles compiled at run time rather than finding them precompiled (lib/ajv.ts marks each).
   const compiledSchemas = performance.getEntriesByName('schema-compiled').length;
-  process.stdout.write(`\nZIP-RUNNER-RESULT ${JSON.stringify({ results, writes, compiledSchemas, pid: process.pid, managedInstancesTests })}\n`);
+  // Which native libraries the process mapped: libvips (sharp) only where a picture was decoded.
+  const maps = fs.readFileSync('/proc/self/maps', 'utf8');
+  const natives = { onnxruntime: maps.includes('libonnxruntime'), libvips: maps.includes('libvips') };
+  process.stdout.write(`\nZIP-RUNNER-RESULT ${JSON.stringify({ results, writes, compiledSchemas, pid: process.pid, managedInstancesTests, natives })}\n`);
 })().catch((error) => {
   process.stderr.write(`zip-runner: ${error && error.message}\n`);
   process.exit(1);
