@@ -115,3 +115,34 @@ export class ModelLoadError extends Error {
     this.name = 'ModelLoadError';
   }
 }
+
+/**
+ * Every code an error body can carry, with a real example of its message:
+ * ours (the classes above, and internal_error for anything else) and API
+ * Gateway's own answers (serverless.yml's GatewayResponses). /openapi.json
+ * publishes them as the enum of the Error schema; tests/errors.test.ts holds
+ * this list to the classes and the template.
+ */
+export const ERROR_CODES = {
+  invalid_json: 'request body is not valid JSON',
+  invalid_csv: 'the CSV body has a row with another number of values than the header has columns: /rows/2',
+  invalid_form: 'multipart/form-data needs a boundary parameter in its Content-Type',
+  invalid_image: 'the image cannot be decoded: the JPEG data is cut short or corrupt',
+  invalid_event: 'this function takes an API Gateway proxy event, not a bare request body',
+  validation_failed: 'tenure: must be >= 0',
+  model_not_found: 'no model named "churnn"; the models are churn, intent',
+  not_found: 'no such route',
+  not_acceptable: 'the pairwise model answers tensors, which have no text/csv form; ask for application/json',
+  payload_too_large: '"instances" holds 1001 records; at most 1000 are accepted per request',
+  unsupported_media_type: 'Content-Type must be application/json, text/csv, multipart/form-data, image/jpeg, image/png, image/webp or image/gif',
+  non_finite_output: 'the model answered NaN for /instances/0',
+  inference_failed: 'onnxruntime could not run the model on inputs "pixel_values" [1, 3, 5, 5]: …',
+  model_unavailable: 'model churn 1.1.0 could not be loaded: sha256 mismatch: model.onnx is …, the manifest expects …',
+  internal_error: 'internal error',
+  invalid_api_key: 'a valid x-api-key header is required',
+  throttled: 'rate limit of your usage plan exceeded; retry later',
+  quota_exceeded: 'quota of your usage plan exhausted for this period',
+  bad_request: 'Invalid request input',
+  gateway_error: 'the gateway could not complete the request',
+} as const;
+export type ErrorCode = keyof typeof ERROR_CODES;

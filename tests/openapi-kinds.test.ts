@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { handler as docsHandler } from '../handlers/docs';
 import { handler as predictHandler } from '../handlers/predict';
@@ -39,6 +39,8 @@ let schemas: DocumentSchemas;
 beforeAll(async () => {
   useModelsDir(dir);
   for (const [name, file] of ADDED) await addModel({ file: fixture(file), name });
+  // image-classification: its requests are pictures (the last test).
+  await addModel({ file: fixture('images/shapes_classifier.onnx'), name: 'shapes', image: { labels: fixture('images/shapes_labels.txt') } });
   useModelsDir(dir);
   document = (await invoke(docsHandler as unknown as HttpHandler, route('GET', '/openapi.json'))).json as unknown as OpenApiDocument;
   schemas = new DocumentSchemas(document);
@@ -97,4 +99,29 @@ it('leaves a model whose manifest is broken out of the schemas, and describes th
   expect(withBroken.tags.find((t) => t.name === 'model broken')?.description).toMatch(/model\.json/);
   const others = (paths: Record<string, unknown>) => Object.keys(paths).filter((p) => !p.includes('broken'));
   expect(others(withBroken.paths)).toEqual(others(document.paths));
+});
+
+it('describes an image model: a file picker for each picture type and the form, top_k in the query, and answers as the document says', async () => {
+  const operation = (document.paths['/models/shapes/predict'] as Record<string, { requestBody: { content: Record<string, { schema: Record<string, unknown> }> }; parameters: { name: string; in: string }[] }>).post!;
+  const content = operation.requestBody.content;
+  expect(Object.keys(content).sort()).toEqual(['application/json', 'image/gif', 'image/jpeg', 'image/png', 'image/webp', 'multipart/form-data']);
+  expect(content['image/jpeg']!.schema).toMatchObject({ type: 'string', format: 'binary' });
+  expect(content['multipart/form-data']!.schema).toMatchObject({ required: ['image'], properties: { image: { type: 'string', format: 'binary' } } });
+  expect(operation.parameters.filter((p) => p.in === 'query').map((p) => p.name)).toEqual(['top_k']);
+  const body = { image: { b64: readFileSync(fixture('images/circle.jpg')).toString('base64') } };
+  const requestSchema = schemas.request('/models/shapes/predict', 'post');
+  expect(requestSchema(body)).toBe(true);
+  const reply = await invoke(predict, { ...route('POST', '/models/{name}/predict', { name: 'shapes' }), json: body });
+  expect(reply.status).toBe(200);
+  const answerSchema = schemas.response('/models/shapes/predict', 'post', 200, 'application/json');
+  expect({ answer: answerSchema(reply.json), errors: answerSchema.errors }).toEqual({ answer: true, errors: null });
+  expect(answerSchema({ label: 'dog', probabilities: { dog: 1 }, model: { name: 'shapes', version: '1.0.0' } })).toBe(false);
+});
+
+it('gives every error status real codes with real messages as examples, never generated ones', () => {
+  const operation = (document.paths['/models/{name}/predict'] as Record<string, { responses: Record<string, { content: Record<string, { examples?: Record<string, { value: { code: string } }> }> }> }>).post!;
+  const codes = Object.values(operation.responses['415']!.content['application/json']!.examples ?? {}).map((e) => e.value.code);
+  expect(codes).toEqual(['unsupported_media_type']);
+  const errorSchema = schemas.at('components', 'schemas', 'Error');
+  expect(errorSchema({ error: 'x', code: 'xenpna_roekvmdggajpcdzagfahgk', details: [], request_id: 'r' })).toBe(false);
 });

@@ -118,7 +118,7 @@ describe('GET /openapi.json', () => {
       for (const [status, answer] of Object.entries(op.responses)) {
         for (const [type, media] of Object.entries(answer.content ?? {})) {
           for (const [key, example] of Object.entries(media.examples ?? {})) {
-            const validate = schemas.response(path, method, Number(status), type);
+            const validate = schemas.response(path, method, /^\dXX$/.test(status) ? Number(status[0]) * 100 : Number(status), type);
             expect({ path, key, valid: validate(example.value), errors: validate.errors }).toEqual({ path, key, valid: true, errors: null });
           }
         }

@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { ServiceError, type ErrorDetail } from '../errors';
+import { ServiceError, type ErrorDetail, ERROR_CODES } from '../errors';
 import { logger } from '../logger';
 import { recordRejection } from '../observability/request-facts';
 import { shorten } from '../shorten';
@@ -16,7 +16,7 @@ export const errorBodySchema = {
   required: ['error', 'code', 'details', 'request_id'],
   properties: {
     error: { type: 'string', minLength: 1, maxLength: 500, description: 'what went wrong, for a person' },
-    code: { type: 'string', pattern: '^[a-z_]+$', description: 'a documented machine-readable code (README, "Errors")' },
+    code: { enum: Object.keys(ERROR_CODES), description: 'a documented machine-readable code (README, "Errors")' },
     details: {
       type: 'array',
       maxItems: 20,

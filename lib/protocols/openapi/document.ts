@@ -1,9 +1,10 @@
 import { models as listModels } from '../../dataplane/describe';
 import { routes, type Route } from '../../http/routes';
 import type { ModelEntry } from '../../repository/model-repository';
+import { ERROR_CODES, type ErrorCode } from '../../errors';
 import { settings } from '../../settings';
 import { sharedSchemas } from './components';
-import { predictAnswerContent, predictRequestContent, servedVersions, usableVersions, versionSchemas, type UsableVersion } from './model-schemas';
+import { predictAnswerContent, predictQueryParameters, predictRequestContent, servedVersions, usableVersions, versionSchemas, type UsableVersion } from './model-schemas';
 
 /**
  * GET /openapi.json: the API as OpenAPI 3.1, generated from the deployed
@@ -19,20 +20,41 @@ const json = (schema: unknown) => ({ 'application/json': { schema } });
 
 /** What each error status means on these routes; every one has the one error body. */
 const ERROR_MEANING: Record<string, string> = {
-  '400': 'invalid_json, invalid_csv or validation_failed: the details name each failing field by JSON pointer (a table row by /rows/{n}/{field}, 1 = first data row)',
+  '400': 'invalid_json, invalid_csv, invalid_form, invalid_image or validation_failed: the details name each failing field by JSON pointer (a table row by /rows/{n}/{field}, 1 = first data row)',
   '403': 'invalid_api_key: no or an unknown x-api-key (answered by API Gateway)',
   '404': 'model_not_found, or not_found: no such model, version, label or route',
-  '413': 'payload_too_large: more records than MAX_BATCH, or a body over MAX_BODY_BYTES',
+  '413': 'payload_too_large: more records than MAX_BATCH, a body over MAX_BODY_BYTES, or a picture of more pixels than are decoded',
   '406': 'not_acceptable: an Accept that admits no answer format of the route (predict: JSON or CSV; /v2: JSON), or text/csv from a model whose answers are tensors',
-  '415': 'unsupported_media_type: a Content-Type the route does not take (predict: JSON or CSV; /v2: JSON)',
+  '415': "unsupported_media_type: a Content-Type the route or the model does not take (predict: JSON, CSV for models that take records, pictures and forms for image models; /v2: JSON), or a file that is not the picture its type says",
   '422': "non_finite_output: the model's output is NaN or infinite for a record; inference_failed: onnxruntime cannot run the graph on tensors of these shapes",
   '429': "throttled or quota_exceeded: the key's usage plan (answered by API Gateway)",
   '503': 'model_unavailable: the model or its traffic file cannot be used; the error says why',
   '5XX': 'internal_error: a bug; the log has the error with this request_id',
 };
 
+/** The codes each status carries (lib/errors.ts's ERROR_CODES), shown as examples with their real messages. */
+const CODES_OF: Record<string, ErrorCode[]> = {
+  '400': ['validation_failed', 'invalid_json', 'invalid_csv', 'invalid_form', 'invalid_image', 'invalid_event', 'bad_request'],
+  '403': ['invalid_api_key'],
+  '404': ['model_not_found', 'not_found'],
+  '406': ['not_acceptable'],
+  '413': ['payload_too_large'],
+  '415': ['unsupported_media_type'],
+  '422': ['non_finite_output', 'inference_failed'],
+  '429': ['throttled', 'quota_exceeded'],
+  '503': ['model_unavailable'],
+  '5XX': ['internal_error', 'gateway_error'],
+};
+
+const errorExample = (code: ErrorCode) => ({
+  summary: code,
+  value: { error: ERROR_CODES[code], code, details: code === 'validation_failed' ? [{ path: '/tenure', problem: 'must be >= 0' }] : [], request_id: 'c0ffee00-0000-4000-8000-000000000000' },
+});
+
 function errors(...statuses: string[]): Json {
-  return Object.fromEntries(statuses.map((s) => [s, { description: ERROR_MEANING[s], content: json(ref('Error')) }]));
+  return Object.fromEntries(
+    statuses.map((s) => [s, { description: ERROR_MEANING[s], content: { 'application/json': { schema: ref('Error'), examples: Object.fromEntries((CODES_OF[s] ?? []).map((c) => [c, errorExample(c)])) } } }]),
+  );
 }
 
 /** API Gateway's own answers on every keyed route, and a failure of ours. */
@@ -50,15 +72,18 @@ interface Operation {
   /** No API key: the docs, which a browser opens without headers. */
   public?: boolean;
   parameters?: string[];
+  /** Query parameters, inline. */
+  query?: Json[];
   requestBody?: Json;
   responses: Json;
 }
 
-function operation({ public: open, parameters, requestBody, responses, ...rest }: Operation): Json {
+function operation({ public: open, parameters, query, requestBody, responses, ...rest }: Operation): Json {
+  const all = [...(parameters ?? []).map((p) => ({ $ref: `#/components/parameters/${p}` })), ...(query ?? [])];
   return {
     ...rest,
     ...(open ? { security: [] } : {}),
-    ...(parameters && parameters.length > 0 ? { parameters: parameters.map((p) => ({ $ref: `#/components/parameters/${p}` })) } : {}),
+    ...(all.length > 0 ? { parameters: all } : {}),
     ...(requestBody ? { requestBody } : {}),
     responses: { ...responses, ...(open ? {} : errors(...KEYED_ERRORS)) },
   };
@@ -107,6 +132,7 @@ function routeOperation(route: Route, versions: readonly UsableVersion[], overri
     tags: route.tags,
     public: route.keyed === false,
     parameters: pathParameters(route.path),
+    ...(route.body === 'predict' ? { query: predictQueryParameters(versions) } : {}),
     ...(requestBody ? { requestBody } : {}),
     responses: { ...answerOf(route.answer, versions), ...errors(...route.errors) },
     ...overrides,

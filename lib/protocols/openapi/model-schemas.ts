@@ -91,7 +91,29 @@ export function predictRequestContent(versions: readonly UsableVersion[]): Recor
     content[media] = { schema: oneOrAny(schemas), ...(media === 'application/json' && examples.length > 0 ? { examples: Object.fromEntries(examples) } : {}) };
   }
   if (content['application/json'] === undefined) content['application/json'] = { schema: oneOrAny([]) };
+  // Files as the whole body, or a browser form's file field: the docs page offers a file picker for each.
+  const fileTypes = [...new Set(versions.flatMap((v) => kindOf(v.manifest).fileTypes))];
+  for (const type of fileTypes) content[type] = { schema: { type: 'string', format: 'binary', contentMediaType: type, description: `the picture itself (${type})` } };
+  if (fileTypes.length > 0) {
+    content['multipart/form-data'] = {
+      schema: {
+        type: 'object',
+        required: ['image'],
+        properties: {
+          image: { type: 'string', format: 'binary', description: `the picture (${fileTypes.join(', ')}), as a browser form uploads it` },
+          top_k: { type: 'integer', minimum: 1, description: 'how many labels to answer' },
+        },
+      },
+      encoding: { image: { contentType: fileTypes.join(', ') } },
+    };
+  }
   return content;
+}
+
+/** The query parameters of a predict route answered by these versions: top_k when one of them answers top labels (an image model). */
+export function predictQueryParameters(versions: readonly UsableVersion[]): Record<string, unknown>[] {
+  if (!versions.some((v) => kindOf(v.manifest).fileTypes.length > 0)) return [];
+  return [{ name: 'top_k', in: 'query', required: false, description: 'image models: how many labels to answer (default: the manifest\'s top_k; more than there are: every label)', schema: { type: 'integer', minimum: 1 } }];
 }
 
 /**
