@@ -47,7 +47,7 @@ describe('the types derived from the schemas', () => {
   });
 
   it("name each manifest's kind as its schema's const does, so the union of manifests discriminates", () => {
-    expect(same<KindName, 'binary-classification' | 'text-classification' | 'tabular' | 'tensor'>(true)).toBe(true);
+    expect(same<KindName, 'binary-classification' | 'text-classification' | 'tabular' | 'tensor' | 'image-classification'>(true)).toBe(true);
     expect(same<Extract<Manifest, { kind: 'tabular' }>, TabularManifest>(true)).toBe(true);
     // binary-classification's if/then: a categorical feature has its values.
     expect(same<Extract<Feature, { type: 'categorical' }>['values'], string[]>(true)).toBe(true);

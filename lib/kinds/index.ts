@@ -1,12 +1,14 @@
 import { binaryClassification } from './binary-classification';
 import type { BinaryClassificationManifest } from './binary-classification/manifest';
+import { imageClassification, type ImageClassificationManifest } from './image-classification';
 import type { ModelKind } from './kind';
+import type { TensorSpec } from '../manifest/base';
 import { tabular, type TabularManifest } from './tabular';
 import { tensor, type TensorManifest } from './tensor';
 import { textClassification, type TextClassificationManifest } from './text-classification';
 
 /** A manifest of any kind; `kind` tells which. */
-export type Manifest = BinaryClassificationManifest | TextClassificationManifest | TabularManifest | TensorManifest;
+export type Manifest = BinaryClassificationManifest | TextClassificationManifest | TabularManifest | TensorManifest | ImageClassificationManifest;
 export type KindName = Manifest['kind'];
 
 /**
@@ -18,6 +20,7 @@ export const KINDS: { readonly [K in KindName]: ModelKind<Extract<Manifest, { ki
   'text-classification': textClassification,
   tabular,
   tensor,
+  'image-classification': imageClassification,
 };
 
 export const KIND_NAMES = Object.keys(KINDS) as KindName[];
@@ -33,4 +36,9 @@ export function isKindName(value: unknown): value is KindName {
  */
 export function kindOf(manifest: Manifest): ModelKind<Manifest> {
   return KINDS[manifest.kind] as ModelKind<Manifest>;
+}
+
+/** The inputs the Open Inference Protocol takes for a model: its kind's own (an image model's encoded pictures), else the graph's. */
+export function protocolInputsOf(manifest: Manifest): TensorSpec[] {
+  return kindOf(manifest).protocolInputs?.(manifest) ?? manifest.onnx.inputs;
 }

@@ -1,6 +1,6 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { PredictBody, Warning } from '../bodies/types';
-import type { CompanionFiles, GoldenCase, KindFields, ManifestBase } from '../manifest/base';
+import type { CompanionFiles, GoldenCase, KindFields, ManifestBase, TensorSpec } from '../manifest/base';
 import type { Signal } from '../observability/request-facts';
 
 export type Feeds = Record<string, Tensor>;
@@ -43,6 +43,12 @@ export interface KindRuntime {
   signals(outputs: Outputs, count: number): Signal[];
   /** Strings bound for the graph, prepared as this kind's predict route prepares them (the Open Inference Protocol route uses it). */
   prepareStrings(input: string, values: string[]): string[];
+  /**
+   * For a kind whose protocol inputs are not the graph's (ModelKind.protocolInputs):
+   * the graph's feeds from the Open Inference Protocol's inputs, each's
+   * elements in order by name, already checked against protocolInputs.
+   */
+  protocolFeeds?(inputs: ReadonlyMap<string, readonly unknown[]>): Promise<Feeds>;
 }
 
 /**
@@ -78,6 +84,13 @@ export interface ModelKind<M extends ManifestBase> {
    * the route adds `model` and `warnings` (published in /openapi.json).
    */
   answerSchema(manifest: M): Record<string, unknown>;
+  /**
+   * The inputs the Open Inference Protocol takes and /v2/models/{name}
+   * advertises, when they are not the graph's own (an image model takes
+   * the encoded pictures as BYTES); its runtime's protocolFeeds turns them
+   * into the graph's.
+   */
+  protocolInputs?(manifest: M): TensorSpec[];
   /** GET /models/{name}: the kind's account of what to send and what comes back. */
   describe(manifest: M): Record<string, unknown>;
   /**

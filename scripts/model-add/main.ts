@@ -16,6 +16,8 @@ import { datatypeOf } from '../../lib/tensors/datatypes';
 import { protocolShape, shapeText } from '../../lib/tensors/shape';
 import { changeTraffic, describeTraffic, readTrafficFile, writeTrafficFile } from '../traffic-file';
 import { chooseKind } from './choose-kind';
+import { IMAGE_FLAG_NAMES, ImageFlagError, imageChoice, type ImageChoice, type ImageFlags } from './image-choice';
+import { verifiedCompanionFiles } from '../../lib/model/model-files';
 import { recordAnswers, recordGenerated, recordTensorAnswers, tabularCases } from './golden-cases';
 import { readOnnxFile } from './onnx-file';
 import { LOCAL_FREE_KEY } from '../local-key';
@@ -29,6 +31,8 @@ export interface AddOptions {
   force?: boolean;
   /** Serve the new version at once instead of keeping the served one (a model that had versions). */
   promote?: boolean;
+  /** An image model's labels and preprocessing (README, "Images"). */
+  image?: ImageFlags;
 }
 
 export interface Added {
@@ -59,6 +63,23 @@ const sameSignature = (a: readonly TensorSpec[], b: readonly TensorSpec[]) =>
   a.every((s, i) => s.name === b[i]!.name && s.datatype === b[i]!.datatype && protocolShape(s.shape).join() === protocolShape(b[i]!.shape).join());
 
 const describeSignature = (specs: readonly TensorSpec[]) => specs.map((s) => `${s.name} ${s.datatype} ${shapeText(s.shape)}`).join(', ');
+
+const sha256Of = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * The image kind when the graph is an image classifier or the user says so
+ * (an image flag, --kind image-classification); null for another kind.
+ * --kind tensor keeps any graph a tensor model.
+ */
+async function imageModel(inputs: readonly TensorSpec[], outputs: readonly TensorSpec[], options: AddOptions): Promise<ImageChoice | null> {
+  if (options.kind !== undefined && options.kind !== 'image-classification') return null;
+  try {
+    return await imageChoice(inputs, outputs, options.image ?? {}, options.kind === 'image-classification');
+  } catch (error) {
+    if (error instanceof ImageFlagError) throw new Refused(error.message);
+    throw error;
+  }
+}
 
 /** The fields of a manifest that belong to its kind (everything but the shared ones). */
 function kindFields(manifest: Manifest): Record<string, unknown> {
@@ -108,6 +129,9 @@ export async function addModel(options: AddOptions): Promise<Added> {
     let reason: string;
     let fields: Record<string, unknown>;
     let golden: Manifest['golden'] | null = null;
+    // Files written beside model.onnx and listed with their sha256 in the manifest's files.
+    let files: Record<string, Buffer> = {};
+    let image: ImageChoice | null = null;
     if (previous && (options.kind === undefined || options.kind === previous.kind)) {
       if (!sameSignature(inputs, previous.onnx.inputs) || !sameSignature(outputs, previous.onnx.outputs)) {
         throw new Refused(
@@ -120,8 +144,17 @@ export async function addModel(options: AddOptions): Promise<Added> {
       kind = previous.kind;
       reason = `kept from ${name} ${previous.version}: the same signature and answer shape`;
       fields = kindFields(previous);
+      // Its labels, tokenizer and golden pictures too, as verified where they are.
+      const previousDir = existing!.versions.filter((v) => v.manifest).at(-1)!.dir;
+      files = Object.fromEntries(verifiedCompanionFiles(previousDir, previous));
       // The same known inputs, answered by the new version.
       golden = { tolerance: previous.golden.tolerance, cases: previous.golden.cases.map((c) => ({ ...c, answer: null })) };
+    } else if ((image = await imageModel(inputs, outputs, options))) {
+      kind = 'image-classification';
+      reason = options.kind === kind ? `chosen with --kind; ${image.reason}` : image.reason;
+      fields = image.fields;
+      files = image.files;
+      golden = { tolerance: DEFAULT_TOLERANCE, cases: image.golden };
     } else {
       const choice = chooseKind(inputs, outputs, onnxFile.labels);
       if (options.kind !== undefined && options.kind !== choice.kind) {
@@ -141,7 +174,7 @@ export async function addModel(options: AddOptions): Promise<Added> {
       }
     }
 
-    const sha256 = createHash('sha256').update(onnxFile.bytes).digest('hex');
+    const sha256 = sha256Of(onnxFile.bytes);
     const base: ManifestBase = {
       name,
       version,
@@ -155,14 +188,20 @@ export async function addModel(options: AddOptions): Promise<Added> {
       onnx: { inputs, outputs },
       golden: golden ?? { tolerance: DEFAULT_TOLERANCE, cases: [] },
       training: { added_from: path.basename(options.file), producer: onnxFile.producer },
+      ...(Object.keys(files).length > 0 ? { files: Object.fromEntries(Object.entries(files).map(([file, bytes]) => [file, { sha256: sha256Of(bytes) }])) } : {}),
     };
     const draft = { ...base, ...fields } as Manifest;
     const cases = golden
-      ? await recordAnswers(draft, session)
+      ? await recordAnswers(draft, session, new Map(Object.entries(files)))
       : kind === 'tensor'
         ? await recordTensorAnswers(draft, session)
         : await recordGenerated(draft, session, tabularCases(inputs));
-    const manifest = { ...draft, golden: { ...draft.golden, cases } } as Manifest;
+    let manifest = { ...draft, golden: { ...draft.golden, cases } } as Manifest;
+    const exampleRequest = exampleRequestFile(manifest);
+    if (exampleRequest) {
+      files[EXAMPLE_REQUEST] = exampleRequest;
+      manifest = { ...manifest, files: { ...manifest.files, [EXAMPLE_REQUEST]: { sha256: sha256Of(exampleRequest) } } };
+    }
 
     // Written and checked in a folder no reader takes for a version (a dot
     // name), then moved into place: a running `npm start` (WATCH_MODELS)
@@ -172,6 +211,7 @@ export async function addModel(options: AddOptions): Promise<Added> {
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
     writeFileSync(path.join(staging, 'model.onnx'), onnxFile.bytes);
+    for (const [file, bytes] of Object.entries(files)) writeFileSync(path.join(staging, file), bytes);
     writeFileSync(path.join(staging, 'model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     // The service's own loader must accept what was written, golden cases included.
     try {
@@ -238,14 +278,36 @@ function keepServing(name: string, version: string, newestBefore: string, promot
   return lines;
 }
 
-/** The curl a user can paste against `npm start`, with the first golden request. */
-export function exampleCurl(manifest: Manifest): string {
-  const body = JSON.stringify(kindOf(manifest).goldenRequest(manifest, manifest.golden.cases[0]!));
-  // The port npm start listens on (PORT, as scripts/local-gateway/main.ts reads it).
-  const base = `http://127.0.0.1:${process.env.PORT ?? '3000'}/local/models/${manifest.name}`;
-  const url = `${base}/predict`;
-  if (body.length > 2000) return `curl -s ${base} -H 'x-api-key: ${LOCAL_FREE_KEY}'   # the request schema`;
-  return `curl -s -X POST ${url} -H 'x-api-key: ${LOCAL_FREE_KEY}' -H 'content-type: application/json' -d '${body.replace(/'/g, "'\\''")}'`;
+/** A JSON predict body longer than this is printed as a file (example-request.json beside the model), not inline. */
+const INLINE_BODY_CHARS = 2000;
+const EXAMPLE_REQUEST = 'example-request.json';
+
+/** The first golden case's JSON request when it is too long to print inline: written beside the model, so the printed curl can send it. */
+function exampleRequestFile(manifest: Manifest): Buffer | null {
+  const golden = manifest.golden.cases[0]!;
+  if (golden.file !== undefined) return null;
+  const body = JSON.stringify(kindOf(manifest).goldenRequest(manifest, golden));
+  return body.length > INLINE_BODY_CHARS ? Buffer.from(body) : null;
+}
+
+/** A path as the user can type it from where they ran model:add. */
+const typed = (file: string) => (path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file));
+
+/** The curls a user can paste against `npm start` (PORT as it reads it), with the first golden request: inline, from its file, or the picture. */
+export function exampleCurls(manifest: Manifest, dir: string): string[] {
+  const url = `http://127.0.0.1:${process.env.PORT ?? '3000'}/local/models/${manifest.name}/predict`;
+  const key = `-H 'x-api-key: ${LOCAL_FREE_KEY}'`;
+  const golden = manifest.golden.cases[0]!;
+  if (golden.file !== undefined && golden.content_type !== undefined) {
+    const file = typed(path.join(dir, golden.file));
+    return [
+      `curl -s -X POST ${url} ${key} -H 'content-type: ${golden.content_type}' --data-binary @${file}`,
+      `curl -s -X POST ${url} ${key} -F image=@${file}`,
+    ];
+  }
+  if (manifest.files?.[EXAMPLE_REQUEST]) return [`curl -s -X POST ${url} ${key} -H 'content-type: application/json' -d @${typed(path.join(dir, EXAMPLE_REQUEST))}`];
+  const body = JSON.stringify(kindOf(manifest).goldenRequest(manifest, golden));
+  return [`curl -s -X POST ${url} ${key} -H 'content-type: application/json' -d '${body.replace(/'/g, "'\\''")}'`];
 }
 
 export async function cli(argv: string[]): Promise<number> {
@@ -254,7 +316,15 @@ export async function cli(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { name: { type: 'string' }, version: { type: 'string' }, kind: { type: 'string' }, description: { type: 'string' }, force: { type: 'boolean' }, promote: { type: 'boolean' } },
+      options: {
+        name: { type: 'string' },
+        version: { type: 'string' },
+        kind: { type: 'string' },
+        description: { type: 'string' },
+        force: { type: 'boolean' },
+        promote: { type: 'boolean' },
+        ...Object.fromEntries(IMAGE_FLAG_NAMES.map((flag) => [flag, { type: 'string' as const }])),
+      },
     });
   } catch (error) {
     console.error(`model:add: ${(error as Error).message}\n${USAGE}`);
@@ -266,11 +336,24 @@ export async function cli(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    const { dir, manifest, traffic } = await addModel({ file, name: parsed.values.name, ...parsed.values });
+    // parseArgs types the options it was given literally; the image flags are spread in from a list, so read them by name.
+    const values = parsed.values as Record<string, string | boolean | undefined>;
+    const { name, version, kind, description, force, promote } = values;
+    const image = Object.fromEntries(IMAGE_FLAG_NAMES.filter((f) => values[f] !== undefined).map((f) => [f, String(values[f])])) as ImageFlags;
+    const { dir, manifest, traffic } = await addModel({
+      file,
+      name: String(name),
+      version: version as string | undefined,
+      kind: kind as string | undefined,
+      description: description as string | undefined,
+      force: force === true,
+      promote: promote === true,
+      image,
+    });
     console.log(`wrote ${path.join(dir, 'model.onnx')}${manifest.source ? ` (${manifest.source.rewritten})` : ''}`);
     console.log(`wrote ${path.join(dir, 'model.json')}: kind ${manifest.kind} (${manifest.kind_reason}); ${manifest.golden.cases.length} golden cases`);
     for (const line of traffic) console.log(line);
-    console.log(`\nTry it with npm start running:\n  ${exampleCurl(manifest)}`);
+    console.log(`\nTry it with npm start running:\n${exampleCurls(manifest, dir).map((c) => `  ${c}`).join('\n')}`);
     return 0;
   } catch (error) {
     console.error(`model:add: ${error instanceof Refused ? error.message : `failed: ${String(error)}`}`);

@@ -1,10 +1,9 @@
-import { recordedRequest } from '../kind';
 // onnxruntime-node's Tensor is onnxruntime-common's: from there, code that only builds tensors loads no native library (lib/tensors/datatypes.ts).
 import { Tensor } from 'onnxruntime-common';
 import { shorten } from '../../shorten';
 import { FLOAT32_MAX } from '../../tensors/datatypes';
 import { shapeText } from '../../tensors/shape';
-import type { ModelKind } from '../kind';
+import { recordedRequest, type ModelKind } from '../kind';
 import { floatOutput, roundProbability } from '../records/outputs';
 import { probabilitySchema, recordRuntime, recordsAnswerSchema, recordsRequestSchema } from '../records/runtime';
 import { binarySignals } from '../records/signals';

@@ -1,9 +1,8 @@
-import { recordedRequest } from '../kind';
 import { ValidationFailed } from '../../errors';
 import { specNamed, type KindFields, type KindManifest, type TensorSpec } from '../../manifest/base';
 import { elementSchema, float32Json, jsonElements, tensorFrom } from '../../tensors/datatypes';
 import { shapeText } from '../../tensors/shape';
-import type { ModelKind } from '../kind';
+import { recordedRequest, type ModelKind } from '../kind';
 import { argmax, floatOutput, roundProbability, rowOf } from '../records/outputs';
 import { probabilitiesSchema, recordRuntime, recordsAnswerSchema, recordsRequestSchema } from '../records/runtime';
 import { argmaxRows, labelCountSignals, meanSignal } from '../records/signals';

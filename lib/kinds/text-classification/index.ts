@@ -1,10 +1,9 @@
-import { recordedRequest } from '../kind';
 // onnxruntime-node's Tensor is onnxruntime-common's: from there, code that only builds tensors loads no native library (lib/tensors/datatypes.ts).
 import { Tensor } from 'onnxruntime-common';
 import { ValidationFailed } from '../../errors';
 import type { KindFields, KindManifest } from '../../manifest/base';
 import { shapeText } from '../../tensors/shape';
-import type { ModelKind } from '../kind';
+import { recordedRequest, type ModelKind } from '../kind';
 import { argmax, floatOutput, roundProbability, rowOf } from '../records/outputs';
 import { probabilitiesSchema, recordRuntime, recordsAnswerSchema, recordsRequestSchema } from '../records/runtime';
 import { argmaxRows, labelCountSignals } from '../records/signals';

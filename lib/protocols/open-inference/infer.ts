@@ -14,6 +14,7 @@ import { traced } from '../../observability/tracing';
 import { shorten } from '../../shorten';
 import { jsonElements } from '../../tensors/datatypes';
 import { assertFinite } from '../../tensors/finite';
+import { protocolInputsOf } from '../../kinds';
 import { checkShape, tensorOf } from '../../tensors/from-json';
 import { flattenToShape, leadingDim } from '../../tensors/shape';
 
@@ -60,31 +61,47 @@ let validateRequest: ValidateFunction<InferenceRequest> | undefined;
 
 const names = (specs: readonly TensorSpec[]) => specs.map((s) => `"${s.name}"`).join(', ');
 
-function toTensor(model: Model, spec: TensorSpec, input: RequestInput, index: number) {
+/** One request input's elements, flat, once its datatype and shape are the spec's. */
+function checkedValues(spec: TensorSpec, input: RequestInput, index: number): unknown[] {
   const at = pointer('inputs', index);
   const bad = (message: string, problem: string) => new ValidationFailed(`input "${spec.name}" ${message}`, [{ path: at, problem }]);
   if (input.datatype !== spec.datatype) throw bad(`has datatype ${shorten(input.datatype)}; the model takes ${spec.datatype}`, `datatype must be ${spec.datatype}`);
   checkShape(spec, input.shape, at);
   const flat = flattenToShape(input.data, input.shape);
   if ('problem' in flat) throw bad(flat.problem, flat.problem);
-  return tensorOf(spec, input.shape, flat.values, at, model.runtime.prepareStrings);
+  return flat.values;
 }
 
-/** The graph's feeds from the request's inputs: each known, given once, of the declared datatype and shape. */
-function feedsOf(model: Model, requestInputs: RequestInput[]): Feeds {
-  const inputSpecs = model.manifest.onnx.inputs;
-  const feeds: Feeds = {};
+/**
+ * The graph's feeds from the request's inputs: each known, given once, of
+ * the declared datatype and shape. The inputs are the graph's own, or the
+ * kind's (an image model's encoded pictures), which its runtime turns into
+ * the graph's.
+ */
+async function feedsOf(model: Model, requestInputs: RequestInput[]): Promise<{ feeds: Feeds; rows: number }> {
+  const inputSpecs = protocolInputsOf(model.manifest);
+  const given = new Map<string, { spec: TensorSpec; input: RequestInput; index: number }>();
   requestInputs.forEach((input, index) => {
     const spec = inputSpecs.find((s) => s.name === input.name);
     if (!spec) {
       throw new ValidationFailed(`unknown input "${shorten(input.name)}"; the model takes ${names(inputSpecs)}`, [{ path: pointer('inputs', index, 'name'), problem: 'unknown input' }]);
     }
-    if (feeds[spec.name]) throw new ValidationFailed(`input "${spec.name}" is given more than once`, [{ path: pointer('inputs', index), problem: 'duplicate input' }]);
-    feeds[spec.name] = toTensor(model, spec, input, index);
+    if (given.has(spec.name)) throw new ValidationFailed(`input "${spec.name}" is given more than once`, [{ path: pointer('inputs', index), problem: 'duplicate input' }]);
+    given.set(spec.name, { spec, input, index });
   });
-  const missing = inputSpecs.find((s) => !feeds[s.name]);
+  const missing = inputSpecs.find((s) => !given.has(s.name));
   if (missing) throw new ValidationFailed(`input "${missing.name}" is missing; the model takes ${names(inputSpecs)}`, [{ path: '/inputs', problem: `needs "${missing.name}"` }]);
-  return feeds;
+  const rows = leadingDim(requestInputs[0]!.shape);
+  const { protocolFeeds } = model.runtime;
+  if (protocolFeeds && inputSpecs !== model.manifest.onnx.inputs) {
+    const values = new Map([...given].map(([name, { spec, input, index }]) => [name, checkedValues(spec, input, index)]));
+    return { feeds: await protocolFeeds(values), rows };
+  }
+  const feeds: Feeds = {};
+  for (const [name, { spec, input, index }] of given) {
+    feeds[name] = tensorOf(spec, input.shape, checkedValues(spec, input, index), pointer('inputs', index), model.runtime.prepareStrings);
+  }
+  return { feeds, rows };
 }
 
 /**
@@ -109,7 +126,7 @@ export async function infer(model: Model, body: unknown): Promise<Scored<Record<
     throw new ValidationFailed(`invalid inference request: ${path || '/'} ${first?.message ?? ''}`.trim(), [{ path, problem: first?.message ?? 'is invalid' }]);
   }
   const { outputs: outputSpecs } = model.manifest.onnx;
-  const feeds = traced('encode', () => feedsOf(model, body.inputs));
+  const { feeds, rows } = await traced('encode', () => feedsOf(model, body.inputs));
 
   // No "outputs", or an empty list: every output (README, "Open Inference Protocol").
   const requested = body.outputs?.length ? [...new Set(body.outputs.map((o) => o.name))] : outputSpecs.map((o) => o.name);
@@ -120,7 +137,6 @@ export async function infer(model: Model, body: unknown): Promise<Scored<Record<
 
   const { outputs: results, inferenceMs } = await model.run(feeds, requested);
   assertFinite(results, requested, (row) => `/inputs (row ${row})`);
-  const rows = leadingDim(feeds[body.inputs[0]!.name]!.dims);
   const outputs = requested.map((name) => {
     const tensor = results[name]!;
     const spec = outputSpecs.find((o) => o.name === name)!;

@@ -3,6 +3,7 @@ import { readiness } from '../../dataplane/readiness';
 import type { Answer } from '../../http/dispatch';
 import { jsonResponse } from '../../http/response';
 import type { TensorSpec } from '../../manifest/base';
+import { protocolInputsOf } from '../../kinds';
 import { settings } from '../../settings';
 import { protocolShape } from '../../tensors/shape';
 
@@ -34,7 +35,7 @@ export async function modelMetadata(name: string, version?: string): Promise<Ans
     name: entry.name,
     versions: entry.versions,
     platform: PLATFORM,
-    inputs: manifest.onnx.inputs.map(metadataTensor),
+    inputs: protocolInputsOf(manifest).map(metadataTensor),
     outputs: manifest.onnx.outputs.map(metadataTensor),
     ready,
     ...(ready ? {} : { reason }),
