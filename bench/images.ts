@@ -247,7 +247,7 @@ function addOurModel(fx: Fixtures): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-images-'));
   const bundle = path.join(root, '.esbuild/model-add.js');
   execFileSync(path.join(root, 'node_modules/.bin/esbuild'), [
-    path.join(root, 'scripts/model-add/main.ts'), '--bundle', '--platform=node', '--target=node20', '--external:onnxruntime-node', '--external:onnxruntime-common', `--outfile=${bundle}`, '--log-level=warning',
+    path.join(root, 'scripts/model-add/main.ts'), '--bundle', '--platform=node', '--target=node20', '--external:onnxruntime-node', '--external:onnxruntime-common', '--external:sharp', `--outfile=${bundle}`, '--log-level=warning',
   ]);
   execFileSync('timeout', ['600', process.execPath, bundle, fx.onnx, '--name', MODEL_NAME, '--labels', fx.labels], {
     cwd: root,

@@ -106,7 +106,7 @@ function tensorModelsDir(taskRoot: string): { dir: string; name: string; body: u
   const name = 'ranker';
   const bundle = path.join(root, '.esbuild/model-add.js');
   execFileSync(path.join(root, 'node_modules/.bin/esbuild'), [
-    path.join(root, 'scripts/model-add/main.ts'), '--bundle', '--platform=node', '--target=node20', '--external:onnxruntime-node', '--external:onnxruntime-common', `--outfile=${bundle}`, '--log-level=warning',
+    path.join(root, 'scripts/model-add/main.ts'), '--bundle', '--platform=node', '--target=node20', '--external:onnxruntime-node', '--external:onnxruntime-common', '--external:sharp', `--outfile=${bundle}`, '--log-level=warning',
   ]);
   execFileSync(process.execPath, [bundle, path.join(root, TENSOR_FIXTURE), '--name', name], { cwd: root, env: { ...process.env, MODELS_DIR: dir }, stdio: ['ignore', 'ignore', 'inherit'] });
   const manifest = JSON.parse(readFileSync(path.join(dir, name, '1.0.0', 'model.json'), 'utf8')) as Manifest;
@@ -317,7 +317,7 @@ async function main(): Promise<void> {
     log('library call on parsed records');
     const libraryBundle = path.join(root, '.esbuild/bench-library.js');
     execFileSync(path.join(root, 'node_modules/.bin/esbuild'), [
-      path.join(root, 'bench/probes/library.ts'), '--bundle', '--platform=node', '--target=node20', '--external:onnxruntime-node', '--external:onnxruntime-common',
+      path.join(root, 'bench/probes/library.ts'), '--bundle', '--platform=node', '--target=node20', '--external:onnxruntime-node', '--external:onnxruntime-common', '--external:sharp',
       `--outfile=${libraryBundle}`, '--log-level=warning',
     ]);
     const library = childJson<{ singleMs: number[]; batch: Results['ours']['libraryBatch'] }>(pinned, [libraryBundle, String(WARM_CALLS)], {}, JSON.stringify(records)).result;
