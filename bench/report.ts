@@ -339,7 +339,9 @@ function imagesText(r: Results): string {
   const o = im.ours;
   const p = im.pytorch;
   const s = im.settings;
-  const pin = im.pinned.command ? `both pinned to CPU ${im.pinned.cpu} (\`${im.pinned.command}\`)` : '**not pinned** (taskset was not available)';
+  const pin = im.pinned.command
+    ? `both pinned to CPU ${im.pinned.cpu} (\`${im.pinned.command}\`), the bench's own process (PyTorch's HTTP client) moved to another CPU meanwhile`
+    : '**not pinned** (taskset was not available)';
   const ms = (x: number | undefined) => (x === undefined ? 'not measured' : `${f(x)} ms`);
   const mb = (x: number | undefined) => (x === undefined ? 'not measured' : `${f(x)} MB`);
   const pct = (x: number | undefined) => (x === undefined ? 'not measured' : `${f(x * 100)}%`);
