@@ -426,7 +426,7 @@ export interface ImagesResults {
     cold: { spawnToAnswerMs: number; interpreterMs: number; importMs: number; loadMs: number; firstRequestMs: number; peakRssMb: number; runs: number[] };
     warm: SideWarm & { httpSingle: Latency };
   };
-  /** null until the image-classification kind is in lib/kinds (why: `oursMissing`). */
+  /** null when our side could not be measured (why: `oursMissing`): the kind not on the branch, or the package not built. */
   ours: null | {
     cold: OurCold & { runs: number[] };
     warm: SideWarm;
@@ -442,17 +442,22 @@ export interface ImagesResults {
  * `taskRoot` and `env` are the packaged artifact's and the predict
  * function's environment as deployed (bench/run.ts).
  */
-export async function runImages(python: string, pinned: Pinned, taskRoot: string, env: Record<string, string>): Promise<ImagesResults> {
+export async function runImages(
+  python: string,
+  pinned: Pinned,
+  our: { taskRoot: string; env: Record<string, string> } | { missing: string },
+): Promise<ImagesResults> {
   const fx = imageFixtures(python);
-  const kindLanded = imageKindLanded();
+  const missing = 'missing' in our ? our.missing : imageKindLanded() ? null : 'lib/kinds/image-classification was not on this branch when this was measured';
+  const { taskRoot, env } = 'missing' in our ? { taskRoot: '', env: {} } : our;
   let modelsDir: string | null = null;
   const restore = clientElsewhere(pinned);
   try {
-    if (kindLanded) {
+    if (missing === null) {
       log('ours: npm run model:add -- resnet18.onnx --name resnet --labels labels.txt (a scratch MODELS_DIR)');
       modelsDir = addOurModel(fx);
     } else {
-      log('ours: lib/kinds/image-classification is not there yet: only the PyTorch side and the onnxruntime table are measured');
+      log(`ours: not measured (${missing}): only the PyTorch side and the onnxruntime table are`);
     }
     const ourEnv = modelsDir ? { ...env, MODELS_DIR: modelsDir, DEFAULT_MODEL: MODEL_NAME } : null;
 
@@ -521,7 +526,7 @@ export async function runImages(python: string, pinned: Pinned, taskRoot: string
         warm: theirWarm,
       },
       ours,
-      ...(ours ? {} : { oursMissing: 'lib/kinds/image-classification was not on this branch when this was measured' }),
+      ...(ours ? {} : { oursMissing: missing ?? 'not measured' }),
       ortOptimisation: ort,
     };
   } finally {

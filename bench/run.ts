@@ -195,18 +195,22 @@ async function imagesOnly(): Promise<void> {
   log(pinned.command ? `both stacks pinned to CPU ${pinned.cpu} (${pinned.command})` : 'taskset is not available: both stacks run unpinned (results.json records it)');
   const file = path.join(root, 'bench/results.json');
   const previous = JSON.parse(readFileSync(file, 'utf8')) as Results;
-  if (!imageKindLanded()) {
-    // Our side cannot be measured (runImages says so): nothing to package.
-    writeReport(root, { ...previous, images: await runImages(python, pinned, '', {}) });
-    return;
-  }
+  const write = async (our: Parameters<typeof runImages>[2]) => writeReport(root, { ...previous, images: await runImages(python, pinned, our) });
+  // Our side needs the kind and the package; without either, the PyTorch side and the onnxruntime table are still measured, and the report says what is missing.
+  if (!imageKindLanded()) return write({ missing: 'lib/kinds/image-classification was not on this branch when this was measured' });
   log('packaging the dev stage');
-  const { artifactDir, taskRoot } = packageArtifact();
+  let packaged: ReturnType<typeof packageArtifact>;
+  try {
+    packaged = packageArtifact();
+  } catch (error) {
+    log(`serverless package failed, so our side is not measured: ${error instanceof Error ? error.message : String(error)}`);
+    return write({ missing: '`serverless package` failed on this branch (see the bench log), so there was no packaged handler to measure' });
+  }
+  const { artifactDir, taskRoot } = packaged;
   const xraySink = createSocket('udp4');
   try {
     await new Promise<void>((resolve) => xraySink.bind(0, '127.0.0.1', resolve));
-    const env = { ...functionEnvironments(artifactDir).predict!, ...lambdaTracing('predict', taskRoot, xraySink.address().port, UNSAMPLED) };
-    writeReport(root, { ...previous, images: await runImages(python, pinned, taskRoot, env) });
+    await write({ taskRoot, env: { ...functionEnvironments(artifactDir).predict!, ...lambdaTracing('predict', taskRoot, xraySink.address().port, UNSAMPLED) } });
   } finally {
     xraySink.close();
     rmSync(taskRoot, { recursive: true, force: true });
@@ -340,7 +344,7 @@ async function main(): Promise<void> {
     const ourLocalHttp = await ourHttp(customer);
     const baselineLocalHttp = await baselineHttp(python, customer);
     log('images: a ResNet-18 classifier against PyTorch + FastAPI (bench/images.ts)');
-    const images = await runImages(python, pinned, taskRoot, deployed);
+    const images = await runImages(python, pinned, { taskRoot, env: deployed });
 
     const warm = latency(handler.warmMs);
     const results: Results = {
