@@ -12,6 +12,8 @@ export interface EventOptions {
   pathParameters?: Record<string, string>;
   /** API Gateway's id of the caller's key (requestContext.identity.apiKeyId). */
   apiKeyId?: string;
+  /** The query string's parameters (queryStringParameters). */
+  query?: Record<string, string>;
 }
 
 /** An API Gateway REST (v1) proxy event, as Lambda receives it. */
@@ -24,8 +26,8 @@ export function apiEvent(options: EventOptions = {}): APIGatewayProxyEvent {
     httpMethod: method,
     headers: options.headers ?? { 'Content-Type': 'application/json' },
     multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
+    queryStringParameters: options.query ?? null,
+    multiValueQueryStringParameters: options.query ? Object.fromEntries(Object.entries(options.query).map(([k, v]) => [k, [v]])) : null,
     pathParameters: options.pathParameters ?? null,
     stageVariables: null,
     body: options.body === undefined ? null : options.body,

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { forgetRepository, listModels } from '../../lib/repository/model-repository';
@@ -16,7 +16,9 @@ export function scratchModelsDir(copy: boolean | readonly string[]): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'models-'));
   const folders = copy === true ? listModels(modelsDir).flatMap((m) => m.versions.map((v) => `${v.name}/${v.version}`)) : copy || [];
   for (const folder of folders) {
-    for (const file of ['model.json', 'model.onnx']) cpSync(path.join(modelsDir, folder, file), path.join(dir, folder, file));
+    // The manifest, the ONNX file and the files the manifest lists (labels, tokenizer, golden pictures).
+    const manifest = JSON.parse(readFileSync(path.join(modelsDir, folder, 'model.json'), 'utf8')) as { files?: Record<string, unknown> };
+    for (const file of ['model.json', 'model.onnx', ...Object.keys(manifest.files ?? {})]) cpSync(path.join(modelsDir, folder, file), path.join(dir, folder, file));
   }
   // A full copy serves what models/ serves: its traffic files too.
   if (copy === true) {

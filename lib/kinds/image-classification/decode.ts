@@ -120,7 +120,8 @@ export async function decodeImage(bytes: Buffer, prep: Preprocessing, pixelType:
 
   let pixels: Buffer;
   try {
-    let pipeline = sharp()(bytes, { limitInputPixels: MAX_PIXELS, failOn: 'truncated', page: 0, pages: 1 })
+    // ignoreIcc: the pixel values as stored, as PIL (and so every torchvision training pipeline) reads them; a colour-managed conversion would move them.
+    let pipeline = sharp()(bytes, { limitInputPixels: MAX_PIXELS, failOn: 'truncated', page: 0, pages: 1, ignoreIcc: true })
       .rotate()
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb')
