@@ -200,6 +200,8 @@ async function bounded<T>(warmup: number, count: number, once: (i: number) => Pr
 export interface SideWarm {
   /** One JPEG a call, cycling through the photos. */
   single: Latency;
+  /** Their mean (the photos differ in size, so parts are compared by means). */
+  singleMeanMs: number;
   /** A batch of BATCH JPEGs a call: the median batch and images/s. */
   batch: { msPerBatch: number; imagesPerSecond: number; batches: number };
   /** VmHWM of the serving process after every warm call. */
@@ -216,6 +218,7 @@ async function pytorchWarm(server: ImageServer, fx: Fixtures): Promise<SideWarm 
   const prep = (t: Timed) => t.decodeMs + t.preprocessMs;
   return {
     single: latency(single.map((t) => t.serverMs)),
+    singleMeanMs: mean(single.map((t) => t.serverMs)),
     httpSingle: latency(single.map((t) => t.clientMs)),
     batch: { msPerBatch: ms, imagesPerSecond: (BATCH / ms) * 1000, batches: batches.length },
     peakRssMb: peakRssMb(server.pid),
@@ -328,6 +331,7 @@ async function ourWarm(pinned: Pinned, taskRoot: string, env: Record<string, str
   const whole = mean(probe.singleMs);
   return {
     single: latency(probe.singleMs),
+    singleMeanMs: whole,
     batch: { msPerBatch: ms, imagesPerSecond: (BATCH / ms) * 1000, batches: probe.batchMs.length },
     peakRssMb: probe.peakRssMb,
     decodePreprocess: {
