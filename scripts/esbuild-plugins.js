@@ -23,7 +23,7 @@ function precompiled() {
       bundle: true,
       platform: 'node',
       target: 'node20',
-      external: ['onnxruntime-node', 'onnxruntime-common'],
+      external: ['onnxruntime-node', 'onnxruntime-common', 'sharp'],
       outfile: script,
       logLevel: 'warning',
     });
