@@ -437,7 +437,7 @@ function imagesText(r: Results): string {
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...ortRows,
     '',
-    "The issue's figures for the same three (another model, another machine): 'all' at load ~303 ms / 230 MB / run 57 ms; saved at 'extended', loaded at 'extended' 174 ms / 134 MB / 71 ms; the same file loaded at 'all' 270 ms / 209 MB / 47 ms. lib/ is not changed by this measurement: lib/model's SESSION_OPTIONS still optimise at load, at 'all'.",
+    "The issue's note gave, for the same three: 'all' at load ~303 ms / 230 MB / run 57 ms; saved at 'extended', loaded at 'extended' 174 ms / 134 MB / 71 ms; the same file loaded at 'all' 270 ms / 209 MB / 47 ms. lib/ is not changed by this measurement: lib/model's SESSION_OPTIONS still optimise at load, at 'all'.",
   ].join('\n');
 }
 
