@@ -20,6 +20,7 @@ import { BASELINE_INSTALL, baselineAvailable, baselinePython } from './baseline-
 import { pythonColdStart, runBaseline, startGunicorn, trainBaseline, type Baseline } from './baseline';
 import { loadTest } from './http-load';
 import { costPerMillion } from './cost';
+import { IMAGE_BASELINE_INSTALL, imageBaselineAvailable, imageKindLanded, runImages } from './images';
 import { pinning } from './pin';
 import { writeReport, type ColdFigure, type Results } from './report';
 import { latency, median, medians } from './stats';
@@ -174,8 +175,52 @@ const coldFigure = (samples: ColdFigure[]): ColdFigure & { runs: number[] } => (
   runs: samples.map((c) => c.totalMs),
 });
 
-async function main(): Promise<void> {
+/** `npm run bench -- images` or BENCH_ONLY=images: the image rows alone, the other figures of bench/results.json kept. */
+const IMAGES_ONLY = process.env.BENCH_ONLY === 'images' || process.argv.slice(2).includes('images');
+
+function requireImageBaseline(python: string): void {
+  if (!imageBaselineAvailable(python)) {
+    process.stderr.write(
+      `bench: the image baseline (PyTorch, torchvision, PIL, FastAPI, uvicorn, scikit-image's photos on ${python}) is missing; the bench measures both stacks or neither. Install it with:\n\n    ${IMAGE_BASELINE_INSTALL}\n\n`,
+    );
+    process.exit(2);
+  }
+}
+
+/** The image rows alone (bench/images.ts), written into the results already there. */
+async function imagesOnly(): Promise<void> {
   const python = baselinePython();
+  requireImageBaseline(python);
+  const pinned = pinning();
+  log(pinned.command ? `both stacks pinned to CPU ${pinned.cpu} (${pinned.command})` : 'taskset is not available: both stacks run unpinned (results.json records it)');
+  const file = path.join(root, 'bench/results.json');
+  const previous = JSON.parse(readFileSync(file, 'utf8')) as Results;
+  const write = async (our: Parameters<typeof runImages>[2]) => writeReport(root, { ...previous, images: await runImages(python, pinned, our) });
+  // Our side needs the kind and the package; without either, the PyTorch side and the onnxruntime table are still measured, and the report says what is missing.
+  if (!imageKindLanded()) return write({ missing: 'lib/kinds/image-classification was not on this branch when this was measured' });
+  log('packaging the dev stage');
+  let packaged: ReturnType<typeof packageArtifact>;
+  try {
+    packaged = packageArtifact();
+  } catch (error) {
+    log(`serverless package failed, so our side is not measured: ${error instanceof Error ? error.message : String(error)}`);
+    return write({ missing: '`serverless package` failed on this branch (see the bench log), so there was no packaged handler to measure' });
+  }
+  const { artifactDir, taskRoot } = packaged;
+  const xraySink = createSocket('udp4');
+  try {
+    await new Promise<void>((resolve) => xraySink.bind(0, '127.0.0.1', resolve));
+    await write({ taskRoot, env: { ...functionEnvironments(artifactDir).predict!, ...lambdaTracing('predict', taskRoot, xraySink.address().port, UNSAMPLED) } });
+  } finally {
+    xraySink.close();
+    rmSync(taskRoot, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  if (IMAGES_ONLY) return imagesOnly();
+  const python = baselinePython();
+  requireImageBaseline(python);
   if (!baselineAvailable(python)) {
     process.stderr.write(
       `bench: the baseline (scikit-learn, pandas, Flask, gunicorn on ${python}) is missing; the bench measures both stacks or neither. Install it with:\n\n    ${BASELINE_INSTALL}\n\n`,
@@ -298,6 +343,8 @@ async function main(): Promise<void> {
     };
     const ourLocalHttp = await ourHttp(customer);
     const baselineLocalHttp = await baselineHttp(python, customer);
+    log('images: a ResNet-18 classifier against PyTorch + FastAPI (bench/images.ts)');
+    const images = await runImages(python, pinned, { taskRoot, env: deployed });
 
     const warm = latency(handler.warmMs);
     const results: Results = {
@@ -338,6 +385,7 @@ async function main(): Promise<void> {
         localHttp: ourLocalHttp,
       },
       baseline: { ...baseline, localHttp: baselineLocalHttp },
+      images,
     };
     writeReport(root, results);
   } finally {
