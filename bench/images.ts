@@ -6,6 +6,7 @@
 // both pinned to one CPU; and where onnxruntime's graph optimisation should
 // happen for such a model. `npm run bench -- images` (or BENCH_ONLY=images)
 // runs this part alone and keeps the other figures of bench/results.json.
+import type { ColdFigure } from './report';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -234,16 +235,8 @@ async function pytorchWarm(server: ImageServer, fx: Fixtures): Promise<SideWarm 
 
 // ---------------------------------------------------------------- ours
 
-interface OurCold {
-  moduleLoadMs: number;
-  sessionMs: number;
-  firstCallMs: number;
-  totalMs: number;
-  spawnToAnswerMs: number;
-  processMs: number;
-  peakRssMb: number;
-  goldenMs: number;
-}
+/** Our cold start, as the tabular rows measure theirs (bench/report.ts), without the schema count. */
+type OurCold = Omit<ColdFigure, 'compiledSchemas'>;
 
 /** `npm run model:add -- resnet18.onnx --name resnet --labels labels.txt` into a scratch MODELS_DIR holding only it. */
 function addOurModel(fx: Fixtures): string {

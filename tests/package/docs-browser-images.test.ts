@@ -4,6 +4,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { stopProcessGroup, type LocalApi } from '../../scripts/local-api';
 import { addModel } from '../../scripts/model-add/main';
 import { startCapturedLocalApi } from '../helpers/local-api';
+import { authorize } from '../helpers/docs-page';
 import { repoRoot } from '../helpers/models';
 import { removeModelsDir, scratchModelsDir, useModelsDir } from '../helpers/models-dir';
 
@@ -41,11 +42,7 @@ describe('the docs page uploads a picture', () => {
   it('sends the chosen photo as a form upload and shows the top labels', async () => {
     await page.goto(`${api!.base}/docs`);
     await page.locator('button.authorize').first().waitFor({ timeout: 30_000 });
-    await page.locator('button.authorize').first().click();
-    const dialog = page.locator('.dialog-ux .modal-ux');
-    await dialog.locator('input').first().fill(api!.keys['ml-inference-local-free']!);
-    await dialog.locator('button.authorize').click();
-    await dialog.locator('button.btn-done').click();
+    await authorize(page, api!.keys['ml-inference-local-free']!);
 
     const operation = page.locator('#operations-model_shapes-predict_shapes');
     await operation.locator('.opblock-summary').click();

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { stopProcessGroup, type LocalApi } from '../../scripts/local-api';
 import { startCapturedLocalApi } from '../helpers/local-api';
+import { authorize } from '../helpers/docs-page';
 import { repoRoot } from '../helpers/models';
 
 /** Debian's chromium (.ci/run installs it); playwright-core drives it and downloads no browser of its own. */
@@ -55,11 +56,7 @@ describe('the docs page in headless Chromium, against npm start', () => {
   }, 60_000);
 
   it('takes the key, runs POST /predict with the example it offers, and shows the answer the API gives', async () => {
-    await page.locator('button.authorize').first().click();
-    const dialog = page.locator('.dialog-ux .modal-ux');
-    await dialog.locator('input').first().fill(offline!.keys['ml-inference-local-free']!);
-    await dialog.locator('button.authorize').click();
-    await dialog.locator('button.btn-done').click();
+    await authorize(page, offline!.keys['ml-inference-local-free']!);
 
     const operation = page.locator('#operations-predict-predictDefault');
     await operation.locator('.opblock-summary').click();
