@@ -1,4 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { handler as inferHandler } from '../handlers/v2-infer';
@@ -10,6 +12,7 @@ import type { ErrorBody } from './helpers/error-body';
 import { invoke, type EventOptions, type HttpHandler } from './helpers/lambda';
 import { repoRoot } from './helpers/models';
 import { removeModelsDir, scratchModelsDir, useModelsDir } from './helpers/models-dir';
+import { readmeBlock } from './helpers/readme';
 import { route } from './helpers/routes';
 
 // The image-classification kind end to end through the real handlers, on a
@@ -223,4 +226,32 @@ describe('a model from an npm package nobody here built: PaddleOCR text directio
     const turned = await raw('text-direction', picture('text_line_180.png'), 'image/png');
     expect([upright.json.label, turned.json.label]).toEqual(['0', '180']);
   });
+});
+
+describe("the README's torchvision export", () => {
+  it('added by the README\'s model:add line, answers a photo with five of torchvision\'s ImageNet categories', async () => {
+    const block = readmeBlock('torchvision-export');
+    const python = /```python\n([\s\S]*?)```/.exec(block)![1]!;
+    const addLine = /^npm run model:add -- (.+)$/m.exec(block)![1]!.split(' ');
+    const work = mkdtempSync(path.join(tmpdir(), 'torchvision-'));
+    try {
+      // Pretrained weights download from PyTorch's hub, which this machine cannot reach: the same graph, randomly initialised.
+      const offline = python.replace('weights=ResNet18_Weights.DEFAULT', 'weights=None');
+      expect(offline).not.toBe(python);
+      const exported = spawnSync('/usr/bin/python3', ['-c', offline], { cwd: work, encoding: 'utf8', timeout: 120_000 });
+      expect(exported.status).toBe(0);
+      const [file, , name, , labels] = addLine;
+      await addModel({ file: path.join(work, file!), name: name!, image: { labels: path.join(work, labels!) } });
+      useModelsDir(dir);
+      const reply = await raw(name!, picture('circle.jpg'), 'image/jpeg');
+      expect(reply.status).toBe(200);
+      const categories = readFileSync(path.join(work, labels!), 'utf8').split('\n');
+      expect(categories).toHaveLength(1000);
+      const shown = Object.keys(reply.json.probabilities as object);
+      expect(shown).toHaveLength(5);
+      for (const label of shown) expect(categories).toContain(label);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

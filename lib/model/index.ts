@@ -123,7 +123,7 @@ export function sessionRunner(session: InferenceSession, manifest: Manifest): Ru
 }
 
 /** onnxruntime's message without its source file, line and C++ function: no internal path reaches a client. */
-const withoutSourceReferences = (message: string) =>
+export const withoutSourceReferences = (message: string) =>
   message.replace(/\S*\.(?:h|hpp|cc|cpp|c):\d+\s*/g, '').replace(/(?:[\w:<>*&]+\s+)?onnxruntime::[\w:<>]+\([^)]*\)\s*/g, '');
 
 /**

@@ -1,7 +1,7 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import { NonFiniteOutput } from '../../lib/errors';
 import { kindOf, type Manifest } from '../../lib/kinds';
-import { goldenAnswer, sessionRunner } from '../../lib/model';
+import { goldenAnswer, sessionRunner, withoutSourceReferences } from '../../lib/model';
 import type { CompanionFiles } from '../../lib/model/model-files';
 import type { GoldenCase, TensorSpec } from '../../lib/manifest/base';
 import { generateTensor } from '../../lib/kinds/tensor/generate';
@@ -55,15 +55,22 @@ export async function recordAnswers(manifest: Manifest, session: InferenceSessio
   return cases;
 }
 
-/** Records tensor golden cases, trying larger sizes for free dimensions until the graph runs. */
-export async function recordTensorAnswers(manifest: Manifest, session: InferenceSession): Promise<GoldenCase[]> {
+/**
+ * Records tensor golden cases, trying larger sizes for free dimensions until
+ * the graph runs; `skipped` says which sizes the graph refused and why (a
+ * detector whose strides need 64 pixels refuses 16 and 32), for model:add to
+ * print rather than leave unexplained.
+ */
+export async function recordTensorAnswers(manifest: Manifest, session: InferenceSession): Promise<{ cases: GoldenCase[]; skipped: string[] }> {
   let lastError: unknown;
+  const skipped: string[] = [];
   for (const trial of TRIAL_SIZES) {
     try {
-      return await recordGenerated(manifest, session, tensorCases(manifest.onnx.inputs, trial));
+      return { cases: await recordGenerated(manifest, session, tensorCases(manifest.onnx.inputs, trial)), skipped };
     } catch (error) {
       lastError = error;
       if (!manifest.onnx.inputs.some((spec) => spec.shape.slice(1).some(isDynamic))) break;
+      skipped.push(`free dimensions at ${trial}: ${withoutSourceReferences((error instanceof Error ? error.message : String(error)).split('\n')[0]!).slice(0, 200)}`);
     }
   }
   throw new Error(`the graph does not run on generated inputs: ${lastError instanceof Error ? lastError.message : String(lastError)}`);

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { InferenceSession } from 'onnxruntime-node';
 import { DEFAULT_TOLERANCE } from '../../lib/model/golden';
 import { isKindName, KIND_NAMES, kindOf, type KindName, type Manifest } from '../../lib/kinds';
-import { baseProperties, NAME_PATTERN, VERSION_PATTERN, type ManifestBase, type TensorSpec } from '../../lib/manifest/base';
+import { baseProperties, NAME_PATTERN, VERSION_PATTERN, type GoldenCase, type ManifestBase, type TensorSpec } from '../../lib/manifest/base';
 import { loadModel } from '../../lib/model';
 import { forgetRepository, listModels } from '../../lib/repository/model-repository';
 import { settings } from '../../lib/settings';
@@ -42,7 +42,7 @@ export interface AddOptions {
 export interface Added {
   dir: string;
   manifest: Manifest;
-  /** What happened to the model's traffic, and the commands for the next release steps. */
+  /** What recording the golden cases skipped, what happened to the model's traffic, and the commands for the next release steps. */
   traffic: string[];
 }
 
@@ -204,11 +204,15 @@ export async function addModel(options: AddOptions): Promise<Added> {
       ...(Object.keys(files).length > 0 ? { files: Object.fromEntries(Object.entries(files).map(([file, bytes]) => [file, { sha256: sha256Of(bytes) }])) } : {}),
     };
     const draft = { ...base, ...fields } as Manifest;
-    const cases = golden
-      ? await recordAnswers(draft, session, new Map(Object.entries(files)))
-      : kind === 'tensor'
-        ? await recordTensorAnswers(draft, session)
-        : await recordGenerated(draft, session, tabularCases(inputs));
+    // What the golden cases' recording tried and the graph refused, said rather than left unexplained.
+    const notes: string[] = [];
+    let cases: GoldenCase[];
+    if (golden) cases = await recordAnswers(draft, session, new Map(Object.entries(files)));
+    else if (kind === 'tensor') {
+      const recorded = await recordTensorAnswers(draft, session);
+      cases = recorded.cases;
+      notes.push(...recorded.skipped.map((s) => `golden cases: the graph refused ${s}; recorded at the next size`));
+    } else cases = await recordGenerated(draft, session, tabularCases(inputs));
     let manifest = { ...draft, golden: { ...draft.golden, cases } } as Manifest;
     const exampleRequest = exampleRequestFile(manifest);
     if (exampleRequest) {
@@ -240,7 +244,7 @@ export async function addModel(options: AddOptions): Promise<Added> {
     placeVersion(staging, dir);
     forgetRepository();
     const traffic = existing && promote ? keepServing(name, version, newestBefore!, true) : kept;
-    return { dir, manifest, traffic };
+    return { dir, manifest, traffic: [...notes, ...traffic] };
   } finally {
     await session.release();
   }
