@@ -81,9 +81,10 @@ async function largestJpeg(limit: number): Promise<{ bytes: Buffer; side: number
 
 /** The largest {"instances": [...]} of [3, 48, 192] rows (values with four decimals, as a client's JSON writer prints them rounded) under `limit` bytes. */
 function largestTensorRequest(limit: number): { body: Buffer; rows: number } {
-  const row = JSON.stringify(Array.from({ length: 3 }, (_, c) => Array.from({ length: 48 }, (_, y) => Array.from({ length: 192 }, (_, x) => Number((((c * 48 + y) * 192 + x) % 2000) / 1000 - 1).toFixed(4) as unknown as number))));
-  const rows = Math.floor((limit - '{"instances":[]}'.length) / (row.length + 1));
-  const body = Buffer.from(`{"instances":[${Array.from({ length: rows }, () => row.replace(/"/g, '')).join(',')}]}`);
+  const value = (c: number, y: number, x: number) => ((((c * 48 + y) * 192 + x) % 2000) / 1000 - 1).toFixed(4);
+  const row = `[${Array.from({ length: 3 }, (_, c) => `[${Array.from({ length: 48 }, (_, y) => `[${Array.from({ length: 192 }, (_, x) => value(c, y, x)).join(',')}]`).join(',')}]`).join(',')}]`;
+  const rows = Math.floor((limit - '{"instances":[]}'.length + 1) / (row.length + 1));
+  const body = Buffer.from(`{"instances":[${Array.from({ length: rows }, () => row).join(',')}]}`);
   return { body, rows };
 }
 
