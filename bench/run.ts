@@ -220,13 +220,15 @@ async function imagesOnly(): Promise<void> {
 async function main(): Promise<void> {
   if (IMAGES_ONLY) return imagesOnly();
   const python = baselinePython();
-  requireImageBaseline(python);
-  if (!baselineAvailable(python)) {
+  // Each missing baseline is named with its command, both before anything is measured.
+  const tabularMissing = !baselineAvailable(python);
+  if (tabularMissing) {
     process.stderr.write(
       `bench: the baseline (scikit-learn, pandas, Flask, gunicorn on ${python}) is missing; the bench measures both stacks or neither. Install it with:\n\n    ${BASELINE_INSTALL}\n\n`,
     );
-    process.exit(2);
   }
+  requireImageBaseline(python);
+  if (tabularMissing) process.exit(2);
   const pinned = pinning();
   log(pinned.command ? `both stacks pinned to CPU ${pinned.cpu} (${pinned.command})` : 'taskset is not available: both stacks run unpinned (results.json records it)');
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -31,8 +31,7 @@ const dir = scratchModelsDir(['churn/1.0.0']);
 beforeAll(async () => {
   useModelsDir(dir);
   await addModel({ file: path.join(images, 'shapes_classifier.onnx'), name: 'shapes', image: { labels: path.join(images, 'shapes_labels.txt') } });
-  const labels = path.join(dir, 'direction-labels.txt');
-  writeFileSync(labels, '0\n180\n');
+  const labels = path.join(images, 'direction_labels.txt');
   // PaddleOCR's cls preprocessing (ppocr/data/imaug: ClsResizeImg): BGR, height 48, width up to 192 keeping the ratio, padded right; (x/255 - 0.5) / 0.5.
   await addModel({
     file: paddle,
