@@ -59,10 +59,15 @@ export function versionSchemas(v: UsableVersion): Record<string, unknown> {
   };
 }
 
-/** The golden cases that carry a request body (record kinds; tensor models store a seed and shapes instead). */
-function goldenExamples(v: UsableVersion) {
+/**
+ * The golden cases as examples: the requests of those that carry a JSON body
+ * (record kinds; tensor models store a seed and shapes, image models a
+ * picture file), and the answers of every one.
+ */
+function goldenExamples(v: UsableVersion, withRequest = true) {
+  const jsonRequest = (c: UsableVersion['manifest']['golden']['cases'][number]) => c.request !== undefined && c.content_type === undefined;
   return v.manifest.golden.cases
-    .filter((c) => c.request !== undefined)
+    .filter((c) => jsonRequest(c) || (!withRequest && c.content_type !== undefined))
     .slice(0, MAX_EXAMPLES)
     .map((c, i) => ({ key: `${v.name}-${v.version}-golden-${i + 1}`, summary: `${v.name} ${v.version}: golden case ${i + 1}`, request: c.request, answer: c.answer }));
 }
@@ -85,7 +90,7 @@ export function predictRequestContent(versions: readonly UsableVersion[]): Recor
         : [{ title: format.title, description: format.description, ...format.schema(takers[0]!.manifest) }];
     byMedia.set(format.mediaType, [...(byMedia.get(format.mediaType) ?? []), ...schemas]);
   }
-  const examples = versions.flatMap(goldenExamples).map((e) => [e.key, { summary: e.summary, value: e.request }]);
+  const examples = versions.flatMap((v) => goldenExamples(v)).map((e) => [e.key, { summary: e.summary, value: e.request }]);
   const content: Record<string, unknown> = {};
   for (const [media, schemas] of byMedia) {
     content[media] = { schema: oneOrAny(schemas), ...(media === 'application/json' && examples.length > 0 ? { examples: Object.fromEntries(examples) } : {}) };
@@ -123,7 +128,7 @@ export function predictQueryParameters(versions: readonly UsableVersion[]): Reco
  */
 export function predictAnswerContent(versions: readonly UsableVersion[]): Record<string, unknown> {
   const examples = versions.flatMap((v) =>
-    goldenExamples(v).map((e) => [e.key, { summary: e.summary, value: { ...(e.answer as Record<string, unknown>), model: { name: v.name, version: v.version } } }]),
+    goldenExamples(v, false).map((e) => [e.key, { summary: e.summary, value: { ...(e.answer as Record<string, unknown>), model: { name: v.name, version: v.version } } }]),
   );
   const content: Record<string, unknown> = {
     'application/json': { schema: oneOrAny(versions.map((v) => schemaRef(v, 'answer'))), ...(examples.length > 0 ? { examples: Object.fromEntries(examples) } : {}) },
