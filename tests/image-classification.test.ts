@@ -7,6 +7,7 @@ import { handler as inferHandler } from '../handlers/v2-infer';
 import { handler as metadataHandler } from '../handlers/v2-metadata';
 import { handler as modelsHandler } from '../handlers/models';
 import { handler as predictHandler } from '../handlers/predict';
+import { MAX_PICTURES } from '../lib/kinds/image-classification/request';
 import { addModel } from '../scripts/model-add/main';
 import type { ErrorBody } from './helpers/error-body';
 import { invoke, type EventOptions, type HttpHandler } from './helpers/lambda';
@@ -149,6 +150,18 @@ describe('POST /models/{name}/predict with a picture', () => {
   });
 });
 
+describe('model:add on an image classifier refuses what the service would refuse, and applies the flags given for a new version', () => {
+  it('refuses --shorter-side under the size, as the manifest check would', async () => {
+    await expect(addModel({ file: path.join(images, 'shapes_classifier.onnx'), name: 'shapes-small', image: { 'shorter-side': '200' } })).rejects.toThrow(/image\.shorter_side 200 is smaller than the size 224×224/);
+  });
+
+  it('a new version with image flags is served by them, not by the previous version\'s', async () => {
+    const added = await addModel({ file: path.join(images, 'shapes_classifier.onnx'), name: 'shapes', version: '2.0.0', image: { labels: path.join(images, 'shapes_labels.txt'), 'top-k': '2' } });
+    expect((added.manifest as { top_k: number }).top_k).toBe(2);
+    useModelsDir(dir);
+  });
+});
+
 describe('hostile pictures get a 4xx naming the problem, never a 500', () => {
   it.each([
     ['a truncated JPEG', () => raw('shapes', picture('truncated.jpg'), 'image/jpeg'), 400, 'invalid_image', /^the image cannot be decoded: the JPEG data is cut short or corrupt$/],
@@ -176,10 +189,34 @@ describe('hostile pictures get a 4xx naming the problem, never a 500', () => {
     expect(error(reply).code).toBe('invalid_form');
   });
 
-  it('one bad picture in a batch names it', async () => {
+  it('one bad picture in a batch names it and its path', async () => {
     const reply = await json('shapes', { instances: [b64('circle.jpg'), { b64: picture('truncated.jpg').toString('base64') }] });
     expect(reply.status).toBe(400);
     expect(error(reply).error).toBe('instance 1 cannot be decoded: the JPEG data is cut short or corrupt');
+    expect(error(reply).details).toEqual([{ path: '/instances/1/b64', problem: 'cannot be decoded' }]);
+  });
+
+  it('text in a b64 field is a bad value (400 invalid_image at its path), not a media type the route refuses', async () => {
+    const reply = await json('shapes', { image: { b64: Buffer.from('not a picture at all').toString('base64') } });
+    expect(reply.status).toBe(400);
+    expect(error(reply)).toMatchObject({ code: 'invalid_image', details: [{ path: '/image/b64', problem: 'is not a JPEG, PNG, WebP or GIF picture' }] });
+  });
+
+  it(`refuses more than ${MAX_PICTURES} pictures in one request before decoding any (413), in JSON and on the Open Inference Protocol`, async () => {
+    const tiny = picture('tiny.png').toString('base64');
+    const many = await json('shapes', { instances: Array.from({ length: MAX_PICTURES + 1 }, () => ({ b64: tiny })) });
+    expect(many.status).toBe(413);
+    expect(error(many).error).toBe(`"instances" holds ${MAX_PICTURES + 1} pictures; at most ${MAX_PICTURES} are decoded per request: send the rest in further requests`);
+    const v2 = await invoke(infer, { ...route('POST', '/v2/models/{name}/infer', { name: 'shapes' }), json: { inputs: [{ name: 'image', datatype: 'BYTES', shape: [MAX_PICTURES + 1], data: Array(MAX_PICTURES + 1).fill(tiny) }] } });
+    expect(v2.status).toBe(413);
+  });
+
+  it('a multipart body cut off inside its file part: 400 invalid_form, and the function lives on', async () => {
+    const body = Buffer.from('--xx\r\nContent-Disposition: form-data; name="image"; filename="a"\r\n\r\nabc');
+    const cut = await invoke(predict, onModel('shapes', { body: body.toString('base64'), isBase64Encoded: true, headers: { 'content-type': 'multipart/form-data; boundary=xx' } }));
+    expect(cut.status).toBe(400);
+    expect(error(cut).code).toBe('invalid_form');
+    expect((await raw('shapes', picture('circle.jpg'), 'image/jpeg')).status).toBe(200);
   });
 });
 

@@ -71,7 +71,7 @@ describe('the image kind preprocesses as torchvision does', () => {
   it.each([...PHOTOS, SUBSAMPLED])('%s: the normalised tensor within the stated tolerance, the served answer as onnxruntime on torchvision\'s tensor', async (photo) => {
     const file = path.join(photos, photo);
     const theirs = torchvisionTensor(file);
-    const ours = (await decodeImage(readFileSync(file), manifest.image, 'float32', photo)).values;
+    const ours = (await decodeImage(readFileSync(file), manifest.image, 'float32', { name: photo, path: '', typed: true })).values;
     expect(ours).toHaveLength(3 * 224 * 224);
     const { mean, max } = difference(ours, theirs);
     expect(mean).toBeLessThan(TOLERANCE.mean);

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const once = async (pictures: Buffer[]) => {
     const t0 = performance.now();
     const data = new Float32Array(per * pictures.length);
-    for (const [i, bytes] of pictures.entries()) data.set((await decodeImage(bytes, m.image, 'float32', `picture ${i}`)).values, i * per);
+    for (const [i, bytes] of pictures.entries()) data.set((await decodeImage(bytes, m.image, 'float32', { name: `picture ${i}`, path: '', typed: true })).values, i * per);
     const t1 = performance.now();
     await model.run({ [m.image.input]: new Tensor('float32', data, dims(pictures.length)) });
     return { decode: t1 - t0, ort: performance.now() - t1 };

@@ -116,7 +116,10 @@ export async function imageChoice(inputs: readonly TensorSpec[], outputs: readon
     if (classes !== null && parsed.length !== classes) throw new ImageFlagError(`--labels ${flags.labels} lists ${parsed.length} labels; output "${output.name}" has ${classes} columns`);
     labels = parsed;
     // Under its own name when that is a safe file name (labels.txt, config.json), else labels.txt.
-    labelsFile = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(path.basename(flags.labels)) && path.basename(flags.labels) !== EXAMPLE ? path.basename(flags.labels) : 'labels.txt';
+    // Never a name the version folder already uses.
+    const reserved = [EXAMPLE, 'model.onnx', 'model.json', 'example-request.json'];
+    const base = path.basename(flags.labels);
+    labelsFile = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(base) && !reserved.includes(base) ? base : 'labels.txt';
     files[labelsFile] = bytes;
   } else {
     if (classes === null) throw new ImageFlagError(`output "${output.name}" is ${shapeText(output.shape)}: give --labels, one label per column`);
@@ -124,6 +127,7 @@ export async function imageChoice(inputs: readonly TensorSpec[], outputs: readon
   }
 
   const resize = oneOf('resize', flags.resize, RESIZES, 'shorter-crop');
+  if (flags['shorter-side'] !== undefined && resize !== 'shorter-crop') throw new ImageFlagError(`--shorter-side applies to --resize shorter-crop only, not ${resize}`);
   const image: ImageClassificationManifest['image'] = {
     input: input!.name,
     size,

@@ -18,6 +18,7 @@ import { changeTraffic, describeTraffic, readTrafficFile, writeTrafficFile } fro
 import { chooseKind } from './choose-kind';
 import { IMAGE_FLAG_NAMES, ImageFlagError, imageChoice, type ImageChoice, type ImageFlags } from './image-choice';
 import { verifiedCompanionFiles } from '../../lib/model/model-files';
+import { parseManifest } from '../../lib/repository/parse-manifest';
 import { recordAnswers, recordGenerated, recordTensorAnswers, tabularCases } from './golden-cases';
 import { readOnnxFile } from './onnx-file';
 import { LOCAL_FREE_KEY } from '../local-key';
@@ -142,7 +143,9 @@ export async function addModel(options: AddOptions): Promise<Added> {
     // folder's tokenizer and config (unless it is served as tensors), an image model's labels and golden picture.
     let files: Record<string, Buffer> = folder && options.kind !== 'tensor' ? Object.fromEntries(folder.files) : {};
     let image: ImageChoice | null = null;
-    if (previous && (options.kind === undefined || options.kind === previous.kind)) {
+    // Image flags say how to serve the new file: they are chosen again, not the previous version's kept.
+    const imageFlagsGiven = IMAGE_FLAG_NAMES.some((flag) => options.image?.[flag] !== undefined);
+    if (previous && (options.kind === undefined || options.kind === previous.kind) && !imageFlagsGiven) {
       if (!sameSignature(inputs, previous.onnx.inputs) || !sameSignature(outputs, previous.onnx.outputs)) {
         throw new Refused(
           `the graph's signature differs from ${name} ${previous.version}'s, so it cannot be a new version of the same ${previous.kind} model:\n` +
@@ -204,6 +207,9 @@ export async function addModel(options: AddOptions): Promise<Added> {
       ...(Object.keys(files).length > 0 ? { files: Object.fromEntries(Object.entries(files).map(([file, bytes]) => [file, { sha256: sha256Of(bytes) }])) } : {}),
     };
     const draft = { ...base, ...fields } as Manifest;
+    // The kind's own check first (fields against the graph, a crop inside the picture): its reason, not a golden case's failure.
+    const problem = kindOf(draft).check(draft);
+    if (problem) throw new Refused(`the manifest model:add would write is refused by the service: model.json is invalid: ${problem}`);
     // What the golden cases' recording tried and the graph refused, said rather than left unexplained.
     const notes: string[] = [];
     let cases: GoldenCase[];
@@ -218,6 +224,13 @@ export async function addModel(options: AddOptions): Promise<Added> {
     if (exampleRequest) {
       files[EXAMPLE_REQUEST] = exampleRequest;
       manifest = { ...manifest, files: { ...manifest.files, [EXAMPLE_REQUEST]: { sha256: sha256Of(exampleRequest) } } };
+    }
+
+    // The manifest as the repository will read it (schema and the kind's check): a flag past a field's bounds is refused here, not by the service.
+    try {
+      parseManifest(JSON.stringify(manifest));
+    } catch (error) {
+      throw new Refused(`the manifest model:add would write is refused by the service: ${(error as Error).message}`);
     }
 
     // Written and checked in a folder no reader takes for a version (a dot

@@ -86,32 +86,48 @@ function plan(width: number, height: number, prep: Preprocessing): Plan {
 
 export type PixelType = 'float32' | 'uint8';
 
+/** Where a picture is in its request, for the error's message and details. */
+export interface PictureSource {
+  /** How a message names it: "the image", "instance 2". */
+  name: string;
+  /** JSON pointer of it in the body ("" for a raw body). */
+  path: string;
+  /** Sent with a media type of its own (a raw body, a form part): bytes that are no picture contradict it (415); inside JSON they are a bad value (400). */
+  typed: boolean;
+}
+
 /**
- * Decodes one picture: 415 for bytes that are no JPEG, PNG, WebP or GIF,
- * 413 for more than MAX_PIXELS, 400 for a picture that cannot be decoded
- * (truncated, corrupt). `at` names it in the messages ("image 2").
+ * Decodes one picture: bytes that are no JPEG, PNG, WebP or GIF are 415 when
+ * their media type said they were, else 400; more than MAX_PIXELS, 413; a
+ * picture that cannot be decoded (truncated, corrupt), 400. Each names the
+ * picture and its path.
  */
-export async function decodeImage(bytes: Buffer, prep: Preprocessing, pixelType: PixelType, at: string): Promise<Decoded> {
-  if (bytes.length === 0) throw new InvalidImage(`${at} is empty`, [{ path: '', problem: 'is empty' }]);
+export async function decodeImage(bytes: Buffer, prep: Preprocessing, pixelType: PixelType, source: PictureSource): Promise<Decoded> {
+  const { name: at, path } = source;
+  const detail = (problem: string) => [{ path, problem }];
+  if (bytes.length === 0) throw new InvalidImage(`${at} is empty`, detail('is empty'));
   const format = SIGNATURES.find((s) => s.matches(bytes))?.format;
   if (format === undefined) {
-    throw new UnsupportedMediaType(`${at} is not a JPEG, PNG, WebP or GIF picture (judged by its first bytes)`);
+    const message = `${at} is not a JPEG, PNG, WebP or GIF picture (judged by its first bytes)`;
+    throw source.typed ? new UnsupportedMediaType(message, detail('is not a JPEG, PNG, WebP or GIF picture')) : new InvalidImage(message, detail('is not a JPEG, PNG, WebP or GIF picture'));
   }
+  // Loaded outside the decoding's try: a missing native library is this service's fault (500), not the picture's.
+  const decoder = sharp();
   const notes: string[] = [];
   let width: number;
   let height: number;
   try {
     // The header only: the size is known before a pixel is decoded.
-    const meta = await sharp()(bytes, { limitInputPixels: false }).metadata();
+    const meta = await decoder(bytes, { limitInputPixels: false }).metadata();
     width = meta.autoOrient?.width ?? meta.width ?? 0;
     height = meta.autoOrient?.height ?? meta.height ?? 0;
     if ((meta.pages ?? 1) > 1) notes.push(`is animated: the first of its ${meta.pages} frames was scored`);
   } catch {
-    throw new InvalidImage(`${at} is a ${format.toUpperCase()} file whose header cannot be read`, [{ path: '', problem: 'cannot be read' }]);
+    throw new InvalidImage(`${at} is a ${format.toUpperCase()} file whose header cannot be read`, detail('cannot be read'));
   }
-  if (width < 1 || height < 1) throw new InvalidImage(`${at} has no pixels`, [{ path: '', problem: 'has no pixels' }]);
+  if (width < 1 || height < 1) throw new InvalidImage(`${at} has no pixels`, detail('has no pixels'));
   if (width * height > MAX_PIXELS) {
-    throw new PayloadTooLarge(`${at} is ${width}×${height} (${width * height} pixels), more than the ${MAX_PIXELS} this API decodes; send it smaller`);
+    throw new PayloadTooLarge(`${at} is ${width}×${height} (${width * height} pixels), more than the ${MAX_PIXELS} this API decodes; send it smaller`, detail(`has more than ${MAX_PIXELS} pixels`));
   }
   const target = plan(width, height, prep);
   if (Math.min(target.resize.width / width, target.resize.height / height) > 8) {
@@ -121,26 +137,18 @@ export async function decodeImage(bytes: Buffer, prep: Preprocessing, pixelType:
   let pixels: Buffer;
   try {
     // ignoreIcc: the pixel values as stored, as PIL (and so every torchvision training pipeline) reads them; a colour-managed conversion would move them.
-    let pipeline = sharp()(bytes, { limitInputPixels: MAX_PIXELS, failOn: 'truncated', page: 0, pages: 1, ignoreIcc: true })
+    let pipeline = decoder(bytes, { limitInputPixels: MAX_PIXELS, failOn: 'truncated', page: 0, pages: 1, ignoreIcc: true })
       .rotate()
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb')
       .resize(target.resize.width, target.resize.height, { fit: 'fill', kernel: KERNELS[prep.interpolation], fastShrinkOnLoad: false });
-    if (target.crop) {
-      const { crop } = target;
-      // A resized picture smaller than the crop (shorter_side under the size) is padded with black, as torchvision's CenterCrop pads.
-      const right = Math.max(0, crop.width + crop.left - target.resize.width);
-      const bottom = Math.max(0, crop.height + crop.top - target.resize.height);
-      const left = Math.max(0, -crop.left);
-      const top = Math.max(0, -crop.top);
-      if (left || top || right || bottom) pipeline = pipeline.extend({ left, top, right, bottom, background: '#000000' });
-      pipeline = pipeline.extract({ left: Math.max(0, crop.left), top: Math.max(0, crop.top), width: crop.width, height: crop.height });
-    }
+    // shorter_side is at least the size (the kind's check), so the crop always lies inside the resized picture.
+    if (target.crop) pipeline = pipeline.extract(target.crop);
     const { data, info } = await pipeline.removeAlpha().raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
     pixels = data;
   } catch {
-    throw new InvalidImage(`${at} cannot be decoded: the ${format.toUpperCase()} data is cut short or corrupt`, [{ path: '', problem: 'cannot be decoded' }]);
+    throw new InvalidImage(`${at} cannot be decoded: the ${format.toUpperCase()} data is cut short or corrupt`, detail('cannot be decoded'));
   }
   return { values: toTensor(pixels, target, prep, pixelType), notes };
 }

@@ -13,7 +13,7 @@ import { argmaxRows, labelCountSignals } from '../records/signals';
 import { decodeImage, MAX_PIXELS, type PixelType } from './decode';
 import { parseLabels } from './labels';
 import { IMAGE_TYPES, manifestFields, type ImageClassificationManifest } from './manifest';
-import { base64Bytes, FORM_FIELD, readPictures, type Picture } from './request';
+import { assertPictureCount, base64Bytes, FORM_FIELD, readPictures, type Picture } from './request';
 
 export type { ImageClassificationManifest } from './manifest';
 
@@ -84,6 +84,11 @@ export const imageClassification: ModelKind<ImageClassificationManifest> = {
 
   check(manifest) {
     const { image, output, labels } = manifest;
+    if (image.resize === 'shorter-crop' && image.shorter_side !== undefined && image.shorter_side < Math.max(...(image.size as number[]))) {
+      return `image.shorter_side ${image.shorter_side} is smaller than the size ${image.size.join('×')}: the centre crop would leave the picture`;
+    }
+    const repeated = labels.find((l, i) => labels.indexOf(l) !== i);
+    if (repeated !== undefined) return `the label "${repeated}" is listed twice: each output column needs a label of its own`;
     const [input, ...others] = manifest.onnx.inputs;
     if (!input || others.length > 0 || input.name !== image.input) return `this kind takes a graph with one input, "${image.input}"`;
     if (pixelTypeOf(input) === null) return `input "${input.name}" must be FP32 or UINT8; it is ${input.datatype}`;
@@ -137,7 +142,7 @@ export const imageClassification: ModelKind<ImageClassificationManifest> = {
       const data = pixelType === 'uint8' ? new Uint8Array(perPicture * pictures.length) : new Float32Array(perPicture * pictures.length);
       await traced('decode', async () => {
         for (const [i, picture] of pictures.entries()) {
-          const decoded = await decodeImage(picture.bytes, prep, pixelType, picture.name);
+          const decoded = await decodeImage(picture.bytes, prep, pixelType, picture);
           data.set(decoded.values, i * perPicture);
           for (const note of decoded.notes) warnings.push({ path: picture.path, problem: note, record: i });
         }
@@ -163,7 +168,9 @@ export const imageClassification: ModelKind<ImageClassificationManifest> = {
         };
       },
       async protocolFeeds(inputs) {
-        const pictures = (inputs.get(PROTOCOL_INPUT) ?? []).map((value, i) => base64Bytes(value, pointer('inputs', 0, 'data', i), `picture ${i}`));
+        const encoded = inputs.get(PROTOCOL_INPUT) ?? [];
+        assertPictureCount(encoded.length, `input "${PROTOCOL_INPUT}"`);
+        const pictures = encoded.map((value, i) => base64Bytes(value, pointer('inputs', 0, 'data', i), `picture ${i}`));
         return (await batchOf(pictures)).feeds;
       },
       signals: (outputs, count) => labelCountSignals(labels, argmaxRows(floatOutput(outputs, output, count * labels.length), count)),

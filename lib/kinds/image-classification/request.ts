@@ -1,21 +1,32 @@
 import { PayloadTooLarge, UnsupportedMediaType, ValidationFailed } from '../../errors';
 import { pointer } from '../../json-pointer';
-import { settings } from '../../settings';
 import { shorten } from '../../shorten';
 import type { Parameters, PredictBody, Warning } from '../kind';
 import { isPlainObject } from '../records/request';
+import type { PictureSource } from './decode';
 import { IMAGE_TYPES } from './manifest';
 
 /** The multipart field a browser form sends its picture in (README, "Images"). */
 export const FORM_FIELD = 'image';
 
-/** One picture of a request, still encoded, and where it is for messages and error paths. */
-export interface Picture {
+/** One picture of a request, still encoded, and where it is for messages and error paths (decode.ts's PictureSource). */
+export interface Picture extends PictureSource {
   bytes: Buffer;
-  /** JSON pointer of the picture in the body ("" for a raw body, "/image", "/instances/2"). */
-  path: string;
-  /** How messages name it: "the image", "instance 2". */
-  name: string;
+}
+
+/**
+ * Most pictures one request may carry, whatever MAX_BATCH says for records:
+ * each is decoded and becomes a 3×H×W float tensor (600 KB at 224×224), and
+ * a ResNet-18 takes ~50 ms a picture on one vCPU, so 32 stay within a
+ * second or two and a few tens of MB where 1,000 tiny PNGs in a 100 KB body
+ * would take a gigabyte and the function's whole timeout.
+ */
+export const MAX_PICTURES = 32;
+
+export function assertPictureCount(count: number, what: string): void {
+  if (count > MAX_PICTURES) {
+    throw new PayloadTooLarge(`${what} holds ${count} pictures; at most ${MAX_PICTURES} are decoded per request: send the rest in further requests`);
+  }
 }
 
 export interface PictureRequest {
@@ -31,11 +42,12 @@ const bad = (path: string, problem: string, message: string) => new ValidationFa
 
 /** A picture in base64 (whitespace and a data: URL prefix allowed), refused when it is anything else. */
 export function base64Bytes(value: unknown, path: string, name: string): Picture {
+  const typed = false;
   const text = typeof value === 'string' ? value.replace(/^data:[\w/+.-]+;base64,/, '').replace(/\s+/g, '') : '';
   if (typeof value !== 'string') throw bad(path, 'must be a base64 string', `${name} must be a picture in base64`);
   if (text.length === 0) throw bad(path, 'is empty', `${name} is empty`);
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length % 4 === 1) throw bad(path, 'is not base64', `${name} is not base64`);
-  return { bytes: Buffer.from(text, 'base64'), path, name };
+  return { bytes: Buffer.from(text, 'base64'), path, name, typed };
 }
 
 /** TensorFlow Serving's {"b64": "..."}. */
@@ -70,9 +82,7 @@ function jsonRequest(json: unknown): PictureRequest {
   if (hasImage) return { pictures: [base64Picture(json.image, '/image', 'the image')], single: true, topK, warnings };
   const instances = json.instances;
   if (!Array.isArray(instances) || instances.length === 0) throw bad('/instances', 'must be a non-empty array', '"instances" must be a non-empty array of {"b64": "..."}');
-  if (instances.length > settings.maxBatch()) {
-    throw new PayloadTooLarge(`"instances" holds ${instances.length} pictures; at most ${settings.maxBatch()} are accepted per request (MAX_BATCH)`);
-  }
+  assertPictureCount(instances.length, '"instances"');
   const pictures = instances.map((instance, i) => {
     // {"b64": ...} or, as TensorFlow Serving also takes it, {"image": {"b64": ...}}.
     const value = isPlainObject(instance) && Object.hasOwn(instance, FORM_FIELD) ? instance[FORM_FIELD] : instance;
@@ -92,7 +102,7 @@ const takenType = (mediaType: string) => (IMAGE_TYPES as readonly string[]).incl
 export function readPictures(body: PredictBody, parameters: Parameters): PictureRequest {
   let request: PictureRequest;
   if ('upload' in body) {
-    request = { pictures: [{ bytes: body.upload.bytes, path: '', name: 'the image' }], single: true, warnings: [] };
+    request = { pictures: [{ bytes: body.upload.bytes, path: '', name: 'the image', typed: true }], single: true, warnings: [] };
   } else if ('form' in body) {
     const { files, fields } = body.form;
     const file = Object.hasOwn(files, FORM_FIELD) ? files[FORM_FIELD] : undefined;
@@ -106,7 +116,7 @@ export function readPictures(body: PredictBody, parameters: Parameters): Picture
       .slice(0, 20)
       .map((k) => ({ path: pointer(k), problem: 'unknown form field, ignored' }));
     const topK = Object.hasOwn(fields, 'top_k') ? topKOf(fields.top_k, 'in the form', pointer('top_k')) : undefined;
-    request = { pictures: [{ bytes: file.bytes, path: pointer(FORM_FIELD), name: 'the image' }], single: true, topK, warnings };
+    request = { pictures: [{ bytes: file.bytes, path: pointer(FORM_FIELD), name: 'the image', typed: true }], single: true, topK, warnings };
   } else if ('json' in body) {
     request = jsonRequest(body.json);
   } else {

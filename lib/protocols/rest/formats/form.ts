@@ -18,8 +18,9 @@ const MAX_FIELD_BYTES = 64 * 1024;
  */
 export function readForm(body: RawBody): Promise<Extract<PredictBody, { form: unknown }>> {
   return new Promise((resolve, reject) => {
-    const files: Record<string, Upload> = {};
-    const fields: Record<string, string> = {};
+    // No prototype: a field named __proto__ is a field like any other.
+    const files: Record<string, Upload> = Object.create(null) as Record<string, Upload>;
+    const fields: Record<string, string> = Object.create(null) as Record<string, string>;
     const refuse = (message: string) => reject(new InvalidForm(message, [{ path: '', problem: message }]));
     let parser: busboy.Busboy;
     try {
@@ -42,6 +43,8 @@ export function readForm(body: RawBody): Promise<Extract<PredictBody, { form: un
     parser.on('file', (name, stream, info) => {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      // A body cut off inside a file part: busboy fails the part's stream, which would otherwise throw from an 'error' event no one hears.
+      stream.on('error', (error: Error) => refuse(`the form cannot be read: ${shorten(error.message, 120)}`));
       stream.on('end', () => {
         if (!named(name)) return;
         files[name] = { bytes: Buffer.concat(chunks), mediaType: mediaTypeOf(info.mimeType) ?? 'application/octet-stream', path: pointer(name) };
