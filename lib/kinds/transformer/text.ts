@@ -1,6 +1,7 @@
 // onnxruntime-node's Tensor is onnxruntime-common's: from there, code that only builds tensors loads no native library (lib/tensors/datatypes.ts).
 import { Tensor } from 'onnxruntime-common';
 import type { JSONSchema } from 'json-schema-to-ts';
+import { ValidationFailed } from '../../errors';
 import type { CompanionFiles, TensorSpec } from '../../manifest/base';
 import { shapeText } from '../../tensors/shape';
 import type { Feeds } from '../kind';
@@ -114,7 +115,13 @@ export function textEncoder(manifest: TextManifest, files: CompanionFiles): Text
     encode(records) {
       const notes: RecordNote[] = [];
       const encoded = records.map((record, index) => {
-        const e = tokenizer.encode(String(record[field]));
+        let e: ReturnType<typeof tokenizer.encode>;
+        try {
+          e = tokenizer.encode(String(record[field]));
+        } catch {
+          // The library has no documented failures; should one come, it is this text's, answered as such rather than as a 500.
+          throw new ValidationFailed(`the model's tokenizer cannot encode the "${field}" of record ${index}`, [{ path: '', problem: `record ${index}'s "${field}" cannot be tokenized` }]);
+        }
         if (e.truncated) notes.push({ index, field, problem: `truncated to ${tokenizer.maxLength} tokens of ${e.length}` });
         return e;
       });
