@@ -120,6 +120,7 @@ describe('POST /models/{name}/predict with a picture', () => {
     expect(Object.keys(query.json.probabilities as object)).toHaveLength(3);
     const both = await json('shapes', { image: b64('stripes.jpg'), top_k: 1 }, { top_k: '3' });
     expect(Object.keys(both.json.probabilities as object)).toHaveLength(1);
+    expect(both.json.warnings).toEqual([{ path: '/top_k', problem: "top_k 1 of the body is used; the query string's 3 is ignored" }]);
   });
 
   it.each([['0'], ['-1'], ['two'], ['1.5']])('refuses top_k=%s with 400 naming top_k', async (value) => {

@@ -123,6 +123,10 @@ export function readPictures(body: PredictBody, parameters: Parameters): Picture
     // The predict routes refuse a table for a kind that takes no records (assertTaken).
     throw new Error('a table body reached the image kind');
   }
-  if (request.topK === undefined && parameters.top_k !== undefined) request.topK = topKOf(parameters.top_k, 'in the query string', '');
+  if (parameters.top_k !== undefined) {
+    const fromQuery = topKOf(parameters.top_k, 'in the query string', '');
+    if (request.topK === undefined) request.topK = fromQuery;
+    else if (request.topK !== fromQuery) request.warnings.push({ path: '/top_k', problem: `top_k ${request.topK} of the body is used; the query string's ${fromQuery} is ignored` });
+  }
   return request;
 }

@@ -126,14 +126,13 @@ export async function infer(model: Model, body: unknown): Promise<Scored<Record<
     throw new ValidationFailed(`invalid inference request: ${path || '/'} ${first?.message ?? ''}`.trim(), [{ path, problem: first?.message ?? 'is invalid' }]);
   }
   const { outputs: outputSpecs } = model.manifest.onnx;
-  const { feeds, rows } = await traced('encode', () => feedsOf(model, body.inputs));
-
-  // No "outputs", or an empty list: every output (README, "Open Inference Protocol").
+  // No "outputs", or an empty list: every output (README, "Open Inference Protocol"). Checked before the inputs are encoded (an image model decodes its pictures there).
   const requested = body.outputs?.length ? [...new Set(body.outputs.map((o) => o.name))] : outputSpecs.map((o) => o.name);
   const unknownOutput = requested.find((n) => !outputSpecs.some((o) => o.name === n));
   if (unknownOutput !== undefined) {
     throw new ValidationFailed(`unknown output "${shorten(unknownOutput)}"; the model produces ${names(outputSpecs)}`, [{ path: '/outputs', problem: 'unknown output' }]);
   }
+  const { feeds, rows } = await traced('encode', () => feedsOf(model, body.inputs));
 
   const { outputs: results, inferenceMs } = await model.run(feeds, requested);
   assertFinite(results, requested, (row) => `/inputs (row ${row})`);
