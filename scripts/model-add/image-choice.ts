@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { GoldenCase, TensorSpec } from '../../lib/manifest/base';
 import { exampleImage } from '../../lib/kinds/image-classification/example-image';
-import { parseLabels } from '../../lib/kinds/image-classification/labels';
+import { parseLabels } from '../../lib/kinds/labels';
 import { IMAGENET, type ImageClassificationManifest } from '../../lib/kinds/image-classification/manifest';
 import { shapeText } from '../../lib/tensors/shape';
 

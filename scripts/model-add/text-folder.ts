@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ModelLoadError } from '../../lib/errors';
+import { id2labelList } from '../../lib/kinds/labels';
 import type { GoldenCase, TensorSpec } from '../../lib/manifest/base';
 import { checkTokenInputs } from '../../lib/kinds/transformer/text';
 import { textTokenizer } from '../../lib/kinds/transformer/tokenize';
@@ -88,10 +89,8 @@ function maxLengthOf(folder: TextFolder, inputs: readonly TensorSpec[]): { value
 
 /** config.json's id2label in index order, when it names exactly `classes` labels, distinct and non-empty. */
 function labelsOf(config: Json | null, classes: number): string[] | null {
-  const map = config?.id2label;
-  if (!isObject(map)) return null;
-  const labels = Array.from({ length: classes }, (_, i) => map[String(i)]);
-  if (Object.keys(map).length !== classes || !labels.every((l): l is string => typeof l === 'string' && l.length > 0)) return null;
+  const labels = id2labelList(config?.id2label);
+  if (!Array.isArray(labels) || labels.length !== classes || !labels.every((l) => l.length > 0)) return null;
   return new Set(labels).size === classes ? labels : null;
 }
 

@@ -7,11 +7,11 @@ import { traced } from '../../observability/tracing';
 import { assertFinite } from '../../tensors/finite';
 import { shapeText, type Dim } from '../../tensors/shape';
 import { recordedRequest, unchangedStrings, type Feeds, type KindRuntime, type ModelKind, type Warning } from '../kind';
-import { floatOutput, roundProbability, rowOf } from '../records/outputs';
+import { floatOutput, roundProbability, rowOf, softmax } from '../records/outputs';
 import { probabilitySchema, recordsAnswerSchema } from '../records/runtime';
 import { argmaxRows, labelCountSignals } from '../records/signals';
 import { decodeImage, MAX_PIXELS, type PixelType } from './decode';
-import { parseLabels } from './labels';
+import { parseLabels } from '../labels';
 import { IMAGE_TYPES, manifestFields, type ImageClassificationManifest } from './manifest';
 import { assertPictureCount, base64Bytes, FORM_FIELD, readPictures, type Picture } from './request';
 
@@ -29,16 +29,6 @@ function batchDims(manifest: ImageClassificationManifest, count: number): number
 }
 
 const fits = (dim: Dim | undefined, value: number) => typeof dim !== 'number' || dim === value;
-
-/** Probabilities of one row: softmax of logits (in float64, the largest subtracted first), or the row as it is. */
-function probabilitiesOf(row: ArrayLike<number>, softmax: boolean): number[] {
-  const values = Array.from(row);
-  if (!softmax) return values;
-  const max = Math.max(...values);
-  const exps = values.map((v) => Math.exp(v - max));
-  const sum = exps.reduce((a, b) => a + b, 0);
-  return exps.map((e) => e / sum);
-}
 
 /** The top k labels, most probable first (the lower index on a tie, as argmax). */
 export function topLabels(labels: readonly string[], probabilities: readonly number[], k: number): { label: string; probabilities: Record<string, number> } {
@@ -132,7 +122,8 @@ export const imageClassification: ModelKind<ImageClassificationManifest> = {
     checkLabelsFile(manifest, files);
     const { labels, image: prep } = manifest;
     const pixelType = pixelTypeOf(manifest.onnx.inputs[0]!)!;
-    const softmax = manifest.output.activation === 'softmax';
+    // Logits become probabilities by a softmax; probabilities stay as the graph gives them.
+    const probabilitiesOf = manifest.output.activation === 'softmax' ? softmax : (row: ArrayLike<number>) => Array.from(row);
     const output = manifest.output.name;
 
     /** The pictures decoded into one batch tensor, and what decoding noted about each. */
@@ -159,7 +150,7 @@ export const imageClassification: ModelKind<ImageClassificationManifest> = {
         const count = request.pictures.length;
         const k = request.topK ?? manifest.top_k;
         const values = floatOutput(outputs, output, count * labels.length);
-        const answers = Array.from({ length: count }, (_, i) => topLabels(labels, probabilitiesOf(rowOf(values, count, i), softmax), k));
+        const answers = Array.from({ length: count }, (_, i) => topLabels(labels, probabilitiesOf(rowOf(values, count, i)), k));
         return {
           body: request.single ? { ...answers[0] } : { predictions: answers },
           warnings: [...request.warnings, ...warnings],

@@ -32,3 +32,12 @@ export function argmax(row: ArrayLike<number>): number {
   for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
   return best;
 }
+
+/** Softmax of one row of logits, in float64, shifted by its maximum so no exp overflows (the classifier kinds that answer probabilities from logits). */
+export function softmax(row: ArrayLike<number>): number[] {
+  let max = -Infinity;
+  for (let i = 0; i < row.length; i++) max = Math.max(max, row[i]!);
+  const e = Array.from({ length: row.length }, (_, i) => Math.exp(row[i]! - max));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / sum);
+}

@@ -1,7 +1,7 @@
 import { specNamed, type KindFields, type KindManifest } from '../../manifest/base';
 import { shapeText } from '../../tensors/shape';
 import { recordedRequest, type ModelKind } from '../kind';
-import { argmax, floatOutput, roundProbability, rowOf } from '../records/outputs';
+import { argmax, floatOutput, roundProbability, rowOf, softmax } from '../records/outputs';
 import { probabilitiesSchema, recordRuntime, recordsAnswerSchema, recordsRequestSchema } from '../records/runtime';
 import { argmaxRows, labelCountSignals } from '../records/signals';
 import { checkTokenInputs, describeText, textEncoder, textProperties, textRecordSchema } from '../transformer/text';
@@ -28,15 +28,6 @@ const manifestFields = {
   },
 } as const satisfies KindFields;
 export type TransformerClassificationManifest = KindManifest<'transformer-classification', typeof manifestFields>;
-
-/** Softmax of one row, in float64, shifted by its maximum so no exp overflows. */
-function softmax(row: ArrayLike<number>): number[] {
-  let max = -Infinity;
-  for (let i = 0; i < row.length; i++) max = Math.max(max, row[i]!);
-  const e = Array.from({ length: row.length }, (_, i) => Math.exp(row[i]! - max));
-  const sum = e.reduce((a, b) => a + b, 0);
-  return e.map((x) => x / sum);
-}
 
 export const transformerClassification: ModelKind<TransformerClassificationManifest> = {
   summary: 'one text field, tokenized with the model’s tokenizer.json into input_ids [N, S]; the most likely label and every probability',

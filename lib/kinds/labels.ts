@@ -20,18 +20,28 @@ export function parseLabels(text: string): string[] | { problem: string } {
     }
     const id2label = (parsed as { id2label?: unknown }).id2label;
     if (id2label === null || typeof id2label !== 'object' || Array.isArray(id2label)) return { problem: 'is a JSON object without an "id2label" object' };
-    const entries = Object.entries(id2label as Record<string, unknown>);
-    const labels: string[] = [];
-    for (const [id, label] of entries) {
-      const index = Number(id);
-      if (!Number.isInteger(index) || index < 0 || index >= entries.length || typeof label !== 'string') {
-        return { problem: `id2label must map 0..${entries.length - 1} to strings; it has "${id}"` };
-      }
-      labels[index] = label;
-    }
-    return labels.length === entries.length && labels.every((l) => l !== undefined) ? labels : { problem: 'id2label skips an index' };
+    return id2labelList(id2label);
   }
   const lines = trimmed.split(/\r?\n/).map((l) => l.trim());
   if (lines.length === 0 || lines.some((l) => l === '')) return { problem: 'must hold one label per line, with no blank line' };
   return lines;
+}
+
+/**
+ * A Hugging Face config.json's id2label ({"0": "cat", "1": "dog"}) as a
+ * list in index order: the keys exactly "0" to "n-1", each naming a string;
+ * or the problem. (The image kind's labels files, and model:add's text
+ * classifiers.)
+ */
+export function id2labelList(map: unknown): string[] | { problem: string } {
+  if (map === null || typeof map !== 'object' || Array.isArray(map)) return { problem: 'id2label must be an object' };
+  const entries = map as Record<string, unknown>;
+  const count = Object.keys(entries).length;
+  const labels: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const label = Object.hasOwn(entries, String(i)) ? entries[String(i)] : undefined;
+    if (typeof label !== 'string') return { problem: `id2label must map 0..${count - 1} to strings; it has no string for "${i}"` };
+    labels.push(label);
+  }
+  return labels;
 }
