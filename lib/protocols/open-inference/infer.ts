@@ -14,7 +14,7 @@ import { traced } from '../../observability/tracing';
 import { shorten } from '../../shorten';
 import { jsonElements } from '../../tensors/datatypes';
 import { assertFinite } from '../../tensors/finite';
-import { protocolInputsOf } from '../../kinds';
+import { kindOf, protocolInputsOf } from '../../kinds';
 import { checkShape, tensorOf } from '../../tensors/from-json';
 import { flattenToShape, leadingDim } from '../../tensors/shape';
 
@@ -93,7 +93,8 @@ async function feedsOf(model: Model, requestInputs: RequestInput[]): Promise<{ f
   if (missing) throw new ValidationFailed(`input "${missing.name}" is missing; the model takes ${names(inputSpecs)}`, [{ path: '/inputs', problem: `needs "${missing.name}"` }]);
   const rows = leadingDim(requestInputs[0]!.shape);
   const { protocolFeeds } = model.runtime;
-  if (protocolFeeds && inputSpecs !== model.manifest.onnx.inputs) {
+  // A kind with inputs of its own (ModelKind.protocolInputs) turns them into the graph's; otherwise they are the graph's.
+  if (protocolFeeds && kindOf(model.manifest).protocolInputs !== undefined) {
     const values = new Map([...given].map(([name, { spec, input, index }]) => [name, checkedValues(spec, input, index)]));
     return { feeds: await protocolFeeds(values), rows };
   }

@@ -185,7 +185,9 @@ export function assertTaken(manifest: Manifest, body: PredictBody): void {
   const kind = kindOf(manifest);
   const taken = mediaTypesTaken(manifest);
   const mediaType = mediaTypeOfBody(body);
-  const message = `the ${manifest.name} model takes ${listed(taken)}` + (kind.records ? '' : kind.fileTypes.length > 0 ? '' : ': tensors as JSON, {"instances": [...]} or {"inputs": ...}');
+  // A model that takes neither records nor files takes tensors: say in which JSON.
+  const tensorsOnly = !kind.records && kind.fileTypes.length === 0;
+  const message = `the ${manifest.name} model takes ${listed(taken)}${tensorsOnly ? ': tensors as JSON, {"instances": [...]} or {"inputs": ...}' : ''}`;
   if ('table' in body && !kind.records) {
     if (mediaType !== 'application/json') throw new UnsupportedMediaType(`${message}, not ${mediaType}`);
     throw new ValidationFailed(`${message}; DataFrame bodies are for models that take records`, [{ path: '', problem: 'is a DataFrame body' }]);
