@@ -10,6 +10,7 @@ import { handler as predictHandler } from '../handlers/predict';
 import { MAX_PICTURES } from '../lib/kinds/image-classification/request';
 import { addModel } from '../scripts/model-add/main';
 import type { ErrorBody } from './helpers/error-body';
+import { formBody } from './helpers/form';
 import { invoke, type EventOptions, type HttpHandler } from './helpers/lambda';
 import { repoRoot } from './helpers/models';
 import { removeModelsDir, scratchModelsDir, useModelsDir } from './helpers/models-dir';
@@ -48,15 +49,12 @@ const onModel = (name: string, rest: EventOptions) => route('POST', '/models/{na
 const raw = (name: string, bytes: Buffer, mediaType: string, query?: Record<string, string>) =>
   invoke(predict, onModel(name, { body: bytes.toString('base64'), isBase64Encoded: true, headers: { 'content-type': mediaType }, query }));
 
-/** A browser form's body, encoded by Node's own FormData (undici), as a browser encodes it. */
-async function form(name: string, fields: Record<string, Blob | string>, query?: Record<string, string>) {
-  const data = new FormData();
-  for (const [key, value] of Object.entries(fields)) data.append(key, value, ...(value instanceof Blob ? ['upload.bin'] : []));
-  const encoded = new Response(data);
-  const body = Buffer.from(await encoded.arrayBuffer());
-  return invoke(predict, onModel(name, { body: body.toString('base64'), isBase64Encoded: true, headers: { 'content-type': encoded.headers.get('content-type')! }, query }));
+/** A browser form's body (helpers/form.ts), as API Gateway hands it over. */
+async function form(name: string, fields: Parameters<typeof formBody>[0], query?: Record<string, string>) {
+  const { body, contentType } = await formBody(fields);
+  return invoke(predict, onModel(name, { body: body.toString('base64'), isBase64Encoded: true, headers: { 'content-type': contentType }, query }));
 }
-const blob = (bytes: Buffer, type: string) => new Blob([new Uint8Array(bytes)], { type });
+const blob = (bytes: Buffer, type: string) => ({ bytes, type });
 const json = (name: string, body: unknown, query?: Record<string, string>) => invoke(predict, { ...onModel(name, { query }), json: body });
 const b64 = (file: string) => ({ b64: picture(file).toString('base64') });
 

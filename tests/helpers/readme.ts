@@ -24,3 +24,16 @@ export function readmeTableRows(name: string): string[][] {
     .slice(1)
     .map((line) => line.slice(2, -2).split(' | ').map((cell) => cell.trim()));
 }
+
+/** The commands of a README block and the answer shown under each (its `# …` lines, joined). */
+export function readmeExamples(name: string): { command: string; answer: string }[] {
+  const examples: { command: string; answer: string[] }[] = [];
+  for (const line of readmeBlock(name).split('\n')) {
+    if (line.startsWith('# ')) examples.at(-1)!.answer.push(line.slice(2));
+    else if (line.trim() !== '' && !line.startsWith('```') && !line.startsWith('<!--')) examples.push({ command: line, answer: [] });
+  }
+  return examples.map((e) => ({ command: e.command, answer: e.answer.join('\n') }));
+}
+
+/** A README answer as a pattern: its text exactly, "…" standing for any text. */
+export const asPattern = (answer: string) => new RegExp(`^${answer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/…/g, '.*')}$`, 's');

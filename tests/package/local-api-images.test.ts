@@ -5,7 +5,7 @@ import { stopProcessGroup, type LocalApi } from '../../scripts/local-api';
 import { startCapturedLocalApi } from '../helpers/local-api';
 import { repoRoot } from '../helpers/models';
 import { removeModelsDir, scratchModelsDir } from '../helpers/models-dir';
-import { readmeBlock } from '../helpers/readme';
+import { asPattern, readmeExamples } from '../helpers/readme';
 
 // Pictures and forms through `npm start` (the local gateway in front of
 // serverless-offline), as a user runs the README's "Images" examples: the
@@ -14,22 +14,11 @@ import { readmeBlock } from '../helpers/readme';
 // text). Also the body limits as the gateway and serverless-offline answer
 // them, binary bodies arriving byte for byte.
 
-/** The README's commands and the answers shown under each (`# …` lines). */
-function readmeExamples(): { command: string; answer: string }[] {
-  const examples: { command: string; answer: string[] }[] = [];
-  for (const line of readmeBlock('images-examples').split('\n')) {
-    if (line.startsWith('# ')) examples.at(-1)!.answer.push(line.slice(2));
-    else if (line.trim() !== '' && !line.startsWith('```') && !line.startsWith('<!--')) examples.push({ command: line, answer: [] });
-  }
-  return examples.map((e) => ({ command: e.command, answer: e.answer.join('\n') }));
-}
-const asPattern = (answer: string) => new RegExp(`^${answer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/…/g, '.*')}$`, 's');
-
 describe('pictures through npm start, as the README shows them', () => {
   const dir = scratchModelsDir(true);
   let api: LocalApi | undefined;
   let key: string;
-  const examples = readmeExamples();
+  const examples = readmeExamples('images-examples');
   const shell = (command: string, env: Record<string, string> = {}) =>
     spawnSync('bash', ['-c', command], { cwd: repoRoot, env: { ...process.env, MODELS_DIR: dir, ...env }, encoding: 'utf8', timeout: 120_000 });
 
@@ -47,7 +36,7 @@ describe('pictures through npm start, as the README shows them', () => {
     removeModelsDir(dir);
   });
 
-  it.each(readmeExamples().filter((e) => e.command.startsWith('curl')))('answers $command as the README says', ({ command, answer }) => {
+  it.each(readmeExamples('images-examples').filter((e) => e.command.startsWith('curl')))('answers $command as the README says', ({ command, answer }) => {
     const run = shell(command, { U: api!.base, K: key });
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(asPattern(answer));

@@ -3,27 +3,11 @@ import { startCapturedLocalApi } from '../helpers/local-api';
 import { listModels } from '../../lib/repository/model-repository';
 import { isErrorBody } from '../helpers/error-body';
 import { resourcesOfType, template } from './artifacts';
-import { readmeBlock } from '../helpers/readme';
+import { asPattern, readmeBlock, readmeExamples } from '../helpers/readme';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { modelsDir, parityFixture, repoRoot, served } from '../helpers/models';
 
 const fixture = parityFixture();
-
-/**
- * The README's request-format examples: each command with the answer lines
- * ("# ...") under it, where "…" stands for anything.
- */
-function readmeExamples(): { command: string; answer: string }[] {
-  const block = readmeBlock('formats-examples');
-  const examples: { command: string; answer: string[] }[] = [];
-  for (const line of block.split('\n')) {
-    if (line.startsWith('# ')) examples.at(-1)!.answer.push(line.slice(2));
-    else if (line.trim() !== '' && !line.startsWith('```') && !line.startsWith('<!--')) examples.push({ command: line, answer: [] });
-  }
-  return examples.map((e) => ({ command: e.command, answer: e.answer.join('\n') }));
-}
-
-const asPattern = (answer: string) => new RegExp(`^${answer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/…/g, '.*')}$`, 's');
 
 describe('the local API (npm start: the local gateway in front of serverless-offline, on 127.0.0.1)', () => {
   let offline: LocalApi | undefined;
@@ -126,7 +110,7 @@ describe('the local API (npm start: the local gateway in front of serverless-off
     expect(isErrorBody(body)).toBe(true);
   });
   describe("the README's request-format examples, run as written from the project's root", () => {
-    const examples = readmeExamples();
+    const examples = readmeExamples('formats-examples');
     it('are there', () => {
       expect(examples.length).toBeGreaterThanOrEqual(4);
       expect(examples.every((e) => e.answer !== '')).toBe(true);

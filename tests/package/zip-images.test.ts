@@ -9,6 +9,7 @@ import { addModel } from '../../scripts/model-add/main';
 import { forgetRepository } from '../../lib/repository/model-repository';
 import { useModelsDir } from '../helpers/models-dir';
 import { changeSettings } from '../helpers/settings';
+import { formBody } from '../helpers/form';
 import { repoRoot } from '../helpers/models';
 import { resourcesOfType, template } from './artifacts';
 import { zipPath } from './zip';
@@ -50,13 +51,6 @@ function event(body: Buffer, contentType: string, resource = '/models/{name}/pre
   };
 }
 
-/** A multipart body as a browser's form encodes it (Node's FormData). */
-async function formBody(file: Buffer, type: string): Promise<{ body: Buffer; contentType: string }> {
-  const data = new FormData();
-  data.append('image', new Blob([new Uint8Array(file)], { type }), 'photo.jpg');
-  const encoded = new Response(data);
-  return { body: Buffer.from(await encoded.arrayBuffer()), contentType: encoded.headers.get('content-type')! };
-}
 
 /** The largest JPEG of noise (the worst case for its size) under `limit` bytes, found by trying square sizes. */
 async function largestJpeg(limit: number): Promise<{ bytes: Buffer; side: number }> {
@@ -117,7 +111,7 @@ describe('pictures through the packaged zip, run in plain Node', () => {
     }
     largest = await largestJpeg(limit);
     tensor = largestTensorRequest(limit);
-    const form = await formBody(picture('circle.jpg'), 'image/jpeg');
+    const form = await formBody({ image: { bytes: picture('circle.jpg'), type: 'image/jpeg' } });
     const quotes = Buffer.from(`{"text":"${'\\"'.repeat(1_600_000)}"}`);
     events = [
       event(picture('circle.jpg'), 'image/jpeg'),
