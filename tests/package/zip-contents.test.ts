@@ -6,8 +6,9 @@ import { zipEntries, zippedBytes, zipPath } from './zip';
 
 const MB = 1024 * 1024;
 /**
- * Budgets well under Lambda's limits (250 MB unzipped, 50 MB zipped upload),
- * README's figures ("Deploy"): measured on 2026-12-03, x86_64 67.2 MiB
+ * Budgets for the code, models/ not counted, well under Lambda's limits (250
+ * MB unzipped, 50 MB zipped upload), README's figures ("Deploy"): the whole
+ * zip with the two bundled models measured on 2026-12-03, x86_64 67.2 MiB
  * unzipped and 28.5 MiB zipped (onnxruntime 44 MiB, sharp's libvips 18 MiB,
  * the bundles, and 2.8 MB that only the docs function reads); arm64 46.5 and
  * 20.6 MiB.
@@ -33,11 +34,14 @@ function packageOf(file: string): string | undefined {
 describe.each(stages)('the packaged zip of $name', ({ name, architecture }) => {
   const entries = zipEntries(name);
   const files = entries.map((e) => e.name);
-  const unzipped = entries.reduce((sum, e) => sum + e.bytes, 0);
-  const zipped = zippedBytes(name);
+  // The budget is the code's: models/ holds whatever models a user adds, of any size, and Lambda's own limit is theirs to weigh.
+  const code = entries.filter((e) => !e.name.startsWith('models/'));
+  const models = entries.filter((e) => e.name.startsWith('models/'));
+  const unzipped = code.reduce((sum, e) => sum + e.bytes, 0);
+  const zipped = zippedBytes(name) - models.reduce((sum, e) => sum + e.compressed, 0);
 
-  it('stays within the size budget', () => {
-    process.stdout.write(`${name}: ${(zipped / MB).toFixed(1)} MiB zipped, ${(unzipped / MB).toFixed(1)} MiB unzipped, ${files.length} files\n`);
+  it("keeps the code (everything but models/) within the size budget", () => {
+    process.stdout.write(`${name}: code ${(zipped / MB).toFixed(1)} MiB zipped, ${(unzipped / MB).toFixed(1)} MiB unzipped; models ${(models.reduce((s, e) => s + e.bytes, 0) / MB).toFixed(1)} MiB; ${files.length} files\n`);
     expect(unzipped).toBeLessThanOrEqual(UNZIPPED_BUDGET);
     expect(zipped).toBeLessThanOrEqual(ZIPPED_BUDGET);
   });
