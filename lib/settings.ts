@@ -222,6 +222,39 @@ const DEFINITIONS = {
     defaultText: 'false (the `local` stage: true)',
     description: "re-read the models folder when a manifest, model file or traffic file in it changes, at each request (`npm start`); a deployed zip's files never change",
   }),
+  captureSample: define<number>()({
+    name: 'CAPTURE_SAMPLE',
+    setBy: 'you',
+    ...decimal(0, 100),
+    fallback: 0,
+    defaultText: '0 (serverless.yml: the `captureSample` param, 5; `local`: 0)',
+    description: 'percent of predict and infer requests whose records are captured for monitoring (README, "Monitoring")',
+  }),
+  captureDir: define<string | undefined>()({
+    name: 'CAPTURE_DIR',
+    setBy: 'you',
+    accepts: 'a folder path, relative to the working folder or absolute',
+    parse: (text) => path.resolve(text),
+    fallback: undefined,
+    defaultText: 'none (`npm start`: `captures/`)',
+    description: 'a local folder that captures and feedback are also written to, as the deployed pipeline lays them out in S3 (`npm start`; a deployed function writes none)',
+  }),
+  monitoringBucket: define<string | undefined>()({
+    name: 'MONITORING_BUCKET',
+    setBy: 'you',
+    ...matching(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'),
+    fallback: undefined,
+    defaultText: 'none (serverless.yml: the stack\'s monitoring bucket)',
+    description: 'the S3 bucket the captures are delivered to and the monitor writes its reports to',
+  }),
+  monitorWindowHours: define<number>()({
+    name: 'MONITOR_WINDOW_HOURS',
+    setBy: 'you',
+    ...integer(1, 24 * 90),
+    fallback: 24,
+    defaultText: '24',
+    description: 'how many hours of captures and feedback the scheduled monitor reads at each run',
+  }),
   xrayDaemonAddress: define<string | undefined>()({
     name: 'AWS_XRAY_DAEMON_ADDRESS',
     setBy: 'lambda',
@@ -343,6 +376,14 @@ export const settings = {
   lambdaHandler: (): string => current.lambdaHandler,
   /** Whether the repository checks the models folder for changes at each request (the local stage). */
   watchModels: (): boolean => current.watchModels,
+  /** Percent of predict and infer requests captured (README, "Monitoring"). */
+  captureSample: (): number => current.captureSample,
+  /** The local folder captures and feedback are also written to (npm start), absolute. */
+  captureDir: (): string | undefined => current.captureDir,
+  /** The bucket of captures and monitoring reports (deployed stages). */
+  monitoringBucket: (): string | undefined => current.monitoringBucket,
+  /** Hours of captures the scheduled monitor reads. */
+  monitorWindowHours: (): number => current.monitorWindowHours,
   /** Whether Lambda started this container ahead of requests (provisioned concurrency): then no request is a cold start. */
   provisionedConcurrency: (): boolean => current.initializationType === 'provisioned-concurrency',
 };

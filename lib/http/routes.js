@@ -44,6 +44,12 @@ const functions = {
     latencyAlarm: true,
     throttleAlarm: true,
   },
+  monitoring: {
+    description: 'Ground truth for captured inferences, and the latest monitoring report of a model (README, "Monitoring")',
+    concurrencyParam: 'reservedConcurrency',
+    latencyAlarm: false,
+    throttleAlarm: true,
+  },
   docs: {
     description: 'The OpenAPI document and the interactive docs page (Swagger UI)',
     // Public on purpose (README, "The API"): its own small cap bounds what
@@ -83,6 +89,8 @@ const routes = [
   { operation: 'v2ModelVersionReady', function: 'v2-metadata', method: 'GET', path: '/v2/models/{name}/versions/{version}/ready', summary: "One version's readiness", tags: V2, answer: 'ready:V2ModelReady', errors: ['404'] },
   { operation: 'v2Infer', function: 'v2-infer', method: 'POST', path: '/v2/models/{name}/infer', summary: 'Inference on tensors, as the traffic file splits it', tags: V2, body: 'infer', answer: 'infer', errors: ['400', '404', '406', '413', '415', '422', '503'] },
   { operation: 'v2InferVersion', function: 'v2-infer', method: 'POST', path: '/v2/models/{name}/versions/{version}/infer', summary: 'Inference on tensors with one version', tags: V2, body: 'infer', answer: 'infer', errors: ['400', '404', '406', '413', '415', '422', '503'] },
+  { operation: 'sendFeedback', function: 'monitoring', method: 'POST', path: '/models/{name}/feedback', summary: 'The true outcome of captured inferences (by X-Inference-Id), one or a batch, for live quality', tags: ['monitoring'], body: 'FeedbackRequest', answer: 'FeedbackAccepted', errors: ['400', '404', '413', '415', '503'] },
+  { operation: 'describeMonitoring', function: 'monitoring', method: 'GET', path: '/models/{name}/monitoring', summary: "The latest monitoring report's summary: drift per feature, prediction drift, live quality", tags: ['monitoring'], answer: 'MonitoringSummary', errors: ['404', '503'] },
   { operation: 'openApiDocument', function: 'docs', method: 'GET', path: '/openapi.json', keyed: false, summary: 'This document', tags: ['docs'], answer: 'document', errors: [] },
   // No CORS on the page and its files: a browser opens them, no script fetches them.
   { operation: 'docsPage', function: 'docs', method: 'GET', path: '/docs', keyed: false, cors: false, summary: 'This page: the document in Swagger UI, to try every route with a key', tags: ['docs'], answer: 'html', errors: [] },
