@@ -11,7 +11,7 @@ export interface FunctionEntry {
   throttleAlarm: boolean;
 }
 
-export type FunctionName = 'predict' | 'health' | 'models' | 'v2-metadata' | 'v2-infer' | 'docs';
+export type FunctionName = 'predict' | 'health' | 'models' | 'v2-metadata' | 'v2-infer' | 'monitoring' | 'docs';
 
 export interface Route {
   /** The OpenAPI operationId, and the name the function's handler answers it under. */
