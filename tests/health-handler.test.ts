@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { findVersion } from '../lib/repository/model-repository';
 import { invoke, type HttpHandler } from './helpers/lambda';
@@ -39,12 +39,11 @@ function freshContainer(): Container {
 const get = { method: 'GET', path: '/health' };
 
 /**
- * The 503 message for the served churn version's problem: through models/'
- * traffic file when churn has one (a version added with model:add writes
- * it), which names the version.
+ * The 503 message for the served churn version's problem in a models folder:
+ * through its traffic file when churn has one there, which names the version.
  */
-function unavailable(reason: string): string {
-  const traffic = trafficOnDisk('churn');
+function unavailable(root: string, reason: string): string {
+  const traffic = existsSync(path.join(root, 'churn', 'traffic.json'));
   return traffic ? `model unavailable: traffic.json names version "${served('churn').version}", which is not ready: ${reason}` : `model unavailable: ${reason}`;
 }
 
@@ -122,7 +121,7 @@ describe('GET /health', () => {
       const { health, predict, runs } = freshContainer();
       const reply = await invoke(health, get);
       expect(reply.status).toBe(503);
-      expect(reply.json.error).toBe(unavailable('model.onnx is missing'));
+      expect(reply.json.error).toBe(unavailable(dir, 'model.onnx is missing'));
       expect((await invoke(predict, { json: parityFixture().cases[0]!.input })).status).toBe(503);
       expect(runs).not.toHaveBeenCalled();
     });
@@ -151,7 +150,7 @@ describe('GET /health', () => {
       const { health, predict, runs } = freshContainer();
       const reply = await invoke(health, get);
       expect(reply.status).toBe(503);
-      expect(reply.json.error).toBe(unavailable('input "features" has shape [N, 45] in the ONNX graph; the manifest says [?, 46]'));
+      expect(reply.json.error).toBe(unavailable(dir, 'input "features" has shape [N, 45] in the ONNX graph; the manifest says [?, 46]'));
       expect((await invoke(predict, { json: { ...parityFixture().cases[0]!.input, extra: 1 } })).status).toBe(503);
       expect(runs).not.toHaveBeenCalled();
     });
@@ -183,7 +182,7 @@ describe('GET /health', () => {
       const reply = await invoke(health, get);
       expect(reply.status).toBe(503);
       expect(reply.json.code).toBe('model_unavailable');
-      expect(reply.json.error).toContain(unavailable('model.json is invalid: /golden/cases '));
+      expect(reply.json.error).toContain(unavailable(dir, 'model.json is invalid: /golden/cases '));
       expect((await invoke(predict, { json: parityFixture().cases[0]!.input })).status).toBe(503);
       expect(sessionsCreated).not.toHaveBeenCalled();
     });

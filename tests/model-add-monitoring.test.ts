@@ -68,6 +68,12 @@ describe('model:add with a baseline and fields never captured', () => {
     }
   });
 
+  it("gives a new version the fields its predecessor never captured, but not its baseline, which profiles the predecessor's predictions", async () => {
+    const next = await addModel({ file: fixture('skl_zipmap_classifier.onnx'), name: 'plans', version: '1.1.0' });
+    expect(next.manifest.capture).toEqual({ total_charges: false });
+    expect(Object.keys(next.manifest.files ?? {})).not.toContain(BASELINE_FILE);
+  });
+
   it('refuses --no-capture of a field the model does not have, naming its fields', async () => {
     await expect(addModel({ file: fixture('skl_zipmap_classifier.onnx'), name: 'plans-typo', noCapture: ['emial'] })).rejects.toThrow(Refused);
     await expect(addModel({ file: fixture('skl_zipmap_classifier.onnx'), name: 'plans-typo', noCapture: ['emial'] })).rejects.toThrow(/capture: "emial" is not an input field of the model \(its fields: contract, tenure, monthly_charges, total_charges\)/);

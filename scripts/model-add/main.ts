@@ -1,6 +1,7 @@
 // npm run model:add -- <file.onnx | export folder> --name <name> [--version <v>] [--kind <kind>] [--description <text>] [--normalize] [--force] [--promote] [image flags: --labels <file> --size HxW --mean a,b,c --std a,b,c --resize shorter-crop|stretch|pad ...]
 // Writes <models dir>/<name>/<version>/model.onnx and a generated model.json (and a folder's tokenizer files, scripts/model-add/text-folder.ts)
 // (README, "Bring your own model"). MODELS_DIR is honoured as the service does.
+import { BASELINE_FILE } from '../../lib/monitoring/baseline';
 import { writeBaseline } from '../baseline-file';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -164,7 +165,8 @@ export async function addModel(options: AddOptions): Promise<Added> {
       reason = `kept from ${name} ${previous.version}: the same signature and answer shape`;
       fields = kindFields(previous);
       // Its labels and golden pictures too, as verified where they are; a new export folder brings its own tokenizer and config.
-      if (!folder) files = Object.fromEntries(verifiedCompanionFiles(existing!.versions.filter((v) => v.manifest).at(-1)!.dir, previous));
+      // Not its baseline: that profiles the previous version's predictions (--baseline profiles this one's).
+      if (!folder) files = Object.fromEntries([...verifiedCompanionFiles(existing!.versions.filter((v) => v.manifest).at(-1)!.dir, previous)].filter(([file]) => file !== BASELINE_FILE));
       // The same known inputs, answered by the new version.
       golden = { tolerance: previous.golden.tolerance, cases: previous.golden.cases.map((c) => ({ ...c, answer: null })) };
     } else if (folder && options.kind !== 'tensor') {
@@ -212,7 +214,8 @@ export async function addModel(options: AddOptions): Promise<Added> {
       training: { added_from: path.basename(options.file), producer: onnxFile.producer },
       ...(Object.keys(files).length > 0 ? { files: Object.fromEntries(Object.entries(files).map(([file, bytes]) => [file, { sha256: sha256Of(bytes) }])) } : {}),
     };
-    const notCaptured = (options.noCapture ?? []).filter((f) => f !== '');
+    // The fields a previous version never captured stay uncaptured unless --no-capture says anew: personal data does not start flowing with a release.
+    const notCaptured = (options.noCapture ?? Object.keys(previous?.capture ?? {})).filter((f) => f !== '');
     const draft = { ...base, ...fields, ...(notCaptured.length > 0 ? { capture: Object.fromEntries(notCaptured.map((f) => [f, false])) } : {}) } as Manifest;
     // The kind's own check first (fields against the graph, a crop inside the picture): its reason, not a golden case's failure.
     const problem = kindOf(draft).check(draft);
