@@ -34,4 +34,4 @@ export const handler = bodyFunction('predict', predictBody, {
   predictModel: (event) => predict(event, { name: pathParameter(event, 'name') }),
   predictModelVersion: (event) => predict(event, { name: pathParameter(event, 'name'), version: pathParameter(event, 'version') }),
   predictModelLabel: (event) => predict(event, { name: pathParameter(event, 'name'), label: pathParameter(event, 'label') }),
-});
+}, { capture: true });

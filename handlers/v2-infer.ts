@@ -19,4 +19,4 @@ const apiKeyIdOf = (event: JsonEvent) => event.requestContext?.identity?.apiKeyI
 export const handler = bodyFunction('v2-infer', jsonFormat, {
   v2Infer: (event) => inferWith({ name: pathParameter(event, 'name'), apiKeyId: apiKeyIdOf(event) }, event.body, event.headers?.accept),
   v2InferVersion: (event) => inferWith({ name: pathParameter(event, 'name'), version: pathParameter(event, 'version'), apiKeyId: apiKeyIdOf(event) }, event.body, event.headers?.accept),
-});
+}, { capture: true });

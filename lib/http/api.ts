@@ -15,6 +15,7 @@ import { dispatcher, type Operations } from './dispatch';
 import { requestBody, type BodyEvent, type BodyFormat } from './request-body';
 import type { FunctionName } from './routes';
 import { VERSION_HEADER } from './response';
+import { captureInferences, INFERENCE_ID_HEADER } from '../monitoring/capture';
 
 type Handler<TEvent> = (event: TEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -46,7 +47,7 @@ function chain<TEvent>(fn: FunctionName, handler: Handler<TEvent>, contentSecuri
     .use(observeRequest(fn))
     // Any origin, as API Gateway's preflight (cors: true) allows: callers
     // authenticate with an API key, not cookies, so no credentials are shared.
-    .use(httpCors({ origin: '*', exposeHeaders: VERSION_HEADER }))
+    .use(httpCors({ origin: '*', exposeHeaders: [VERSION_HEADER, INFERENCE_ID_HEADER].join(', ') }))
     // No reporting endpoint is configured, and the default sends the header
     // empty. The option exists in the middleware's code (6.4.5) but not in its
     // typings, hence the cast.
@@ -64,7 +65,13 @@ export function httpFunction(fn: FunctionName, operations: Operations<APIGateway
   return chain(fn, dispatcher(fn, operations), contentSecurityPolicy);
 }
 
-/** A function whose routes' bodies are read by `format` (JSON, or predict's formats): the operations get the body read, not yet validated. */
-export function bodyFunction<B>(fn: FunctionName, format: BodyFormat<B>, operations: Operations<BodyEvent<B>>) {
-  return chain(fn, dispatcher(fn, operations)).use(requestBody(format));
+/**
+ * A function whose routes' bodies are read by `format` (JSON, or predict's
+ * formats): the operations get the body read, not yet validated. `capture`:
+ * its answers carry X-Inference-Id and a share of them is captured
+ * (lib/monitoring/capture.ts).
+ */
+export function bodyFunction<B>(fn: FunctionName, format: BodyFormat<B>, operations: Operations<BodyEvent<B>>, { capture = false } = {}) {
+  const handler = chain(fn, dispatcher(fn, operations));
+  return (capture ? handler.use(captureInferences(fn)) : handler).use(requestBody(format));
 }

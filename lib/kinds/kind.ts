@@ -1,6 +1,7 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { PredictBody, Warning } from '../bodies/types';
 import type { CompanionFiles, GoldenCase, KindFields, ManifestBase, TensorSpec } from '../manifest/base';
+import type { MonitoringSpec, ScoredRecord } from '../monitoring/spec';
 import type { Signal } from '../observability/request-facts';
 
 export type Feeds = Record<string, Tensor>;
@@ -23,6 +24,12 @@ export interface Prediction {
   /** Records (or tensor rows) scored. */
   records: number;
   signals: Signal[];
+  /**
+   * Each record as the model took it and its answer, for capture (README,
+   * "Monitoring"); a function, so that a request that is not captured pays
+   * nothing for it.
+   */
+  scored: () => ScoredRecord[];
 }
 
 /** One loaded model's kind-specific behaviour, built once from its manifest. */
@@ -91,6 +98,8 @@ export interface ModelKind<M extends ManifestBase> {
    * into the graph's.
    */
   protocolInputs?(manifest: M): TensorSpec[];
+  /** The input fields monitoring profiles and what feedback states (lib/monitoring/spec.ts). */
+  monitoring(manifest: M): MonitoringSpec;
   /** GET /models/{name}: the kind's account of what to send and what comes back. */
   describe(manifest: M): Record<string, unknown>;
   /**

@@ -95,6 +95,15 @@ export const baseProperties = {
    * verified when the model loads, as the ONNX file is, and shipped in the
    * package with it.
    */
+  /**
+   * Input fields never captured for monitoring, personal data above all:
+   * `{"email": false}` (model:add --no-capture email). README, "Monitoring".
+   */
+  capture: {
+    type: 'object',
+    propertyNames: { minLength: 1 },
+    additionalProperties: { const: false },
+  },
   files: {
     type: 'object',
     propertyNames: { pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$' },

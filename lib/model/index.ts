@@ -6,6 +6,7 @@ import { kindOf, type Manifest } from '../kinds';
 import type { Feeds, KindRuntime, Outputs, Parameters, PredictBody, Prediction, RunGraph } from '../kinds/kind';
 import type { CompanionFiles, GoldenCase, TensorSpec } from '../manifest/base';
 import { traced, untraced } from '../observability/tracing';
+import { modelMonitoring, type ModelMonitoring } from '../monitoring/model-monitoring';
 import { verifiedCompanionFiles, verifiedModelFile } from './model-files';
 import { datatypeOf } from '../tensors/datatypes';
 import { shapeText } from '../tensors/shape';
@@ -31,6 +32,8 @@ export interface Model {
   readonly manifest: Manifest;
   readonly info: ModelInfo;
   readonly runtime: KindRuntime;
+  /** How its records are captured and profiled (lib/monitoring). */
+  readonly monitoring: ModelMonitoring;
   /** POST /models/{name}/predict on this model: the answer body (no model reference), warnings, and the time onnxruntime took. */
   predict(body: PredictBody, parameters?: Parameters): Promise<Prediction & Timed>;
   /** Runs the graph on tensors the caller built; output names select a subset. */
@@ -180,6 +183,7 @@ export async function loadModel(dir: string, manifest: Manifest): Promise<Model>
     checkSignature('output', session.outputMetadata, manifest.onnx.outputs);
     const run = sessionRunner(session, manifest);
     const runtime = kindOf(manifest).runtime(manifest, files);
+    const monitoring = modelMonitoring(manifest, kindOf(manifest).monitoring(manifest), files);
     const goldenStarted = performance.now();
     await untraced(() => selfTest(manifest, runtime, run, files));
     const now = performance.now();
@@ -196,6 +200,7 @@ export async function loadModel(dir: string, manifest: Manifest): Promise<Model>
       manifest,
       info,
       runtime,
+      monitoring,
       predict: async (body, parameters) => {
         const timer = timedRunner(run);
         const prediction = await runtime.predict(body, timer.run, parameters);

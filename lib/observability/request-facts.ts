@@ -1,3 +1,5 @@
+import type { CaptureSource } from '../monitoring/observation';
+
 /**
  * One figure about a batch's answers, published as a metric so a dashboard
  * shows when what the model predicts drifts (README, "Metrics"). Each kind
@@ -36,6 +38,8 @@ export interface ServedFacts {
   signals?: Signal[];
   warnings?: number;
   shadow?: ShadowFacts;
+  /** The served version's records, for capture (lib/monitoring/capture.ts); never the shadow's. */
+  capture?: CaptureSource;
 }
 
 /** Why a request was refused or failed, as the one error middleware (lib/http/error-response.ts) answered it. */

@@ -59,6 +59,11 @@ export const binaryClassification: ModelKind<BinaryClassificationManifest> = {
     return recordsAnswerSchema({ type: 'object', required: [probability, label], properties: { [probability]: probabilitySchema, [label]: { type: 'boolean' } } });
   },
 
+  monitoring: (manifest) => ({
+    fields: manifest.features.map((f) => ({ name: f.name, type: f.type })),
+    outcome: { type: 'binary', answer: { label: manifest.output.label, score: manifest.output.probability } },
+  }),
+
   describe: (manifest) => ({ inputs: manifest.features, output: manifest.output, ...(manifest.preprocessing ? { preprocessing: manifest.preprocessing } : {}) }),
 
   runtime(manifest) {

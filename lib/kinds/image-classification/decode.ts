@@ -52,6 +52,8 @@ export interface Decoded {
   values: Float32Array | Uint8Array;
   /** What the client should know (an animated picture's frames, a tiny picture upscaled). */
   notes: string[];
+  /** The picture as sent, for capture's summary (README, "Monitoring"). */
+  picture: { format: string; width: number; height: number };
 }
 
 interface Plan {
@@ -150,7 +152,7 @@ export async function decodeImage(bytes: Buffer, prep: Preprocessing, pixelType:
   } catch {
     throw new InvalidImage(`${at} cannot be decoded: the ${format.toUpperCase()} data is cut short or corrupt`, detail('cannot be decoded'));
   }
-  return { values: toTensor(pixels, target, prep, pixelType), notes };
+  return { values: toTensor(pixels, target, prep, pixelType), notes, picture: { format, width, height } };
 }
 
 /** RGB pixels (rows of [r, g, b]) into the graph's values: scaled, normalised, channels and layout as the manifest says; padding left at 0. */

@@ -10,7 +10,8 @@ import { recordedRequest, unchangedStrings, type Feeds, type KindRuntime, type M
 import { floatOutput, roundProbability, rowOf, softmax } from '../records/outputs';
 import { probabilitySchema, recordsAnswerSchema } from '../records/runtime';
 import { argmaxRows, labelCountSignals } from '../records/signals';
-import { decodeImage, MAX_PIXELS, type PixelType } from './decode';
+import { bytesSummary } from '../../monitoring/summary';
+import { decodeImage, MAX_PIXELS, type Decoded, type PixelType } from './decode';
 import { parseLabels } from '../labels';
 import { IMAGE_TYPES, manifestFields, type ImageClassificationManifest } from './manifest';
 import { assertPictureCount, base64Bytes, FORM_FIELD, readPictures, type Picture } from './request';
@@ -116,6 +117,8 @@ export const imageClassification: ModelKind<ImageClassificationManifest> = {
     output: manifest.output,
   }),
 
+  monitoring: (manifest) => ({ fields: [], outcome: { type: 'label', labels: manifest.labels, answer: { label: 'label', probabilities: 'probabilities' } } }),
+
   protocolInputs: () => [{ name: PROTOCOL_INPUT, datatype: 'BYTES', shape: [null] }],
 
   runtime(manifest, files): KindRuntime {
@@ -127,24 +130,26 @@ export const imageClassification: ModelKind<ImageClassificationManifest> = {
     const output = manifest.output.name;
 
     /** The pictures decoded into one batch tensor, and what decoding noted about each. */
-    async function batchOf(pictures: readonly Picture[]): Promise<{ feeds: Feeds; warnings: Warning[] }> {
+    async function batchOf(pictures: readonly Picture[]): Promise<{ feeds: Feeds; warnings: Warning[]; summaries: Decoded['picture'][] }> {
       const warnings: Warning[] = [];
+      const summaries: Decoded['picture'][] = [];
       const perPicture = batchDims(manifest, 1).slice(1).reduce((a, b) => a * b, 1);
       const data = pixelType === 'uint8' ? new Uint8Array(perPicture * pictures.length) : new Float32Array(perPicture * pictures.length);
       await traced('decode', async () => {
         for (const [i, picture] of pictures.entries()) {
           const decoded = await decodeImage(picture.bytes, prep, pixelType, picture);
           data.set(decoded.values, i * perPicture);
+          summaries.push(decoded.picture);
           for (const note of decoded.notes) warnings.push({ path: picture.path, problem: note, record: i });
         }
       });
-      return { feeds: { [prep.input]: new Tensor(pixelType, data, batchDims(manifest, pictures.length)) }, warnings };
+      return { feeds: { [prep.input]: new Tensor(pixelType, data, batchDims(manifest, pictures.length)) }, warnings, summaries };
     }
 
     return {
       async predict(body, run, parameters = {}) {
         const request = readPictures(body, parameters);
-        const { feeds, warnings } = await batchOf(request.pictures);
+        const { feeds, warnings, summaries } = await batchOf(request.pictures);
         const outputs = await run(feeds, [output]);
         assertFinite(outputs, [output], (row) => request.pictures[row]?.path ?? '');
         const count = request.pictures.length;
@@ -156,6 +161,8 @@ export const imageClassification: ModelKind<ImageClassificationManifest> = {
           warnings: [...request.warnings, ...warnings],
           records: count,
           signals: labelCountSignals(labels, argmaxRows(values, count)),
+          // A picture is captured as its summary, never its bytes.
+          scored: () => answers.map((answer, i) => ({ input: { [FORM_FIELD]: { ...summaries[i], ...bytesSummary(request.pictures[i]!.bytes) } }, answer })),
         };
       },
       async protocolFeeds(inputs) {

@@ -89,6 +89,7 @@ export function recordRuntime(modelName: string, codec: RecordCodec): KindRuntim
         warnings,
         records: count,
         signals: codec.signals(outputs, count),
+        scored: () => request.records.map((input, i) => ({ input: { ...input }, answer: answers[i]! })),
       };
     },
     signals: codec.signals,

@@ -89,6 +89,14 @@ export const tabular: ModelKind<TabularManifest> = {
     return recordsAnswerSchema({ type: 'object', required: ['label', 'probabilities'], properties: { label, probabilities: probabilitiesSchema(labels) } });
   },
 
+  monitoring: (manifest) => ({
+    fields: manifest.onnx.inputs.map((i) => ({ name: i.name, type: i.datatype === 'BYTES' || i.datatype === 'BOOL' ? 'categorical' : 'numeric' })),
+    outcome:
+      manifest.task === 'regressor'
+        ? { type: 'value', answer: { value: 'value' } }
+        : { type: 'label', labels: (manifest.labels ?? []).map(String), answer: { label: 'label', probabilities: 'probabilities' } },
+  }),
+
   describe: (manifest) => ({
     inputs: manifest.onnx.inputs.map((i) => ({ name: i.name, datatype: i.datatype, schema: columnSchema(i) })),
     task: manifest.task,

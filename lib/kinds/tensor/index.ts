@@ -2,6 +2,7 @@ import { PayloadTooLarge, ValidationFailed, type ErrorDetail } from '../../error
 import { pointer } from '../../json-pointer';
 import type { GoldenCase, KindFields, KindManifest, TensorSpec } from '../../manifest/base';
 import { traced } from '../../observability/tracing';
+import { captured } from '../../monitoring/summary';
 import { settings } from '../../settings';
 import { shorten } from '../../shorten';
 import { elementSchema, jsonElements, jsonElementSchema } from '../../tensors/datatypes';
@@ -183,6 +184,9 @@ export const tensor: ModelKind<TensorManifest> = {
     return { oneOf: [row, columnar] };
   },
 
+  // A tensor's meaning is the model's own: its captures are summaries, and no outcome can be checked generically.
+  monitoring: () => ({ fields: [] }),
+
   describe: (manifest) => ({
     inputs: manifest.onnx.inputs.map((s) => ({ name: s.name, datatype: s.datatype, shape: protocolShape(s.shape), dims: s.shape })),
     outputs: manifest.onnx.outputs.map((s) => ({ name: s.name, datatype: s.datatype, shape: protocolShape(s.shape), dims: s.shape })),
@@ -213,7 +217,9 @@ export const tensor: ModelKind<TensorManifest> = {
           const outputs = await run(feeds);
           assertFinite(outputs, outputNames, () => '/inputs');
           const answer = outputSpecs.length === 1 ? nestedOutput(outputs, outputNames[0]!) : Object.fromEntries(outputNames.map((n) => [n, nestedOutput(outputs, n)]));
-          return { body: { outputs: answer }, warnings, records: leadingDim(outputs[outputNames[0]!]!.dims), signals: [] };
+          // Columnar: one captured record, the inputs and outputs as their summaries.
+          const scored = () => [{ input: captured(body.inputs) as Record<string, unknown>, answer: captured({ outputs: answer }) as Record<string, unknown> }];
+          return { body: { outputs: answer }, warnings, records: leadingDim(outputs[outputNames[0]!]!.dims), signals: [], scored };
         }
         const problem = rowFormatProblem(inputs);
         if (problem) throw new ValidationFailed(problem, [{ path: '/instances', problem: 'row format not possible for this model' }]);
@@ -226,7 +232,9 @@ export const tensor: ModelKind<TensorManifest> = {
         }
         const outputs = await run(traced('encode', () => rowFeeds(instances, inputs, prepareStrings)));
         assertFinite(outputs, outputNames, (row) => pointer('instances', row));
-        return { body: { predictions: rowAnswers(outputs, outputSpecs, instances.length) }, warnings, records: instances.length, signals: [] };
+        const predictions = rowAnswers(outputs, outputSpecs, instances.length);
+        const scored = () => predictions.map((answer, i) => ({ input: { instance: captured(instances[i]) }, answer: { prediction: captured(answer) } }));
+        return { body: { predictions }, warnings, records: instances.length, signals: [], scored };
       },
       // A tensor's meaning is the model's own: no drift figure can be read from it generically.
       signals: () => [],

@@ -95,6 +95,11 @@ export const textClassification: ModelKind<TextClassificationManifest> = {
     });
   },
 
+  monitoring: (manifest) => ({
+    fields: [{ name: manifest.text.field, type: 'text' }],
+    outcome: { type: 'label', labels: manifest.labels, answer: { label: manifest.output.label, probabilities: manifest.output.probabilities } },
+  }),
+
   describe: (manifest) => ({
     inputs: [{ name: manifest.text.field, type: 'text', maxLength: manifest.text.maxLength }],
     labels: manifest.labels,

@@ -94,6 +94,9 @@ export const textEmbedding: ModelKind<TextEmbeddingManifest> = {
       properties: { embedding: { type: 'array', minItems: manifest.dimension, maxItems: manifest.dimension, items: { type: 'number' } } },
     }),
 
+  // The texts are profiled; an embedding is no outcome feedback could state.
+  monitoring: (manifest) => ({ fields: [{ name: manifest.text.field, type: 'text' }] }),
+
   describe: (manifest) => ({
     ...describeText(manifest),
     dimension: manifest.dimension,

@@ -57,6 +57,11 @@ export const transformerClassification: ModelKind<TransformerClassificationManif
       properties: { label: { enum: manifest.labels }, probabilities: probabilitiesSchema(manifest.labels) },
     }),
 
+  monitoring: (manifest) => ({
+    fields: [{ name: manifest.text.field, type: 'text' }],
+    outcome: { type: 'label', labels: manifest.labels, answer: { label: 'label', probabilities: 'probabilities' } },
+  }),
+
   describe: (manifest) => ({ ...describeText(manifest), labels: manifest.labels, output: { label: 'label', probabilities: 'probabilities' } }),
 
   runtime(manifest, files) {

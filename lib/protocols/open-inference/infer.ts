@@ -1,4 +1,6 @@
 import type { ValidateFunction } from 'ajv';
+import type { CaptureSource } from '../../monitoring/observation';
+import { captured } from '../../monitoring/summary';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { compileSchema } from '../../ajv';
 import { ValidationFailed } from '../../errors';
@@ -115,7 +117,11 @@ export async function inferWith(request: ModelRequest, body: unknown, accept: st
   // The protocol answers JSON only: 406 for an Accept that admits none, as on /predict.
   negotiateMediaType(accept, ['application/json']);
   const { answer, model, facts } = await serve(request, (model) => infer(model, body));
-  return { response: jsonResponse(200, answer, versionHeader(model.info.version)), facts };
+  // One capture line per request: its tensors as their summaries, without the inputs the manifest marks capture: false.
+  const { notCaptured } = model.monitoring;
+  const inputs = (body as InferenceRequest).inputs.filter((input) => !notCaptured.has(input.name));
+  const capture: CaptureSource = { observations: () => [{ input: { inputs: captured(inputs) }, output: captured(answer.outputs) }], batch: false };
+  return { response: jsonResponse(200, answer, versionHeader(model.info.version)), facts: { ...facts, capture } };
 }
 
 /** One version's inference on the request's tensors: the protocol's answer, and what the request's facts need. */

@@ -1,6 +1,7 @@
 import { infer, type ModelRequest } from '../../dataplane/infer';
 import type { Answer } from '../../http/dispatch';
 import { versionHeader } from '../../http/response';
+import { observe } from '../../monitoring/observation';
 import type { Parameters, PredictBody } from '../../kinds/kind';
 import { assertAnswerable, assertTaken, type AnswerFormat } from './formats';
 
@@ -28,12 +29,14 @@ export async function predictWith(request: ModelRequest, body: PredictBody, form
   const { answer: prediction, model } = served;
   const reply: Record<string, unknown> = { ...prediction.body, model: { name: model.info.name, version: model.info.version } };
   if (prediction.warnings.length > 0) reply.warnings = prediction.warnings.map(({ path, problem }) => ({ path, problem }));
+  // Observed only when capture samples the request (lib/monitoring/capture.ts).
+  const capture = { observations: () => prediction.scored().map((record) => observe(record, model.monitoring)), batch: 'predictions' in prediction.body };
   return {
     response: {
       statusCode: 200,
       headers: { 'content-type': format.contentType, ...versionHeader(model.info.version) },
       body: format.write(prediction, reply),
     },
-    facts: served.facts,
+    facts: { ...served.facts, capture },
   };
 }
