@@ -58,7 +58,7 @@ const LOCAL_STAGE_OWN: Record<string, string> = { WATCH_MODELS: 'true' };
 
 /** The functions with settings of their own on a deployable stage (serverless.yml, custom.functionEnvironment): the monitoring bucket, by reference. */
 const DEPLOYED_OWN: Record<string, Record<string, unknown>> = {
-  monitor: { MONITORING_BUCKET: { Ref: 'MonitoringBucket' }, MONITOR_WINDOW_HOURS: 24 },
+  monitor: { MONITORING_BUCKET: { Ref: 'MonitoringBucket' }, MONITOR_WINDOW_HOURS: '24' },
   monitoring: { MONITORING_BUCKET: { Ref: 'MonitoringBucket' } },
 };
 /** A name CloudFormation gives a bucket of this stack, for what the functions would read once {Ref: MonitoringBucket} is resolved. */
