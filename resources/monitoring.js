@@ -226,9 +226,11 @@ module.exports = async ({ resolveVariable }) => {
           ErrorOutputPrefix: ERROR_PREFIX,
           // Newline-delimited JSON as the functions wrote it (the monitor and Athena read it as is).
           CompressionFormat: 'UNCOMPRESSED',
-          // Dynamic partitioning needs at least 64 MB; 300 s puts a capture in
-          // S3 within about five minutes, so each hourly monitor run sees the
-          // last hour, and keeps objects at no more than 288 a day per folder.
+          // Dynamic partitioning needs at least 64 MB. 300 s: a capture is in S3
+          // some 5 to 8 minutes after it was logged (CloudWatch Logs forwards
+          // within minutes; Firehose documents up to 1.5 times the interval
+          // with dynamic partitioning), well inside each hourly monitor run's
+          // window, and a folder gets at most about 288 objects a day.
           BufferingHints: { SizeInMBs: 64, IntervalInSeconds: 300 },
           DynamicPartitioningConfiguration: { Enabled: true, RetryOptions: { DurationInSeconds: 300 } },
           ProcessingConfiguration: {
