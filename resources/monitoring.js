@@ -227,7 +227,7 @@ module.exports = async ({ resolveVariable }) => {
           // Newline-delimited JSON as the functions wrote it (the monitor and Athena read it as is).
           CompressionFormat: 'UNCOMPRESSED',
           // Dynamic partitioning needs at least 64 MB. 300 s: a capture is in S3
-          // some 5 to 8 minutes after it was logged (CloudWatch Logs forwards
+          // some 5 to 10 minutes after it was logged (CloudWatch Logs forwards
           // within minutes; Firehose documents up to 1.5 times the interval
           // with dynamic partitioning), well inside each hourly monitor run's
           // window, and a folder gets at most about 288 objects a day.
