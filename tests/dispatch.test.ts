@@ -19,6 +19,7 @@ const handlerOf: Record<FunctionName, HttpHandler> = {
   models: h.models,
   'v2-metadata': h.v2Metadata,
   'v2-infer': h.v2Infer,
+  monitoring: h.monitoring,
   docs,
 };
 // Real values for every path parameter, so each route reaches its code.

@@ -3,6 +3,7 @@ import { handler as docsHandler } from '../handlers/docs';
 import { handler as healthHandler } from '../handlers/health';
 import { handler as modelsHandler } from '../handlers/models';
 import { handler as predictHandler } from '../handlers/predict';
+import { handler as monitoringHandler } from '../handlers/monitoring';
 import { handler as inferHandler } from '../handlers/v2-infer';
 import { handler as metadataHandler } from '../handlers/v2-metadata';
 import { DOCS_ASSETS } from '../lib/protocols/openapi/docs-page';
@@ -198,6 +199,12 @@ describe('every route answers as its own document says', () => {
     [inferHandler, 'POST', '/v2/models/{name}/infer', { name: 'intent' }, json({ id: '7', ...inferBody }), 200],
     [inferHandler, 'POST', '/v2/models/{name}/infer', { name: 'intent' }, json({ inputs: 3 }), 400],
     [inferHandler, 'POST', '/v2/models/{name}/versions/{version}/infer', { name: 'intent', version: intentVersion }, json(inferBody), 200],
+    [monitoringHandler, 'POST', '/models/{name}/feedback', { name: 'churn' }, json({ inference_id: 'abc/0', actual: true }), 200],
+    [monitoringHandler, 'POST', '/models/{name}/feedback', { name: 'intent' }, json({ feedback: [{ inference_id: 'abc', actual: 'praise' }] }), 200],
+    [monitoringHandler, 'POST', '/models/{name}/feedback', { name: 'intent' }, json({ inference_id: 'abc', actual: 'joy' }), 400],
+    [monitoringHandler, 'POST', '/models/{name}/feedback', { name: 'fraud' }, json({ inference_id: 'abc', actual: true }), 404],
+    [monitoringHandler, 'GET', '/models/{name}/monitoring', { name: 'churn' }, {}, 200],
+    [monitoringHandler, 'GET', '/models/{name}/monitoring', { name: 'fraud' }, {}, 404],
     [docsHandler, 'GET', '/openapi.json', {}, {}, 200],
     [docsHandler, 'GET', '/docs', {}, {}, 200],
     ...DOCS_ASSETS.map((asset): Call => [docsHandler, 'GET', '/docs/{asset}', { asset }, {}, 200]),

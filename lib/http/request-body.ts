@@ -117,6 +117,8 @@ export function requestBody<B>(format: BodyFormat<B>): MiddlewareObj<APIGatewayP
   return {
     before: async (request) => {
       assertApiGatewayEvent(request.event);
+      // A function with both (monitoring): its GET routes read no body.
+      if (request.event.httpMethod === 'GET') return;
       const contentType = request.event.headers?.['content-type'];
       const mediaType = mediaTypeOf(contentType);
       // A Content-Type that is no media type at all ("json") is refused like an unknown one.

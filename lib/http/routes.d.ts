@@ -26,7 +26,7 @@ export interface ScheduledEntry {
   role: string;
 }
 
-export type FunctionName = 'predict' | 'health' | 'models' | 'v2-metadata' | 'v2-infer' | 'docs';
+export type FunctionName = 'predict' | 'health' | 'models' | 'v2-metadata' | 'v2-infer' | 'monitoring' | 'docs';
 
 export interface Route {
   /** The OpenAPI operationId, and the name the function's handler answers it under. */

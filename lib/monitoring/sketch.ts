@@ -13,6 +13,8 @@ export interface NumericSketch {
   missing: number;
   min: number | null;
   max: number | null;
+  /** The values' sum, for their mean. */
+  sum: number;
 }
 
 /** Counts per category, with the values outside `counts`' keys in `other` and the missing ones apart. */
@@ -42,7 +44,7 @@ export function binOf(edges: readonly number[], value: number): number {
 }
 
 export function emptyNumeric(edges: readonly number[]): NumericSketch {
-  return { edges: [...edges], counts: new Array<number>(edges.length + 1).fill(0), missing: 0, min: null, max: null };
+  return { edges: [...edges], counts: new Array<number>(edges.length + 1).fill(0), missing: 0, min: null, max: null, sum: 0 };
 }
 
 export function addNumber(sketch: NumericSketch, value: unknown): void {
@@ -51,6 +53,7 @@ export function addNumber(sketch: NumericSketch, value: unknown): void {
     return;
   }
   sketch.counts[binOf(sketch.edges, value)]!++;
+  sketch.sum += value;
   sketch.min = sketch.min === null ? value : Math.min(sketch.min, value);
   sketch.max = sketch.max === null ? value : Math.max(sketch.max, value);
 }
@@ -71,6 +74,12 @@ export function addCategory(sketch: CategoricalSketch, value: unknown): void {
   if (category === undefined) sketch.missing++;
   else if (Object.hasOwn(sketch.counts, category)) sketch.counts[category]!++;
   else sketch.other++;
+}
+
+/** The mean of the values a sketch counted, or null for none. */
+export function meanOf(sketch: NumericSketch): number | null {
+  const n = sketch.counts.reduce((a, b) => a + b, 0);
+  return n === 0 ? null : sketch.sum / n;
 }
 
 export const numericTotal = (s: NumericSketch): number => s.counts.reduce((a, b) => a + b, 0) + s.missing;

@@ -10,7 +10,7 @@ import type { RequestFacts, ShadowFacts, Signal } from './request-facts';
 export const metrics = new Metrics({ serviceName: settings.serviceName() });
 
 /** Which dimensions a metric is published with (README, "Metrics"). */
-export type DimensionSet = 'request' | 'error' | 'service' | 'cold-start' | 'shadow';
+export type DimensionSet = 'request' | 'error' | 'service' | 'cold-start' | 'shadow' | 'monitor';
 
 export const DIMENSIONS: Record<DimensionSet, readonly string[]> = {
   // model and version only once a request named a model the repository holds.
@@ -20,6 +20,8 @@ export const DIMENSIONS: Record<DimensionSet, readonly string[]> = {
   'cold-start': ['service', 'function_name'],
   // version is the shadow's: its disagreement with whichever version served.
   shadow: ['service', 'model', 'version'],
+  // The monitor's per-version figures; the same metric with `service` alone is the run's worst, which the alarms read.
+  monitor: ['service', 'model', 'version'],
 };
 
 export interface MetricEntry {
@@ -49,6 +51,11 @@ export const METRIC_CATALOG: readonly MetricEntry[] = [
   { name: 'ShadowMaxDelta', unit: 'None', dimensions: 'shadow', description: "largest difference between a number of the served answer and the shadow's" },
   { name: 'ShadowFlips', unit: 'Count', dimensions: 'shadow', description: "values of the answer the shadow gives otherwise (labels, decisions)" },
   { name: 'ShadowErrors', unit: 'Count', dimensions: 'shadow', description: '1 when the shadow refused or failed a request the served version answered' },
+  { name: 'FeatureDrift', unit: 'None', dimensions: 'monitor', description: "monitor: the largest PSI of a version's input fields against its baseline (the field is named in the report); with `service` alone, the largest of the run" },
+  { name: 'PredictionDrift', unit: 'None', dimensions: 'monitor', description: "monitor: PSI of a version's predictions against its baseline; with `service` alone, the largest of the run" },
+  { name: 'LiveAccuracy', unit: 'None', dimensions: 'monitor', description: 'monitor: share of joined feedback the version predicted right; with `service` alone, the lowest of the run' },
+  { name: 'LiveAUC', unit: 'None', dimensions: 'monitor', description: 'monitor: ROC AUC of the version on joined feedback (classifiers)' },
+  { name: 'FeedbackCount', unit: 'Count', dimensions: 'monitor', description: 'monitor: feedback items joined to the version’s inferences in the window' },
   { name: 'ShadowSkipped', unit: 'Count', dimensions: 'shadow', description: '1 when the shadow was not ready or over SHADOW_BUDGET_MS' },
 ];
 
@@ -97,4 +104,38 @@ function addShadowMetrics(model: string, shadow: ShadowFacts): void {
     shadowMetrics.addMetric('ShadowFlips', MetricUnit.Count, shadow.flips ?? 0);
   }
   shadowMetrics.publishStoredMetrics();
+}
+
+/** One monitor run's figures (README, "Monitoring"): per model version, then the run's worst for the alarms. */
+export interface MonitorFigures {
+  model: string;
+  version: string;
+  featureDrift: number | null;
+  predictionDrift: number | null;
+  accuracy: number | null;
+  auc: number | null;
+  feedback: number;
+}
+
+export function publishMonitorMetrics(figures: readonly MonitorFigures[]): void {
+  const each = new Metrics({ serviceName: settings.serviceName() });
+  for (const f of figures) {
+    each.addDimension('model', f.model);
+    each.addDimension('version', f.version);
+    if (f.featureDrift !== null) each.addMetric('FeatureDrift', MetricUnit.NoUnit, f.featureDrift);
+    if (f.predictionDrift !== null) each.addMetric('PredictionDrift', MetricUnit.NoUnit, f.predictionDrift);
+    if (f.accuracy !== null) each.addMetric('LiveAccuracy', MetricUnit.NoUnit, f.accuracy);
+    if (f.auc !== null) each.addMetric('LiveAUC', MetricUnit.NoUnit, f.auc);
+    each.addMetric('FeedbackCount', MetricUnit.Count, f.feedback);
+    each.publishStoredMetrics();
+  }
+  const known = (values: (number | null)[]) => values.filter((v): v is number => v !== null);
+  const worst = new Metrics({ serviceName: settings.serviceName() });
+  const drift = known(figures.map((f) => f.featureDrift));
+  const prediction = known(figures.map((f) => f.predictionDrift));
+  const accuracy = known(figures.map((f) => f.accuracy));
+  if (drift.length > 0) worst.addMetric('FeatureDrift', MetricUnit.NoUnit, Math.max(...drift));
+  if (prediction.length > 0) worst.addMetric('PredictionDrift', MetricUnit.NoUnit, Math.max(...prediction));
+  if (accuracy.length > 0) worst.addMetric('LiveAccuracy', MetricUnit.NoUnit, Math.min(...accuracy));
+  if (drift.length + prediction.length + accuracy.length > 0) worst.publishStoredMetrics();
 }

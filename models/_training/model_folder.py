@@ -6,6 +6,7 @@ NAME_PATTERN, which a leading "_" does not.
 """
 
 import argparse
+import json
 import hashlib
 import re
 from pathlib import Path
@@ -29,6 +30,8 @@ def parse_args(argv, doc, default_data, forbidden_versions=()):
     parser.add_argument("--version", default=DEFAULT_VERSION,
                         help=f"model version = output folder name (default {DEFAULT_VERSION})")
     parser.add_argument("--data", type=Path, default=default_data, help=f"CSV path (default {default_data})")
+    parser.add_argument("--baseline-only", action="store_true",
+                        help="write only the version's baseline.json (monitoring) from the training split; the model is not retrained")
     args = parser.parse_args(argv)
     if not VERSION_PATTERN.match(args.version) or args.version in forbidden_versions:
         taken = "".join(f" and not be {version!r}" for version in sorted(forbidden_versions))
@@ -71,3 +74,25 @@ def spread(items, count):
 def probability7(p):
     """A probability as the service prints it: 7 decimals (float32 precision)."""
     return round(float(p), 7)
+
+
+def write_baseline(name, version, records, source):
+    """The version's monitoring baseline from its training split (README, "Monitoring").
+
+    The records (API-shaped dicts) go to a JSON-lines file that
+    `npm run model:baseline` scores with the service's own code and profiles,
+    so the baseline is computed exactly as the monitor reads captures.
+    """
+    import subprocess
+    import tempfile
+
+    repo_root = Path(__file__).resolve().parents[2]
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", encoding="utf-8", delete=False) as handle:
+        for record in records:
+            handle.write(json.dumps(record) + "\n")
+        data = handle.name
+    try:
+        subprocess.run(["npm", "run", "--silent", "model:baseline", "--", name, "--version", version, data, "--source", source],
+                       cwd=repo_root, check=True)
+    finally:
+        Path(data).unlink()

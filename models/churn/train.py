@@ -31,7 +31,7 @@ import exporter  # noqa: E402
 # Only this model's folder is on sys.path (run, import, tests); add models/_training/,
 # which holds what both train.py share: the --version/--data parser and output writing.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_training"))
-from model_folder import GOLDEN_MARGIN, golden, parse_args, probability7, sha256_hex, spread, write_outputs  # noqa: E402
+from model_folder import GOLDEN_MARGIN, golden, parse_args, probability7, sha256_hex, spread, write_baseline, write_outputs  # noqa: E402
 
 MODEL_NAME = "churn"
 MODEL_DIR = Path(__file__).resolve().parent
@@ -61,6 +61,8 @@ NUMERIC_SPECS = {
 SPLIT = {"test_size": 0.2, "random_state": 1}
 ESTIMATOR_PARAMS = {"solver": "liblinear", "C": 1.0, "max_iter": 1000}
 THRESHOLD = 0.5
+# What the monitoring baseline is profiled from: the customers the model was fitted on.
+BASELINE_SOURCE = f"training split of telco-customer-churn.csv (train_test_split {SPLIT}, the 80%)"
 DESCRIPTION = (
     "Probability that a telco customer churns "
     "(IBM Telco Customer Churn; DictVectorizer one-hot + LogisticRegression)"
@@ -325,6 +327,10 @@ def main(argv=None):
 
     df = load_data(data_path)
     check_numeric_ranges(df)
+    if args.baseline_only:
+        full_train, _ = train_test_split(df, **SPLIT)
+        write_baseline(MODEL_NAME, args.version, to_records(full_train), BASELINE_SOURCE)
+        return
     dv, model, full_train, test = train(df)
     features, columns = describe_layout(dv)
     x_test, probabilities, metrics = evaluate(dv, model, test)
@@ -343,6 +349,7 @@ def main(argv=None):
         "metrics.txt": metrics_text(args.version, counts, metrics, len(columns), deviation, manifest["sha256"]),
     })
     print(metrics_text(args.version, counts, metrics, len(columns), deviation, manifest["sha256"]), end="")
+    write_baseline(MODEL_NAME, args.version, to_records(full_train), BASELINE_SOURCE)
 
 
 if __name__ == "__main__":

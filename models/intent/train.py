@@ -42,7 +42,7 @@ import exporter  # noqa: E402
 # Only this model's folder is on sys.path (run, import, tests); add models/_training/,
 # which holds what both train.py share: the --version/--data parser and output writing.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_training"))
-from model_folder import GOLDEN_MARGIN, golden, parse_args, probability7, sha256_hex, write_outputs  # noqa: E402
+from model_folder import GOLDEN_MARGIN, golden, parse_args, probability7, sha256_hex, write_baseline, write_outputs  # noqa: E402
 
 MODEL_NAME = "intent"
 MODEL_DIR = Path(__file__).resolve().parent
@@ -435,6 +435,12 @@ def main(argv=None):
 
     df = load_data(data_path)
     test = df[df["split"] == "test"]
+    # The monitoring baseline: the messages the model was fitted on, as the API takes them.
+    baseline_records = [{"text": text} for text in df[df["split"] == "train"]["text"]]
+    baseline_source = "training split of models/intent/data/messages.csv (split = train)"
+    if args.baseline_only:
+        write_baseline(MODEL_NAME, args.version, baseline_records, baseline_source)
+        return
     # Settings come from the train rows alone; the test rows are not passed in.
     chosen, ranked = select(cross_validate_grid(df[df["split"] == "train"]))
     settings = {key: chosen[key] for key in ("C", "min_df", "ngram_range")}
@@ -463,6 +469,7 @@ def main(argv=None):
         "parity.json": parity_json(parity),
         "metrics.md": report,
     })
+    write_baseline(MODEL_NAME, args.version, baseline_records, baseline_source)
     print(report, end="")
 
 

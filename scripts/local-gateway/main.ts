@@ -17,7 +17,7 @@ import { freePort } from '../free-port';
 import { compiledTemplate } from './compiled-template';
 import { checkTemplates } from './gateway-response';
 import { INTEGRATION_TIMEOUT_MS, LocalGateway } from './gateway-server';
-import { functionSettings } from './function-settings';
+import { functionSettings, localCaptureDir } from './function-settings';
 import { stopProcessGroup } from '../process-group';
 import { runAsOfflineChild, startOffline } from './offline-process';
 import { readGatewaySpec, type ApiKey, type GatewaySpec } from './gateway-spec';
@@ -94,7 +94,7 @@ function describePlan({ plan }: ApiKey): string {
   return `plan ${plan.name}: ${plan.rateLimit} requests/s, burst ${plan.burstLimit}${quota}`;
 }
 
-function banner(spec: GatewaySpec, base: string, customer: string, fromShell: Record<string, string>): string {
+function banner(spec: GatewaySpec, base: string, customer: string, fromShell: Record<string, string>, captureDir: string): string {
   const [first] = spec.keys;
   const width = Math.max(...spec.keys.map((k) => k.value.length));
   const keys = spec.keys.map((k) => `  key ${k.name}: ${k.value.padEnd(width)}  (${describePlan(k)})`).join('\n');
@@ -102,6 +102,8 @@ function banner(spec: GatewaySpec, base: string, customer: string, fromShell: Re
     .map((f) => f.reservedConcurrency)
     .filter((n): n is number => n !== undefined);
   const given = Object.entries(fromShell).map(([name, value]) => `${name}=${value}`);
+  const sample = fromShell.CAPTURE_SAMPLE;
+  const capture = sample === undefined || Number(sample) === 0 ? 'none (CAPTURE_SAMPLE=100 npm start captures all)' : `${sample} %`;
   const settingsLine = given.length > 0 ? `\nSettings from the shell, over serverless.yml's: ${given.join(' ')}\n` : '';
   return `
 Local API ready: ${base}   (Ctrl-C stops it)
@@ -120,6 +122,9 @@ Try:
   curl -s ${base}/health -H 'x-api-key: ${first!.value}'
 
 Without the x-api-key header the same calls get 403.
+
+Monitoring: ${capture} of predict and infer requests are captured, and feedback recorded,
+under ${captureDir} (README, "Monitoring"); npm run monitor reads them.
 
 Docs: open ${base}/docs in a browser, press Authorize, paste a key above.
 `;
@@ -164,7 +169,7 @@ async function main(): Promise<void> {
         .listen(port)
         .then((bound) => {
           const customer = JSON.stringify(JSON.parse(readFileSync(path.join(root, 'examples/customer.json'), 'utf8')));
-          console.log(banner(spec, `http://127.0.0.1:${bound}/${STAGE}`, customer, fromShell));
+          console.log(banner(spec, `http://127.0.0.1:${bound}/${STAGE}`, customer, fromShell, localCaptureDir(root, fromShell)));
         })
         .catch((error: Error) => {
           console.error(`local gateway: cannot listen on 127.0.0.1:${port}: ${error.message}`);

@@ -1,6 +1,7 @@
 // npm run model:add -- <file.onnx | export folder> --name <name> [--version <v>] [--kind <kind>] [--description <text>] [--normalize] [--force] [--promote] [image flags: --labels <file> --size HxW --mean a,b,c --std a,b,c --resize shorter-crop|stretch|pad ...]
 // Writes <models dir>/<name>/<version>/model.onnx and a generated model.json (and a folder's tokenizer files, scripts/model-add/text-folder.ts)
 // (README, "Bring your own model"). MODELS_DIR is honoured as the service does.
+import { writeBaseline } from '../baseline-file';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -38,6 +39,10 @@ export interface AddOptions {
   image?: ImageFlags;
   /** text-embedding: L2-normalise each embedding. */
   normalize?: boolean;
+  /** A CSV or JSON-lines file of records the model was trained on: the version's monitoring baseline (README, "Monitoring"). */
+  baseline?: string;
+  /** Input fields never captured (personal data): the manifest's `capture: {field: false}`. */
+  noCapture?: string[];
 }
 
 export interface Added {
@@ -51,6 +56,7 @@ export { Refused };
 
 const USAGE =
   'usage: npm run model:add -- <file.onnx | export folder> --name <name> [--version <v>] [--kind <kind>] [--description <text>] [--normalize] [--force] [--promote]\n' +
+  '       monitoring: [--baseline <data.csv | data.jsonl>] [--no-capture <field,field>]\n' +
   '       image models: [--labels <file>] [--size HxW] [--mean a,b,c] [--std a,b,c] [--scale 1/255] [--resize shorter-crop|stretch|pad] [--shorter-side N]\n' +
   '                     [--interpolation bilinear|bicubic|nearest|lanczos3] [--channels RGB|BGR] [--activation softmax|none] [--top-k N]';
 
@@ -206,7 +212,8 @@ export async function addModel(options: AddOptions): Promise<Added> {
       training: { added_from: path.basename(options.file), producer: onnxFile.producer },
       ...(Object.keys(files).length > 0 ? { files: Object.fromEntries(Object.entries(files).map(([file, bytes]) => [file, { sha256: sha256Of(bytes) }])) } : {}),
     };
-    const draft = { ...base, ...fields } as Manifest;
+    const notCaptured = (options.noCapture ?? []).filter((f) => f !== '');
+    const draft = { ...base, ...fields, ...(notCaptured.length > 0 ? { capture: Object.fromEntries(notCaptured.map((f) => [f, false])) } : {}) } as Manifest;
     // The kind's own check first (fields against the graph, a crop inside the picture): its reason, not a golden case's failure.
     const problem = kindOf(draft).check(draft);
     if (problem) throw new Refused(`the manifest model:add would write is refused by the service: model.json is invalid: ${problem}`);
@@ -245,9 +252,25 @@ export async function addModel(options: AddOptions): Promise<Added> {
     writeFileSync(path.join(staging, 'model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     // The service's own loader must accept what was written, golden cases included.
     try {
-      await (await loadModel(staging, manifest)).release();
+      const loaded = await loadModel(staging, manifest);
+      if (options.baseline !== undefined) {
+        // The baseline is the loaded model's own scoring of the file, written beside it and listed with its sha256.
+        let written;
+        try {
+          written = await writeBaseline(staging, manifest, loaded, path.resolve(options.baseline));
+        } catch (error) {
+          await loaded.release();
+          throw new Refused(`--baseline ${options.baseline}: ${(error as Error).message}`);
+        }
+        manifest = written.manifest;
+        writeFileSync(path.join(staging, 'model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+        notes.push(`baseline.json: ${written.records} records of ${path.basename(options.baseline)} profiled${written.refused.length > 0 ? `, ${written.refused.length} refused (the first, line ${written.refused[0]!.line}: ${written.refused[0]!.reason})` : ''}`);
+        await loaded.release();
+        await (await loadModel(staging, manifest)).release();
+      } else await loaded.release();
     } catch (error) {
       rmSync(staging, { recursive: true, force: true });
+      if (error instanceof Refused) throw error;
       throw new Refused(`the written model does not load as the service loads it: ${(error as Error).message}`);
     }
     const promote = options.promote === true;
@@ -354,6 +377,8 @@ export async function cli(argv: string[]): Promise<number> {
         force: { type: 'boolean' },
         promote: { type: 'boolean' },
         normalize: { type: 'boolean' },
+        baseline: { type: 'string' },
+        'no-capture': { type: 'string' },
         ...Object.fromEntries(IMAGE_FLAG_NAMES.map((flag) => [flag, { type: 'string' as const }])),
       },
     });
@@ -381,6 +406,8 @@ export async function cli(argv: string[]): Promise<number> {
       promote: promote === true,
       normalize: normalize === true,
       image,
+      baseline: values.baseline as string | undefined,
+      noCapture: typeof values['no-capture'] === 'string' ? values['no-capture'].split(',').map((f) => f.trim()) : undefined,
     });
     console.log(`wrote ${path.join(dir, 'model.onnx')}${manifest.source ? ` (${manifest.source.rewritten})` : ''}`);
     if (manifest.files) console.log(`wrote ${Object.keys(manifest.files).join(', ')} beside it (each file's sha256 in model.json's files)`);

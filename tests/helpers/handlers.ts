@@ -1,6 +1,6 @@
 import type { HttpHandler } from './lambda';
 
-export type Handlers = Record<'predict' | 'health' | 'models' | 'v2Infer' | 'v2Metadata', HttpHandler>;
+export type Handlers = Record<'predict' | 'health' | 'models' | 'v2Infer' | 'v2Metadata' | 'monitoring', HttpHandler>;
 
 /**
  * Every handler, loaded afresh (jest.isolateModules): for tests that change
@@ -16,6 +16,7 @@ export function freshHandlers(): Handlers {
       models: require('../../handlers/models').handler,
       v2Infer: require('../../handlers/v2-infer').handler,
       v2Metadata: require('../../handlers/v2-metadata').handler,
+      monitoring: require('../../handlers/monitoring').handler,
     };
   });
   return handlers;

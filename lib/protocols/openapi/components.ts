@@ -19,6 +19,17 @@ const trafficView = {
   oneOf: [{ type: 'null' }, trafficSchema, { type: 'object', required: ['problem'], properties: { problem: { type: 'string' } }, additionalProperties: false }],
 };
 
+/** One feedback item (lib/monitoring/feedback.ts checks `actual` against the model's outcome). */
+const feedbackItem = {
+  type: 'object',
+  required: ['inference_id', 'actual'],
+  additionalProperties: false,
+  properties: {
+    inference_id: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}(/[0-9]{1,6})?$' },
+    actual: { type: ['boolean', 'string', 'number'] },
+  },
+};
+
 /** An Open Inference Protocol tensor in an answer: flat data, as the server writes it. */
 const responseOutput = {
   type: 'object',
@@ -92,8 +103,64 @@ export const sharedSchemas: Record<string, unknown> = {
       sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
       request_schema: { type: 'object', description: 'the JSON schema a predict request body is validated against' },
       metrics: nullable({ type: 'object' }),
+      monitoring: {
+        type: 'object',
+        required: ['baseline', 'not_captured'],
+        description: 'the baseline the monitor compares captures with (README, "Monitoring"), and the input fields never captured',
+        properties: {
+          baseline: nullable({ type: 'object', required: ['file', 'sha256'], properties: { file: { type: 'string' }, sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' } } }),
+          not_captured: strings,
+        },
+      },
       ready: { type: 'boolean', description: "the model file is there and is the one the manifest's sha256 names (the golden cases run where the model loads: /v2/models/{name}/ready)" },
       reason: { type: 'string', description: 'why it is not ready' },
+    },
+  },
+  FeedbackRequest: {
+    description: 'what actually happened, for inferences named by the X-Inference-Id their answers carried (`<id>/<i>` for record i of a batch): `actual` is true/false (binary), one of the labels (classifiers) or a number (regressors)',
+    oneOf: [
+      feedbackItem,
+      { type: 'object', required: ['feedback'], additionalProperties: false, properties: { feedback: { type: 'array', minItems: 1, items: feedbackItem } } },
+    ],
+  },
+  FeedbackAccepted: {
+    type: 'object',
+    required: ['model', 'accepted'],
+    additionalProperties: false,
+    properties: { model: ref('ModelName'), accepted: { type: 'integer', minimum: 1, description: 'feedback items recorded' } },
+  },
+  MonitoringSummary: {
+    type: 'object',
+    required: ['model', 'latest'],
+    additionalProperties: false,
+    properties: {
+      model: ref('ModelName'),
+      latest: nullable({
+        type: 'object',
+        required: ['model', 'generated', 'window', 'versions'],
+        description: "the latest monitor run: per version its records, the feature with the largest PSI, the drifting features, the prediction's PSI, live quality, and where the full report (JSON) and its page (HTML) are",
+        properties: {
+          model: ref('ModelName'),
+          generated: { type: 'string' },
+          window: { type: 'object', required: ['from', 'to', 'hours'], properties: { from: { type: 'string' }, to: { type: 'string' }, hours: { type: 'number' } } },
+          versions: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['version', 'records', 'drifting', 'quality', 'report', 'page'],
+              properties: {
+                version: ref('Version'),
+                records: { type: 'integer', minimum: 0 },
+                drifting: strings,
+                quality: { type: 'object' },
+                report: { type: 'string' },
+                page: { type: 'string' },
+              },
+            },
+          },
+        },
+      }),
+      reason: { type: 'string', description: 'why there is no report yet' },
     },
   },
   Health: {

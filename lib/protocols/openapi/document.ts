@@ -123,7 +123,13 @@ const pathParameters = (path: string) => [...path.matchAll(/\{(\w+)\}/g)].map((m
 /** One route of the table as an OpenAPI operation; `versions` give a predict route its request and answer schemas. */
 function routeOperation(route: Route, versions: readonly UsableVersion[], overrides: Partial<Operation> = {}): Json {
   const requestBody =
-    route.body === 'predict' ? { required: true, content: predictRequestContent(versions) } : route.body === 'infer' ? { required: true, content: json(ref('V2InferenceRequest')) } : undefined;
+    route.body === 'predict'
+      ? { required: true, content: predictRequestContent(versions) }
+      : route.body === 'infer'
+        ? { required: true, content: json(ref('V2InferenceRequest')) }
+        : route.body !== undefined
+          ? { required: true, content: json(ref(route.body)) }
+          : undefined;
   const description = route.body === 'predict' ? PREDICT_DESCRIPTION : route.body === 'infer' ? INFER_DESCRIPTION : undefined;
   return operation({
     operationId: route.operation,
@@ -206,6 +212,7 @@ function build(models: readonly ModelEntry[]): Json {
       { name: 'models', description: 'What is deployed' },
       { name: 'health', description: 'Whether the default model is loaded' },
       { name: 'open inference protocol', description: 'KServe V2 REST routes, on tensors' },
+      { name: 'monitoring', description: 'Ground truth for captured inferences (X-Inference-Id), and what the monitor found: drift and live quality' },
       ...models.map((m) => ({ name: `model ${m.name}`, description: m.versions.at(-1)!.manifest?.description ?? m.versions.at(-1)!.problem ?? '' })),
       { name: 'docs', description: 'This document and its page; no API key needed' },
     ],

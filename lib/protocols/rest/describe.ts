@@ -1,7 +1,8 @@
 import { describe, fileCheck, models } from '../../dataplane/describe';
 import type { Answer } from '../../http/dispatch';
 import { jsonResponse } from '../../http/response';
-import { kindOf } from '../../kinds';
+import { kindOf, type Manifest } from '../../kinds';
+import { BASELINE_FILE } from '../../monitoring/baseline';
 import { trafficView } from '../../rollout/route';
 
 /**
@@ -23,6 +24,12 @@ export function modelList(defaultName: string | undefined): Answer {
     };
   });
   return { response: jsonResponse(200, { models: listed, default: defaultName ?? null }) };
+}
+
+/** What monitoring knows of a version (README, "Monitoring"): its baseline file and sha256, and the fields never captured. */
+function monitoringView(manifest: Manifest): Record<string, unknown> {
+  const baseline = manifest.files?.[BASELINE_FILE];
+  return { baseline: baseline ? { file: BASELINE_FILE, sha256: baseline.sha256 } : null, not_captured: Object.keys(manifest.capture ?? {}) };
 }
 
 /**
@@ -48,6 +55,7 @@ export function modelDetail(name: string, version?: string): Answer {
     ...kind.describe(manifest),
     request_schema: kind.requestSchema(manifest),
     metrics: training.metrics ?? null,
+    monitoring: monitoringView(manifest),
     // The manifest and the model file as loading checks them (the golden cases: /v2/models/{name}/ready).
     ...fileCheck(entry, manifest),
   };
