@@ -285,8 +285,16 @@ module.exports = async ({ resolveVariable }) => {
       allow(['s3:GetObject'], [objects('captures/')]),
       allow(['s3:PutObject'], [objects('reports/')]),
     ]),
-    // The monitoring function (feedback in, report summary out): reads reports/ only.
-    MonitoringFunctionRole: functionRole('monitoring', 'The monitoring function: reads the latest reports', [allow(['s3:GetObject'], [objects('reports/')])]),
+    // The monitoring function (feedback in, report summary out): reads
+    // reports/ only. And lists the bucket, without a prefix condition: S3
+    // answers a GetObject of a missing key (a model with no report yet) with
+    // NoSuchKey only to a caller holding s3:ListBucket on the bucket, and with
+    // AccessDenied to anyone else, which the function could not tell from a
+    // real refusal. Listing shows key names (model, version, day), no data.
+    MonitoringFunctionRole: functionRole('monitoring', 'The monitoring function: reads the latest reports', [
+      allow(['s3:GetObject'], [objects('reports/')]),
+      allow(['s3:ListBucket'], [bucketArn]),
+    ]),
 
     // Athena's view of the captures.
     MonitoringDatabase: {

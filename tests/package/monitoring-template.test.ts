@@ -241,13 +241,14 @@ describe.each(deployable)('the monitoring pipeline of the packaged $name templat
     expect(JSON.stringify(r.LambdaErrorsAlarm!.Properties.Metrics)).toContain('{"Ref":"MonitorLambdaFunction"}');
   });
 
-  it('gives the monitoring function the bucket and a role that reads reports/ only', () => {
+  it('gives the monitoring function the bucket and a role that reads reports/ only (and lists, so a missing report is NoSuchKey)', () => {
     const fn = r.MonitoringLambdaFunction!.Properties;
     expect(fn.Environment.Variables.MONITORING_BUCKET).toEqual({ Ref: 'MonitoringBucket' });
     expect(fn.Role).toEqual({ 'Fn::GetAtt': ['MonitoringFunctionRole', 'Arn'] });
     expect(grants(r.MonitoringFunctionRole!)).toEqual(
       [
         's3:GetObject on ${MonitoringBucket.Arn}/reports/*',
+        's3:ListBucket on ${MonitoringBucket.Arn}',
         'logs:CreateLogStream on ${MonitoringLogGroup.Arn}',
         'logs:PutLogEvents on ${MonitoringLogGroup.Arn}',
         'xray:PutTraceSegments on *',
