@@ -1,6 +1,6 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { logger } from '../lib/logger';
-import { baselineFromModels } from '../lib/monitoring/baseline-source';
+import { baselineFromModels } from '../lib/dataplane/baselines';
 import { runMonitor, writeReports } from '../lib/monitoring/monitor';
 import { reportHtml } from '../lib/monitoring/report-html';
 import { bucketStore } from '../lib/monitoring/store';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { kindOf, type Manifest } from '../lib/kinds';
 import type { Model } from '../lib/model';
 import { BASELINE_FILE, buildBaseline } from '../lib/monitoring/baseline';
-import type { ScoredRecord } from '../lib/monitoring/spec';
+import type { ScoredRecord } from '../lib/capture/spec';
 import { readCsv } from '../lib/protocols/rest/formats/csv';
 import { settings } from '../lib/settings';
 

@@ -18,7 +18,8 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['lib/repository'],
   ['lib/model'],
   // The manifest's shared fields are the kinds' (each kind adds its own).
-  ['lib/kinds', 'lib/manifest'],
+  // Monitoring's profiles and drift read baselines and captures, never a model: loading a model builds its monitoring context from them.
+  ['lib/kinds', 'lib/manifest', 'lib/monitoring'],
   // A request body as the kinds receive it (types only, and the readers of files and forms).
   ['lib/tensors', 'lib/bodies'],
 ];
@@ -28,7 +29,7 @@ export const LAYERS: readonly (readonly string[])[] = [
  * each other and the utilities). lib/http is the HTTP edge: only handlers
  * and protocols may import it.
  */
-export const BESIDE: readonly string[] = ['lib/http', 'lib/observability', 'lib/settings', 'lib/errors'];
+export const BESIDE: readonly string[] = ['lib/http', 'lib/observability', 'lib/capture', 'lib/settings', 'lib/errors'];
 const HTTP_ONLY_FROM = ['handlers', 'lib/protocols'];
 
 /** Small helpers with no project imports of their own beyond each other and the modules beside: usable from anywhere. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { baselineFromModels } from '../lib/monitoring/baseline-source';
+import { baselineFromModels } from '../lib/dataplane/baselines';
 import { runMonitor, writeReports } from '../lib/monitoring/monitor';
 import type { Report } from '../lib/monitoring/report';
 import { reportHtml } from '../lib/monitoring/report-html';

@@ -79,4 +79,50 @@ describe('capture', () => {
     expect(reply.status).toBe(400);
     expect((reply.json as { error: string }).error).toContain('X-Inference-Id');
   });
+
+  it('keeps a long text as its summary and profile, never raw, and every line far under CloudWatch\'s 256 KB event', async () => {
+    const long = `${'my bill is wrong and nobody answers the phone '.repeat(43)}end`;
+    let reply!: Awaited<ReturnType<typeof invoke>>;
+    const output = await captureOutput(async () => {
+      reply = await invoke(handlers.predict, { ...route('POST', '/models/{name}/predict', { name: 'intent' }), json: { instances: [{ text: long }, { text: 'hello there' }] } });
+    });
+    expect(reply.status).toBe(200);
+    const [first, second] = captureLines(output);
+    expect(first!.input).toEqual({ text: { summary: { length: long.length, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) } } });
+    expect(JSON.stringify(first)).not.toContain('nobody answers');
+    expect(first!.features).toEqual({ text: { length: long.length, vocabulary_share: expect.any(Number) } });
+    expect(second!.input).toEqual({ text: 'hello there' });
+    for (const line of captureLines(output)) expect(Buffer.byteLength(JSON.stringify(line))).toBeLessThan(8 * 1024);
+  });
+
+  it('captures an Open Inference Protocol request as one line, its tensors as their summaries', async () => {
+    const texts = Array.from({ length: 70 }, (_, i) => `message number ${i}`);
+    let reply!: Awaited<ReturnType<typeof invoke>>;
+    const output = await captureOutput(async () => {
+      reply = await invoke(handlers.v2Infer, { ...route('POST', '/v2/models/{name}/infer', { name: 'intent' }), json: { inputs: [{ name: 'text', shape: [70], datatype: 'BYTES', data: texts }] } });
+    });
+    expect(reply.status).toBe(200);
+    expect(typeof reply.headers['X-Inference-Id']).toBe('string');
+    const lines = captureLines(output);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ route: 'v2-infer', inference_id: reply.headers['X-Inference-Id'] });
+    expect(JSON.stringify(lines[0])).not.toContain('message number 42');
+    expect(JSON.stringify(lines[0]!.input)).toContain('"elements":70');
+  });
+
+  it('captures nothing at CAPTURE_SAMPLE 0, and still answers X-Inference-Id', async () => {
+    const restoreZero = changeSettings({ CAPTURE_SAMPLE: '0' });
+    try {
+      const h = freshHandlers();
+      let reply!: Awaited<ReturnType<typeof invoke>>;
+      const output = await captureOutput(async () => {
+        reply = await invoke(h.predict, { ...route('POST', '/predict'), json: customers[0] });
+      });
+      expect(reply.headers['X-Inference-Id']).toEqual(expect.any(String));
+      expect(captureLines(output)).toEqual([]);
+    } finally {
+      restoreZero();
+    }
+  });
 });
+

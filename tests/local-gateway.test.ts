@@ -1,3 +1,4 @@
+import path from 'node:path';
 // The local gateway's pieces on their own: the usage plan's token bucket and
 // quota (on a clock the test moves), route matching, the access line.
 import { accessLine } from '../scripts/local-gateway/access-line';
@@ -104,7 +105,9 @@ describe('the access line', () => {
 describe("the local functions' settings (npm start)", () => {
   it('read the models folder itself, not the copy under .esbuild/.build, unless the shell names another', () => {
     const { functionSettings } = require('../scripts/local-gateway/function-settings') as typeof import('../scripts/local-gateway/function-settings');
-    expect(functionSettings('/project', {})).toEqual({ MODELS_DIR: '/project/models' });
-    expect(functionSettings('/project', { MODELS_DIR: '/elsewhere', MAX_BATCH: '3' })).toEqual({ MODELS_DIR: '/elsewhere', MAX_BATCH: '3' });
+    expect(functionSettings('/project', {})).toEqual({ MODELS_DIR: '/project/models', CAPTURE_DIR: '/project/captures' });
+    expect(functionSettings('/project', { MODELS_DIR: '/elsewhere', MAX_BATCH: '3' })).toEqual({ MODELS_DIR: '/elsewhere', MAX_BATCH: '3', CAPTURE_DIR: '/project/captures' });
+    // The shell's CAPTURE_DIR, absolute: the workers' working folder is not the shell's.
+    expect(functionSettings('/project', { CAPTURE_DIR: 'here' }).CAPTURE_DIR).toBe(path.resolve('here'));
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { baselineFromModels } from '../lib/monitoring/baseline-source';
+import { baselineFromModels } from '../lib/dataplane/baselines';
 import { runMonitor } from '../lib/monitoring/monitor';
 import type { Report } from '../lib/monitoring/report';
 import { folderStore } from '../lib/monitoring/store';

@@ -15,7 +15,7 @@ import { dispatcher, type Operations } from './dispatch';
 import { requestBody, type BodyEvent, type BodyFormat } from './request-body';
 import type { FunctionName } from './routes';
 import { VERSION_HEADER } from './response';
-import { captureInferences, INFERENCE_ID_HEADER } from '../monitoring/capture';
+import { captureInferences, INFERENCE_ID_HEADER } from '../observability/capture-requests';
 
 type Handler<TEvent> = (event: TEvent, context: Context) => Promise<APIGatewayProxyResult>;
 

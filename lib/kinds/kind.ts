@@ -1,7 +1,7 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { PredictBody, Warning } from '../bodies/types';
 import type { CompanionFiles, GoldenCase, KindFields, ManifestBase, TensorSpec } from '../manifest/base';
-import type { MonitoringSpec, ScoredRecord } from '../monitoring/spec';
+import type { MonitoringSpec, ScoredRecord } from '../capture/spec';
 import type { Signal } from '../observability/request-facts';
 
 export type Feeds = Record<string, Tensor>;

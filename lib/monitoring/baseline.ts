@@ -1,7 +1,7 @@
-import { observe, type ObservationContext } from './observation';
+import { observe, type ObservationContext } from '../capture/observation';
 import { categoricalProfile, emptyCategorical, emptyNumeric, addCategory, addNumber, numericProfile, SCORE_EDGES, type CategoricalSketch, type NumericSketch } from './sketch';
-import type { MonitoringSpec, Outcome, ScoredRecord } from './spec';
-import { vocabularyOf, vocabularyShare } from './text-profile';
+import type { MonitoringSpec, Outcome, ScoredRecord } from '../capture/spec';
+import { vocabularyOf, vocabularyShare } from '../capture/text-profile';
 
 /**
  * A model version's baseline (README, "Monitoring"): the profile of every

@@ -1,8 +1,8 @@
 import { PayloadTooLarge, ValidationFailed, type ErrorDetail } from '../errors';
 import { pointer } from '../json-pointer';
 import { shorten } from '../shorten';
-import type { FeedbackLine } from './capture-line';
-import type { Outcome } from './spec';
+import type { FeedbackLine } from '../capture/capture-line';
+import type { Outcome } from '../capture/spec';
 
 /**
  * POST /models/{name}/feedback (README, "Monitoring"): what actually

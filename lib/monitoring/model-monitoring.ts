@@ -1,8 +1,8 @@
 import { ModelLoadError } from '../errors';
 import type { CompanionFiles } from '../manifest/base';
 import { BASELINE_FILE, parseBaseline, vocabulariesOf, type Baseline } from './baseline';
-import type { ObservationContext } from './observation';
-import type { MonitoringSpec } from './spec';
+import type { ObservationContext } from '../capture/observation';
+import type { MonitoringSpec } from '../capture/spec';
 
 /** What a loaded model version holds for monitoring: how its records are observed, and its baseline if it has one. */
 export interface ModelMonitoring extends ObservationContext {

@@ -1,5 +1,5 @@
 import type { Baseline } from './baseline';
-import { dayOf, type FeedbackLine, type InferenceLine } from './capture-line';
+import { dayOf, type FeedbackLine, type InferenceLine } from '../capture/capture-line';
 import { PSI_DRIFT } from './drift';
 import { calibration, macroAuc, regressionErrors, rocAuc } from './quality';
 import { summaryOf, type QualityReport, type Report, type ReportSummary } from './report';

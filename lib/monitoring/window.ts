@@ -1,5 +1,5 @@
 import { emptyPrediction, type Baseline, type FieldBaseline, type PredictionBaseline } from './baseline';
-import type { InferenceLine } from './capture-line';
+import type { InferenceLine } from '../capture/capture-line';
 import { categoricalBins, chiSquareTest, ksTest, numericBins, psi, statusOf } from './drift';
 import type { DistributionDrift, FeatureReport } from './report';
 import { addCategory, addNumber, emptyCategorical, emptyNumeric, meanOf, type CategoricalSketch, type NumericSketch } from './sketch';

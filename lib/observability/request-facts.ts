@@ -1,4 +1,4 @@
-import type { CaptureSource } from '../monitoring/observation';
+import type { CaptureSource } from '../capture/observation';
 
 /**
  * One figure about a batch's answers, published as a metric so a dashboard

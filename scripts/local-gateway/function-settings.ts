@@ -9,7 +9,7 @@ import path from 'node:path';
  * project's captures/ (README, "Monitoring"), where `npm run monitor` looks.
  */
 export function functionSettings(root: string, fromShell: Record<string, string>): Record<string, string> {
-  return { MODELS_DIR: path.join(root, 'models'), CAPTURE_DIR: localCaptureDir(root, fromShell), ...fromShell };
+  return { MODELS_DIR: path.join(root, 'models'), ...fromShell, CAPTURE_DIR: localCaptureDir(root, fromShell) };
 }
 
 /** Where the local functions write captures and feedback: the shell's CAPTURE_DIR, absolute, else <root>/captures. */

@@ -10,7 +10,7 @@ import { recordedRequest, unchangedStrings, type Feeds, type KindRuntime, type M
 import { floatOutput, roundProbability, rowOf, softmax } from '../records/outputs';
 import { probabilitySchema, recordsAnswerSchema } from '../records/runtime';
 import { argmaxRows, labelCountSignals } from '../records/signals';
-import { bytesSummary } from '../../monitoring/summary';
+import { bytesSummary } from '../../capture/summary';
 import { decodeImage, MAX_PIXELS, type Decoded, type PixelType } from './decode';
 import { parseLabels } from '../labels';
 import { IMAGE_TYPES, manifestFields, type ImageClassificationManifest } from './manifest';

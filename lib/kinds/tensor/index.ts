@@ -2,7 +2,7 @@ import { PayloadTooLarge, ValidationFailed, type ErrorDetail } from '../../error
 import { pointer } from '../../json-pointer';
 import type { GoldenCase, KindFields, KindManifest, TensorSpec } from '../../manifest/base';
 import { traced } from '../../observability/tracing';
-import { captured } from '../../monitoring/summary';
+import { captured } from '../../capture/summary';
 import { settings } from '../../settings';
 import { shorten } from '../../shorten';
 import { elementSchema, jsonElements, jsonElementSchema } from '../../tensors/datatypes';

@@ -1,6 +1,6 @@
 import type { ValidateFunction } from 'ajv';
-import type { CaptureSource } from '../../monitoring/observation';
-import { captured } from '../../monitoring/summary';
+import type { CaptureSource } from '../../capture/observation';
+import { captured } from '../../capture/summary';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { compileSchema } from '../../ajv';
 import { ValidationFailed } from '../../errors';

@@ -1,7 +1,7 @@
 import { infer, type ModelRequest } from '../../dataplane/infer';
 import type { Answer } from '../../http/dispatch';
 import { versionHeader } from '../../http/response';
-import { observe } from '../../monitoring/observation';
+import { observe } from '../../capture/observation';
 import type { Parameters, PredictBody } from '../../kinds/kind';
 import { assertAnswerable, assertTaken, type AnswerFormat } from './formats';
 

@@ -1,11 +1,11 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ValidationFailed } from '../errors';
-import { factsOf } from '../observability/request-facts';
+import { factsOf } from './request-facts';
 import { settings } from '../settings';
-import type { InferenceLine } from './capture-line';
-import { writeCaptureLines } from './capture-writer';
-import type { CaptureSource } from './observation';
+import type { InferenceLine } from '../capture/capture-line';
+import { writeCaptureLines } from '../capture/capture-writer';
+import type { CaptureSource } from '../capture/observation';
 
 /**
  * Request capture (README, "Monitoring"). Every predict and infer answer

@@ -1,7 +1,7 @@
 import { ServiceError } from '../errors';
 import { verifiedCompanionFiles } from '../model/model-files';
 import { findManifest } from '../repository/model-repository';
-import { BASELINE_FILE, parseBaseline, type Baseline } from './baseline';
+import { BASELINE_FILE, parseBaseline, type Baseline } from '../monitoring/baseline';
 
 /**
  * A version's baseline as the monitor reads it: from the models folder
