@@ -5,7 +5,7 @@ import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { CORS_HEADERS, lambdaLogicalId, scheduled } from '../../lib/http/routes';
-import { partitionOf, type CaptureLine } from '../../lib/monitoring/capture-line';
+import { partitionOf, type CaptureLine } from '../../lib/capture/capture-line';
 import { readGatewaySpec } from '../../scripts/local-gateway/gateway-spec';
 import { matchesFilterPattern, parseFilterPattern } from '../helpers/filter-pattern';
 import { resolvedService, resourcesOfType, template, type Resource, type Template } from './artifacts';
@@ -503,7 +503,7 @@ describe("the compiled pipeline on the lines the packaged zip writes (CAPTURE_SA
       const prefix = String(s3.Prefix)
         .replace(/!\{partitionKeyFromQuery:(\w+)\}/g, (_, k: string) => String(key[k]))
         .replace('!{timestamp:yyyy-MM-dd}', line.time.slice(0, 10));
-      // The layout the functions write under CAPTURE_DIR and the monitor reads (lib/monitoring/capture-line.ts).
+      // The layout the functions write under CAPTURE_DIR and the monitor reads (lib/capture/capture-line.ts).
       expect(prefix).toBe(`${partitionOf(line)}/`);
       // The folder the Athena table reads for the same partition values.
       const athena = glue[`${line.capture}_captures`]!.replace('s3://${MonitoringBucket}/', '')
