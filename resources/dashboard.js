@@ -1,11 +1,12 @@
 'use strict';
 // The CloudWatch dashboard of a stage (README, "Observability"): calls and
-// latency per model and version, errors, throttles, cold starts and the
-// prediction distribution. Built here rather than written as YAML because
-// its body is one JSON string; names of the service's own metrics are those
+// latency per model and version, errors, throttles, cold starts, the
+// prediction distribution, and the monitor's drift and live quality. Built
+// here rather than written as YAML because its body is one JSON string;
+// names of the service's own metrics are those
 // of lib/observability/metrics.ts (METRIC_CATALOG), which a test checks.
 
-const { functions: routeFunctions, lambdaLogicalId } = require('../lib/http/routes');
+const { functions: routeFunctions, scheduled, lambdaLogicalId } = require('../lib/http/routes');
 
 const PERIOD = 300;
 
@@ -18,8 +19,11 @@ module.exports = async ({ resolveVariable }) => {
   const search = (dimensions, metric, stat) =>
     `SEARCH('{"${namespace}",${dimensions.join(',')}} MetricName="${metric}"', '${stat}', ${PERIOD})`;
   const perModel = ['service', 'route_family', 'model', 'version'];
-  // Every function of the route table (lib/http/routes.js).
-  const functions = Object.keys(routeFunctions).map(lambdaLogicalId);
+  // The monitor's metrics: one datapoint per model version per run, hourly.
+  const perVersion = ['service', 'model', 'version'];
+  const monitorSearch = (metric, stat) => `SEARCH('{"${namespace}",${perVersion.join(',')}} MetricName="${metric}"', '${stat}', 3600)`;
+  // Every function of the route table (lib/http/routes.js), the scheduled ones too.
+  const functions = [...Object.keys(routeFunctions), ...Object.keys(scheduled)].map(lambdaLogicalId);
 
   let y = 0;
   const widget = (title, properties, width = 12) => {
@@ -57,6 +61,21 @@ module.exports = async ({ resolveVariable }) => {
         [search(perModel, 'MeanPrediction', 'Average'), 'mean value'],
       ]),
     }),
+    // The monitor (README, "Monitoring"), per model and version; the alarms'
+    // thresholds are drawn as lines.
+    widget('Feature drift per model and version (largest PSI)', {
+      period: 3600,
+      metrics: expressions([[monitorSearch('FeatureDrift', 'Maximum'), '']]),
+      annotations: { horizontal: [{ label: 'alarm', value: await resolveVariable('param:driftAlarmThreshold') }] },
+    }),
+    widget('Prediction drift per model and version (PSI)', { period: 3600, metrics: expressions([[monitorSearch('PredictionDrift', 'Maximum'), '']]) }),
+    widget('Live accuracy and AUC per model and version', {
+      period: 3600,
+      metrics: expressions([[monitorSearch('LiveAccuracy', 'Minimum'), 'accuracy'], [monitorSearch('LiveAUC', 'Minimum'), 'AUC']]),
+      yAxis: { left: { min: 0, max: 1 } },
+      annotations: { horizontal: [{ label: 'accuracy alarm', value: await resolveVariable('param:liveAccuracyThreshold') }] },
+    }),
+    widget("Feedback in the monitor's window per model and version", { period: 3600, metrics: expressions([[monitorSearch('FeedbackCount', 'Maximum'), '']]) }),
   ];
 
   return {

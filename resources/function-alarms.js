@@ -4,9 +4,11 @@
 // function is alarmed on without editing this file. serverless.yml reads it
 // with ${file()}; resources/alarms.yml has the others and the thresholds'
 // reasons.
-const { functions, lambdaLogicalId } = require('../lib/http/routes');
+const { functions, scheduled, lambdaLogicalId } = require('../lib/http/routes');
 
 const names = Object.keys(functions);
+/** With the scheduled functions (the monitor), which only the errors alarm watches: no client waits on them. */
+const everyFunction = [...names, ...Object.keys(scheduled)];
 /** A metric query's id: a CloudWatch id starts with a lower-case letter and has no dashes. */
 const idOf = (name) => name.replace(/[^a-z0-9]/gi, '');
 /** "v2-infer" → "V2Infer", for an alarm's logical id. */
@@ -39,7 +41,7 @@ module.exports = async ({ resolveVariable }) => {
   const resources = {
     // Any: the handlers answer every error themselves, so a Lambda error is a
     // crash, a timeout or memory running out.
-    LambdaErrorsAlarm: summed('Errors', 'A function failed outright (crash, timeout, out of memory)', 'Lambda errors', await resolveVariable('param:lambdaErrorsThreshold'), names),
+    LambdaErrorsAlarm: summed('Errors', 'A function failed outright (crash, timeout, out of memory)', 'Lambda errors', await resolveVariable('param:lambdaErrorsThreshold'), everyFunction),
     // Any: a throttled invocation reached reservedConcurrency, and API Gateway
     // answered that client with an error. Not the functions whose table entry
     // says so (docs: public routes a crawler can throttle without any client

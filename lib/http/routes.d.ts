@@ -9,6 +9,21 @@ export interface FunctionEntry {
   latencyAlarm: boolean;
   /** Part of the throttles alarm. */
   throttleAlarm: boolean;
+  /** The logical id of its own IAM role (resources/monitoring.js), instead of the role the functions share. */
+  role?: string;
+}
+
+/** A function no route reaches, run by an EventBridge schedule (serverless.yml's param `scheduleParam`). */
+export interface ScheduledEntry {
+  description: string;
+  scheduleParam: string;
+  /** Seconds. */
+  timeout: number;
+  reservedConcurrency: number;
+  maximumRetryAttempts: number;
+  /** Seconds. */
+  maximumEventAge: number;
+  role: string;
 }
 
 export type FunctionName = 'predict' | 'health' | 'models' | 'v2-metadata' | 'v2-infer' | 'monitoring' | 'docs';
@@ -35,6 +50,9 @@ export interface Route {
 }
 
 export const functions: { readonly [F in FunctionName]: FunctionEntry };
+export const scheduled: { readonly monitor: ScheduledEntry };
 export const routes: readonly Route[];
+/** The request headers the CORS preflight allows. */
+export const CORS_HEADERS: readonly string[];
 export function lambdaLogicalId(name: string): string;
 export function serverlessFunctions(): Record<string, unknown>;

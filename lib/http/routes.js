@@ -49,6 +49,8 @@ const functions = {
     concurrencyParam: 'reservedConcurrency',
     latencyAlarm: false,
     throttleAlarm: true,
+    // Its own IAM role (resources/monitoring.js): it alone of the API's functions reads the monitoring bucket (reports/ only).
+    role: 'MonitoringFunctionRole',
   },
   docs: {
     description: 'The OpenAPI document and the interactive docs page (Swagger UI)',
@@ -60,6 +62,39 @@ const functions = {
     throttleAlarm: false,
   },
 };
+
+/**
+ * Functions no route reaches, run by an EventBridge schedule. Apart from
+ * `functions`, whose every entry has routes (tests/dispatch.test.ts) and which
+ * the dispatcher and /openapi.json read; serverlessFunctions and the errors
+ * alarm (resources/function-alarms.js) take both tables.
+ */
+const scheduled = {
+  monitor: {
+    description: 'Drift and live quality of every model version from the captures: writes reports/ and the monitoring metrics (README, "Monitoring")',
+    // serverless.yml's params: how often it runs (an EventBridge rate or cron expression), and whether (not on `local`, where `npm run monitor` runs it).
+    scheduleParam: 'monitorSchedule',
+    // Reads MONITOR_WINDOW_HOURS (24) of captures from S3 and computes histograms:
+    // seconds for a day of captures at the default share, so 300 s leaves room
+    // for a day a hundred times larger, and a stuck run ends long before the
+    // next hourly one (Lambda allows 900 s to functions API Gateway does not wait on).
+    timeout: 300,
+    // One run at a time: two overlapping runs would race on latest.json.
+    reservedConcurrency: 1,
+    // A failed or throttled run is not retried: the next scheduled one reads the same window.
+    maximumRetryAttempts: 0,
+    maximumEventAge: 3600,
+    // Its own IAM role (resources/monitoring.js): captures/ read, reports/ write.
+    role: 'MonitorFunctionRole',
+  },
+};
+
+/**
+ * The headers a browser may send on the CORS routes: the Serverless
+ * Framework's defaults for `cors: true`, and X-Inference-Id, which a caller
+ * may give predict and infer requests to name its own capture (README, "Monitoring").
+ */
+const CORS_HEADERS = ['Content-Type', 'X-Amz-Date', 'Authorization', 'X-Api-Key', 'X-Amz-Security-Token', 'X-Amz-User-Agent', 'X-Amzn-Trace-Id', 'X-Inference-Id'];
 
 const V2 = ['open inference protocol'];
 
@@ -103,23 +138,44 @@ function lambdaLogicalId(name) {
   return `${normalized[0].toUpperCase()}${normalized.slice(1)}LambdaFunction`;
 }
 
+/**
+ * A function's `environment`: on the local stage the settings given in the
+ * shell (params.local.settingsFromShell); elsewhere its own, if
+ * serverless.yml's custom.functionEnvironment has an entry for it, else none
+ * beyond provider.environment.
+ */
+const environmentOf = (name) => `\${param:settingsFromShell, self:custom.functionEnvironment.${name}, null}`;
+
 /** serverless.yml's `functions:`: ${file(lib/http/routes.js):serverlessFunctions}. */
 function serverlessFunctions() {
-  return Object.fromEntries(
-    Object.entries(functions).map(([name, fn]) => [
-      name,
-      {
-        handler: `handlers/${name}.handler`,
-        description: fn.description,
-        reservedConcurrency: `\${param:${fn.concurrencyParam}}`,
-        // On the local stage the settings given in the shell (params.local.settingsFromShell); elsewhere none beyond provider.environment.
-        environment: '${param:settingsFromShell, null}',
-        events: routes
-          .filter((r) => r.function === name)
-          .map((r) => ({ http: { path: r.path.slice(1), method: r.method.toLowerCase(), private: r.keyed !== false, ...(r.cors === false ? {} : { cors: true }) } })),
-      },
-    ]),
-  );
+  const http = Object.entries(functions).map(([name, fn]) => [
+    name,
+    {
+      handler: `handlers/${name}.handler`,
+      description: fn.description,
+      reservedConcurrency: `\${param:${fn.concurrencyParam}}`,
+      environment: environmentOf(name),
+      ...(fn.role ? { role: fn.role } : {}),
+      events: routes
+        .filter((r) => r.function === name)
+        .map((r) => ({ http: { path: r.path.slice(1), method: r.method.toLowerCase(), private: r.keyed !== false, ...(r.cors === false ? {} : { cors: { headers: CORS_HEADERS } }) } })),
+    },
+  ]);
+  const timed = Object.entries(scheduled).map(([name, fn]) => [
+    name,
+    {
+      handler: `handlers/${name}.handler`,
+      description: fn.description,
+      timeout: fn.timeout,
+      reservedConcurrency: fn.reservedConcurrency,
+      maximumRetryAttempts: fn.maximumRetryAttempts,
+      maximumEventAge: fn.maximumEventAge,
+      role: fn.role,
+      environment: environmentOf(name),
+      events: [{ schedule: { rate: [`\${param:${fn.scheduleParam}}`], enabled: `\${param:${fn.scheduleParam}Enabled, true}` } }],
+    },
+  ]);
+  return Object.fromEntries([...http, ...timed]);
 }
 
-module.exports = { functions, routes, lambdaLogicalId, serverlessFunctions };
+module.exports = { functions, scheduled, routes, CORS_HEADERS, lambdaLogicalId, serverlessFunctions };

@@ -74,7 +74,7 @@ describe.each(stages)('compiled CloudFormation of $name', ({ name, stage, archit
     }
   });
 
-  it('gives every function the runtime, architecture, memory, timeout, log retention and concurrency cap of serverless.yml', () => {
+  it('gives every function the runtime, architecture, memory, timeout (its own, else the provider\'s), log retention and concurrency cap of serverless.yml', () => {
     const all = resourcesOfType(t, 'AWS::Lambda::Function');
     const names = Object.values(service.functions).map((f) => f.name);
     const functions = all.filter(([, fn]) => names.includes(fn.Properties.FunctionName));
@@ -91,15 +91,16 @@ describe.each(stages)('compiled CloudFormation of $name', ({ name, stage, archit
       expect(fn.Properties.Runtime).toBe(provider.runtime);
       expect(fn.Properties.Architectures).toEqual([provider.architecture]);
       expect(fn.Properties.MemorySize).toBe(provider.memorySize);
-      expect(fn.Properties.Timeout).toBe(provider.timeout);
+      expect(fn.Properties.Timeout).toBe(config!.timeout ?? provider.timeout);
       expect(fn.Properties.ReservedConcurrentExecutions).toEqual(expect.any(Number));
       expect(fn.Properties.ReservedConcurrentExecutions).toBe(config!.reservedConcurrency);
       expect(fn.Properties.Environment.Variables.DEFAULT_MODEL).toBe('churn');
     }
     const logGroups = resourcesOfType(t, 'AWS::Logs::LogGroup');
-    // One per function, and API Gateway's access log.
+    // One per function, API Gateway's access log, and Firehose's delivery errors (resources/monitoring.js).
     expect(logGroups.map(([id]) => id)).toContain('ApiGatewayLogGroup');
-    expect(logGroups).toHaveLength(functions.length + 1);
+    expect(logGroups.map(([id]) => id)).toContain('CaptureDeliveryLogGroup');
+    expect(logGroups).toHaveLength(functions.length + 2);
     for (const [, group] of logGroups) expect(group.Properties.RetentionInDays).toBe(provider.logRetentionInDays);
   });
 });

@@ -1,3 +1,4 @@
+import { functions as httpFunctions, scheduled } from '../../lib/http/routes';
 import { DIMENSIONS, METRIC_CATALOG } from '../../lib/observability/metrics';
 import { resolvedService, resourcesOfType, template, type Resource } from './artifacts';
 import { stages } from './stages';
@@ -53,7 +54,7 @@ describe.each(deployable)('observability of the packaged $name stage', ({ name, 
   it('traces every function and the API stage, and names a metrics namespace per stage', () => {
     expect(service.provider.tracing).toEqual({ lambda: true, apiGateway: true });
     const ids = functionIds(name);
-    expect(ids).toHaveLength(6);
+    expect(ids).toHaveLength(Object.keys(httpFunctions).length + Object.keys(scheduled).length);
     for (const id of ids) {
       const fn = t.Resources[id]!.Properties;
       expect({ id, tracing: fn.TracingConfig }).toEqual({ id, tracing: { Mode: 'Active' } });
@@ -97,6 +98,8 @@ describe.each(deployable)('observability of the packaged $name stage', ({ name, 
     ['PredictP99LatencyAlarm', 'AWS/Lambda', 'Duration', 'p99LatencyMs'],
     ['V2InferP99LatencyAlarm', 'AWS/Lambda', 'Duration', 'p99LatencyMs'],
     ['ModelNotReadyAlarm', 'ml-inference', 'ModelNotReady', null],
+    ['FeatureDriftAlarm', 'ml-inference', 'FeatureDrift', 'driftAlarmThreshold'],
+    ['LiveAccuracyAlarm', 'ml-inference', 'LiveAccuracy', 'liveAccuracyThreshold'],
   ])('has %s on %s %s, its threshold from its param, notifying the topic', (id, ns, metric, param) => {
     const alarm = alarms[id];
     expect(alarm).toBeDefined();
@@ -114,7 +117,18 @@ describe.each(deployable)('observability of the packaged $name stage', ({ name, 
     const apiName = t.Resources.ApiGatewayRestApi!.Properties.Name;
     const ids = functionIds(name);
     expect(Object.keys(alarms).sort()).toEqual(
-      ['Api4xxSpikeAlarm', 'Api5xxAlarm', 'LambdaErrorsAlarm', 'LambdaThrottlesAlarm', 'ModelNotReadyAlarm', 'PredictP99LatencyAlarm', 'Throttled429Alarm', 'V2InferP99LatencyAlarm'],
+      [
+        'Api4xxSpikeAlarm',
+        'Api5xxAlarm',
+        'FeatureDriftAlarm',
+        'LambdaErrorsAlarm',
+        'LambdaThrottlesAlarm',
+        'LiveAccuracyAlarm',
+        'ModelNotReadyAlarm',
+        'PredictP99LatencyAlarm',
+        'Throttled429Alarm',
+        'V2InferP99LatencyAlarm',
+      ],
     );
     const lambdaRefs = new Set<string>();
     for (const alarm of Object.values(alarms)) {
@@ -129,7 +143,9 @@ describe.each(deployable)('observability of the packaged $name stage', ({ name, 
         } else if (m.MetricName !== FILTER_METRIC) {
           const entry = METRIC_CATALOG.find((c) => c.name === m.MetricName);
           expect(entry).toBeDefined();
-          expect(Object.keys(dims).sort()).toEqual([...DIMENSIONS[entry!.dimensions]].sort());
+          // The monitor's figures also come with `service` alone (the run's worst), the form the alarms read.
+          const sets = [DIMENSIONS[entry!.dimensions], ...(entry!.dimensions === 'monitor' ? [DIMENSIONS.service] : [])].map((set) => [...set].sort());
+          expect(sets).toContainEqual(Object.keys(dims).sort());
           expect(dims.service).toBe(service.provider.environment.POWERTOOLS_SERVICE_NAME);
         }
       }
@@ -178,9 +194,9 @@ describe.each(deployable)('observability of the packaged $name stage', ({ name, 
       expect({ ns, metric, known: known.includes(metric) }).toEqual({ ns, metric, known: true });
     }
     // What the dashboard is for: calls and latency per model and version, errors,
-    // throttles, cold starts, the prediction distribution.
+    // throttles, cold starts, the prediction distribution, drift and live quality.
     const metrics = new Set(named.map((n) => n.metric));
-    for (const m of ['Requests', 'Latency', 'Errors', 'Throttles', 'Throttled', 'ColdStart', 'MeanProbability', 'PositiveRate', 'Predicted.<label>', 'MeanPrediction']) {
+    for (const m of ['Requests', 'Latency', 'Errors', 'Throttles', 'Throttled', 'ColdStart', 'MeanProbability', 'PositiveRate', 'Predicted.<label>', 'MeanPrediction', 'FeatureDrift', 'PredictionDrift', 'LiveAccuracy', 'LiveAUC', 'FeedbackCount']) {
       expect(metrics).toContain(m);
     }
   });

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DOCUMENTED_SETTINGS, readSettings } from '../../lib/settings';
+import { functions as httpFunctions, scheduled } from '../../lib/http/routes';
 import { environmentWithoutSettings } from '../../scripts/local-api';
 import { repoRoot } from '../helpers/models';
 import { resourcesOfType, template } from './artifacts';
@@ -45,11 +46,23 @@ const FROM_SHELL: Record<string, string> = {
   POWERTOOLS_LOG_LEVEL: 'WARN',
   POWERTOOLS_LOGGER_SAMPLE_RATE: '0.125',
   XRAY_TRACING: 'true',
+  CAPTURE_SAMPLE: '12.5',
+  CAPTURE_DIR: '/tmp/captures-from-the-shell',
+  MONITORING_BUCKET: 'bucket-from-the-shell',
+  MONITOR_WINDOW_HOURS: '6',
   WATCH_MODELS: 'false',
 };
 
 /** What the local stage sets itself, beside provider.environment (serverless.yml, params.local.settingsFromShell). */
 const LOCAL_STAGE_OWN: Record<string, string> = { WATCH_MODELS: 'true' };
+
+/** The functions with settings of their own on a deployable stage (serverless.yml, custom.functionEnvironment): the monitoring bucket, by reference. */
+const DEPLOYED_OWN: Record<string, Record<string, unknown>> = {
+  monitor: { MONITORING_BUCKET: { Ref: 'MonitoringBucket' }, MONITOR_WINDOW_HOURS: '24' },
+  monitoring: { MONITORING_BUCKET: { Ref: 'MonitoringBucket' } },
+};
+/** A name CloudFormation gives a bucket of this stack, for what the functions would read once {Ref: MonitoringBucket} is resolved. */
+const GENERATED_BUCKET = 'ml-inference-dev-monitoringbucket-1a2b3c4d5e6f';
 
 it('the values given below cover every documented setting, each one the settings accept', () => {
   expect(Object.keys(FROM_SHELL).sort()).toEqual([...DOCUMENTED_SETTINGS].sort());
@@ -76,10 +89,10 @@ describe('the local stage (npm start)', () => {
 });
 
 describe('deployable stages', () => {
-  it.each(['dev', 'prod'])("%s reads nothing from the shell: resolved the same with the shell's settings as without, no function environment of its own", (stage) => {
+  it.each(['dev', 'prod'])("%s reads nothing from the shell: resolved the same with the shell's settings as without, no function environment of its own but the monitoring bucket's", (stage) => {
     const without = printed(stage, {});
     expect(printed(stage, FROM_SHELL)).toEqual(without);
-    for (const [name, fn] of Object.entries(without.functions)) expect({ name, environment: fn.environment ?? null }).toEqual({ name, environment: null });
+    for (const [name, fn] of Object.entries(without.functions)) expect({ name, environment: fn.environment ?? null }).toEqual({ name, environment: DEPLOYED_OWN[name] ?? null });
   });
 });
 
@@ -109,9 +122,11 @@ describe('every packaged stage', () => {
   it.each(stages.map((s) => s.name))("%s: each function's environment in the template is one the functions accept", (name) => {
     // Ours, not osls's custom resource for API Gateway's CloudWatch role.
     const functions = resourcesOfType(template(name), 'AWS::Lambda::Function').filter(([, fn]) => String(fn.Properties.Handler).startsWith('handlers/'));
-    expect(functions.length).toBe(6);
+    expect(functions.length).toBe(Object.keys(httpFunctions).length + Object.keys(scheduled).length);
     for (const [id, fn] of functions) {
-      const env = fn.Properties.Environment.Variables as Record<string, string>;
+      const variables = fn.Properties.Environment.Variables as Record<string, unknown>;
+      // As CloudFormation resolves the reference to the stack's bucket.
+      const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, JSON.stringify(v) === '{"Ref":"MonitoringBucket"}' ? GENERATED_BUCKET : String(v)]));
       let problem: string | null = null;
       try {
         readSettings(env);
