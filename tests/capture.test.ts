@@ -124,5 +124,15 @@ describe('capture', () => {
       restoreZero();
     }
   });
+
+  it('captures the first 100 records of a larger batch (Firehose splits at most 500 events of one log record)', async () => {
+    const many = parityFixture().cases.slice(0, 150).map((c) => c.input);
+    const output = await captureOutput(async () => {
+      expect((await invoke(handlers.predict, { ...route('POST', '/models/{name}/predict', { name: 'churn' }), json: { instances: many } })).status).toBe(200);
+    });
+    const ids = captureLines(output).map((l) => l.inference_id as string);
+    expect(ids).toHaveLength(100);
+    expect(ids.at(-1)).toMatch(/\/99$/);
+  });
 });
 

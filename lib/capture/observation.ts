@@ -19,7 +19,8 @@ export interface Observation {
 
 /** What serving a request hands to capture (./capture.ts): its records, observed only if the request is sampled. */
 export interface CaptureSource {
-  observations: () => Observation[];
+  /** The first `limit` records, observed. */
+  observations: (limit: number) => Observation[];
   /** Whether the body was a batch (records numbered) or one record. */
   batch: boolean;
 }

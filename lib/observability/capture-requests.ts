@@ -36,11 +36,19 @@ const sampled = (): boolean => {
   return percent >= 100 || (percent > 0 && Math.random() * 100 < percent);
 };
 
+/**
+ * Records captured of one request at most: its first ones. Firehose splits
+ * at most 500 log events out of one CloudWatch Logs record for dynamic
+ * partitioning, and sends the rest to capture-errors/; a batch of 1,000
+ * records in one invocation would come close to it alone.
+ */
+export const MAX_CAPTURED_RECORDS = 100;
+
 /** The capture lines of one answered request. */
 export function inferenceLines(source: CaptureSource, meta: Omit<InferenceLine, 'inference_id' | 'input' | 'capture' | 'time'> & { id: string }): InferenceLine[] {
   const time = new Date().toISOString();
   const { id, ...rest } = meta;
-  return source.observations().map((observation, i) => ({
+  return source.observations(MAX_CAPTURED_RECORDS).map((observation, i) => ({
     capture: 'inference',
     inference_id: source.batch ? `${id}/${i}` : id,
     time,

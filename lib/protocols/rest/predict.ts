@@ -30,7 +30,7 @@ export async function predictWith(request: ModelRequest, body: PredictBody, form
   const reply: Record<string, unknown> = { ...prediction.body, model: { name: model.info.name, version: model.info.version } };
   if (prediction.warnings.length > 0) reply.warnings = prediction.warnings.map(({ path, problem }) => ({ path, problem }));
   // Observed only when capture samples the request (lib/monitoring/capture.ts).
-  const capture = { observations: () => prediction.scored().map((record) => observe(record, model.monitoring)), batch: 'predictions' in prediction.body };
+  const capture = { observations: (limit: number) => prediction.scored().slice(0, limit).map((record) => observe(record, model.monitoring)), batch: 'predictions' in prediction.body };
   return {
     response: {
       statusCode: 200,
