@@ -7,7 +7,7 @@
 // missing. Bundled to .esbuild/ by the npm script.
 import { execFileSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
@@ -17,6 +17,8 @@ import { kindOf, type Manifest } from '../lib/kinds';
 import { freePort, startLocalApi, stopProcessGroup } from '../scripts/local-api';
 import { bytesIn, childJson, customers, functionEnvironments, lambdaTracing, packageArtifact, root, SAMPLED, UNSAMPLED } from './artifact';
 import { BASELINE_INSTALL, baselineAvailable, baselinePython } from './baseline-check';
+import { captureSection, runCapture, type CaptureResults } from './capture';
+import { monitorSection, runMonitorBench, type MonitorResults } from './monitor';
 import { pythonColdStart, runBaseline, startGunicorn, trainBaseline, type Baseline } from './baseline';
 import { loadTest } from './http-load';
 import { costPerMillion } from './cost';
@@ -37,6 +39,15 @@ const HTTP_CONNECTIONS = 1;
 /** The tensor model the bench adds with model:add (README, "Bring your own model"). */
 const TENSOR_FIXTURE = 'tests/fixtures/torch_multi_io.onnx';
 const MiB = 2 ** 20;
+
+/** bench/results.json: the main figures, and the capture and monitor rows (bench/capture.ts, bench/monitor.ts) when measured. */
+type AllResults = Results & { capture?: CaptureResults; monitor?: MonitorResults };
+
+/** writeReport, then the capture and monitor sections after its BENCHMARKS.md (report.ts knows only the main figures). */
+function writeAll(results: AllResults): void {
+  writeReport(root, results);
+  appendFileSync(path.join(root, 'BENCHMARKS.md'), `\n${captureSection(results.capture)}\n${monitorSection(results.monitor)}`);
+}
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
@@ -194,8 +205,8 @@ async function imagesOnly(): Promise<void> {
   const pinned = pinning();
   log(pinned.command ? `both stacks pinned to CPU ${pinned.cpu} (${pinned.command})` : 'taskset is not available: both stacks run unpinned (results.json records it)');
   const file = path.join(root, 'bench/results.json');
-  const previous = JSON.parse(readFileSync(file, 'utf8')) as Results;
-  const write = async (our: Parameters<typeof runImages>[2]) => writeReport(root, { ...previous, images: await runImages(python, pinned, our) });
+  const previous = JSON.parse(readFileSync(file, 'utf8')) as AllResults;
+  const write = async (our: Parameters<typeof runImages>[2]) => writeAll({ ...previous, images: await runImages(python, pinned, our) });
   // Our side needs the kind and the package; without either, the PyTorch side and the onnxruntime table are still measured, and the report says what is missing.
   if (!imageKindLanded()) return write({ missing: 'lib/kinds/image-classification was not on this branch when this was measured' });
   log('packaging the dev stage');
@@ -217,8 +228,37 @@ async function imagesOnly(): Promise<void> {
   }
 }
 
+/**
+ * `npm run bench -- capture`, `-- monitor` (or BENCH_ONLY=capture|monitor):
+ * those rows alone, on the packaged predict handler with its deployed
+ * environment (request not sampled by X-Ray), the other figures of
+ * bench/results.json kept. Neither needs the Python baseline.
+ */
+const MONITORING_ONLY = (['capture', 'monitor'] as const).filter((s) => process.env.BENCH_ONLY === s || process.argv.slice(2).includes(s));
+
+async function monitoringOnly(which: readonly ('capture' | 'monitor')[]): Promise<void> {
+  const pinned = pinning();
+  log(pinned.command ? `pinned to CPU ${pinned.cpu} (${pinned.command})` : 'taskset is not available: running unpinned (results.json records it)');
+  const previous = JSON.parse(readFileSync(path.join(root, 'bench/results.json'), 'utf8')) as AllResults;
+  log('packaging the dev stage');
+  const { artifactDir, taskRoot } = packageArtifact();
+  const xraySink = createSocket('udp4');
+  try {
+    await new Promise<void>((resolve) => xraySink.bind(0, '127.0.0.1', resolve));
+    const env = { ...functionEnvironments(artifactDir).predict!, ...lambdaTracing('predict', taskRoot, xraySink.address().port, UNSAMPLED) };
+    const next: AllResults = { ...previous };
+    if (which.includes('capture')) next.capture = runCapture(pinned, taskRoot, env);
+    if (which.includes('monitor')) next.monitor = runMonitorBench(pinned, taskRoot, env);
+    writeAll(next);
+  } finally {
+    xraySink.close();
+    rmSync(taskRoot, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   if (IMAGES_ONLY) return imagesOnly();
+  if (MONITORING_ONLY.length > 0) return monitoringOnly(MONITORING_ONLY);
   const python = baselinePython();
   // Each missing baseline is named with its command, both before anything is measured.
   const tabularMissing = !baselineAvailable(python);
@@ -347,9 +387,11 @@ async function main(): Promise<void> {
     const baselineLocalHttp = await baselineHttp(python, customer);
     log('images: a ResNet-18 classifier against PyTorch + FastAPI (bench/images.ts)');
     const images = await runImages(python, pinned, { taskRoot, env: deployed });
+    const capture = runCapture(pinned, taskRoot, deployed);
+    const monitor = runMonitorBench(pinned, taskRoot, deployed);
 
     const warm = latency(handler.warmMs);
-    const results: Results = {
+    const results: AllResults = {
       measured: new Date().toISOString(),
       machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
       settings: { coldRuns: COLD_RUNS, warmCalls: WARM_CALLS, warmup: WARMUP, httpSeconds: HTTP_SECONDS, httpConnections: HTTP_CONNECTIONS },
@@ -388,8 +430,10 @@ async function main(): Promise<void> {
       },
       baseline: { ...baseline, localHttp: baselineLocalHttp },
       images,
+      capture,
+      monitor,
     };
-    writeReport(root, results);
+    writeAll(results);
   } finally {
     for (const dir of [taskRoot, ...scratch]) rmSync(dir, { recursive: true, force: true });
   }
@@ -397,7 +441,7 @@ async function main(): Promise<void> {
 
 // --report rewrites BENCHMARKS.md from the figures already in bench/results.json.
 const run = process.argv.includes('--report')
-  ? async () => writeReport(root, JSON.parse(readFileSync(path.join(root, 'bench/results.json'), 'utf8')) as Results)
+  ? async () => writeAll(JSON.parse(readFileSync(path.join(root, 'bench/results.json'), 'utf8')) as AllResults)
   : main;
 
 run().catch((error: unknown) => {
