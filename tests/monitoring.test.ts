@@ -34,16 +34,17 @@ const OTHER_KEY = 'key-two';
 
 async function sendCustomers(h: Handlers, customers: readonly Record<string, unknown>[], batchId: string): Promise<string[]> {
   const ids: string[] = [];
-  for (let start = 0; start < customers.length; start += 500) {
+  // Batches of 100: capture keeps at most a request's first 100 records (lib/observability/capture-requests.ts).
+  for (let start = 0; start < customers.length; start += 100) {
     const id = `${batchId}-${start}`;
     const reply = await invoke(h.predict, {
       ...route('POST', '/models/{name}/predict', { name: 'churn' }),
       headers: { 'content-type': 'application/json', 'x-inference-id': id },
       apiKeyId: KEY,
-      json: { instances: customers.slice(start, start + 500) },
+      json: { instances: customers.slice(start, start + 100) },
     });
     expect(reply.status).toBe(200);
-    ids.push(...customers.slice(start, start + 500).map((_, i) => `${id}/${i}`));
+    ids.push(...customers.slice(start, start + 100).map((_, i) => `${id}/${i}`));
   }
   return ids;
 }

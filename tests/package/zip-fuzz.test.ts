@@ -79,6 +79,14 @@ describe('every route of the packaged zip under empty, zero-row and maximum-size
           ['zero-row tensors padded to exactly MAX_BODY_BYTES', padded(JSON.stringify(zeroRows), maxBody)],
         ];
       }
+      if (route.body === 'FeedbackRequest') {
+        return [
+          ...common,
+          ['no feedback items', '{"feedback": []}'],
+          ['MAX_BATCH + 1 feedback items', JSON.stringify({ feedback: Array.from({ length: maxBatch + 1 }, (_, i) => ({ inference_id: `id/${i}`, actual: true })) })],
+          ['a feedback item padded to exactly MAX_BODY_BYTES', padded('{"inference_id": "id", "actual": true}', maxBody)],
+        ];
+      }
       return [
         ...common,
         ['no instances', '{"instances": []}'],
