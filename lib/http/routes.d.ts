@@ -41,8 +41,8 @@ export interface Route {
   cors?: boolean;
   summary: string;
   tags: string[];
-  /** The request body's schemas: a predict body of the model's kind, or the Open Inference request. */
-  body?: 'predict' | 'infer';
+  /** The request body's schemas: a predict body of the model's kind, the Open Inference request, or a shared schema of /openapi.json by name. */
+  body?: 'predict' | 'infer' | 'FeedbackRequest';
   /** A schema of components/schemas, "ready:<schema>" (503 also carries it), or a special answer. */
   answer: string;
   /** Statuses the route answers itself, beside the gateway's 403/429 and a 5XX. */
