@@ -74,6 +74,13 @@ describe('model:add with a baseline and fields never captured', () => {
     expect(Object.keys(next.manifest.files ?? {})).not.toContain(BASELINE_FILE);
   });
 
+  it('refuses feedback for a model whose answers are no prediction (a tensor model), naming why', async () => {
+    await addModel({ file: fixture('fixed_3d.onnx'), name: 'volume' });
+    const reply = await invoke(freshHandlers().monitoring, { ...route('POST', '/models/{name}/feedback', { name: 'volume' }), json: { inference_id: 'abc', actual: 1 } });
+    expect(reply.status).toBe(400);
+    expect(reply.json).toMatchObject({ code: 'validation_failed', error: 'model "volume" (tensor) answers no prediction that feedback could state' });
+  });
+
   it('refuses --no-capture of a field the model does not have, naming its fields', async () => {
     await expect(addModel({ file: fixture('skl_zipmap_classifier.onnx'), name: 'plans-typo', noCapture: ['emial'] })).rejects.toThrow(Refused);
     await expect(addModel({ file: fixture('skl_zipmap_classifier.onnx'), name: 'plans-typo', noCapture: ['emial'] })).rejects.toThrow(/capture: "emial" is not an input field of the model \(its fields: contract, tenure, monthly_charges, total_charges\)/);

@@ -61,9 +61,13 @@ beforeAll(async () => {
   const restore = changeSettings({ CAPTURE_SAMPLE: '100', CAPTURE_DIR: captured });
   try {
     const h = freshHandlers();
-    const reply = await invoke(h.predict, { ...route('POST', '/models/{name}/predict', { name: 'churn' }), headers: { 'content-type': 'application/json', 'x-inference-id': 's3' }, apiKeyId: 'k', json: { instances: customers.map((c) => c.input) } });
-    expect(reply.status).toBe(200);
-    const feedback = customers.map((c, i) => ({ inference_id: `s3/${i}`, actual: c.churn_probability >= 0.5 }));
+    // Four requests of 100: capture keeps a request's first 100 records.
+    for (let start = 0; start < customers.length; start += 100) {
+      const batch = customers.slice(start, start + 100).map((c) => c.input);
+      const reply = await invoke(h.predict, { ...route('POST', '/models/{name}/predict', { name: 'churn' }), headers: { 'content-type': 'application/json', 'x-inference-id': `s3-${start}` }, apiKeyId: 'k', json: { instances: batch } });
+      expect(reply.status).toBe(200);
+    }
+    const feedback = customers.map((c, i) => ({ inference_id: `s3-${i - (i % 100)}/${i % 100}`, actual: c.churn_probability >= 0.5 }));
     expect((await invoke(h.monitoring, { ...route('POST', '/models/{name}/feedback', { name: 'churn' }), apiKeyId: 'k', json: { feedback } })).status).toBe(200);
   } finally {
     restore();

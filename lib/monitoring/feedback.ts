@@ -37,14 +37,19 @@ function actualProblem(outcome: Outcome, actual: unknown): string | null {
   }
 }
 
-/** The body's items, or ValidationFailed naming every bad field (at most 20). */
-export function feedbackItems(body: unknown, outcome: Outcome, maxItems: number): FeedbackItem[] {
+/**
+ * The body's items, or ValidationFailed naming every bad field (at most 20).
+ * The body's shape and size come first (413 over MAX_BATCH, whatever the
+ * model); then a model that states no outcome refuses any item (`noOutcome`).
+ */
+export function feedbackItems(body: unknown, outcome: Outcome | undefined, maxItems: number, noOutcome: () => never): FeedbackItem[] {
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isObject(body)) throw new ValidationFailed('feedback must be a JSON object: {"inference_id": …, "actual": …} or {"feedback": [...]}', [{ path: '', problem: 'must be an object' }]);
   const batch = Object.hasOwn(body, 'feedback');
   const items: unknown[] = batch ? (Array.isArray(body.feedback) ? body.feedback : []) : [body];
   if (batch && items.length === 0) throw new ValidationFailed('"feedback" must be a non-empty array', [{ path: '/feedback', problem: 'must be a non-empty array' }]);
   if (items.length > maxItems) throw new PayloadTooLarge(`"feedback" holds ${items.length} items; at most ${maxItems} are accepted per request (MAX_BATCH)`);
+  if (outcome === undefined) noOutcome();
   const problems: ErrorDetail[] = [];
   items.forEach((item, i) => {
     const at = (field?: string) => (batch ? pointer('feedback', i, ...(field ? [field] : [])) : field ? pointer(field) : '');

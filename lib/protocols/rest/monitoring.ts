@@ -26,10 +26,9 @@ export interface Caller {
 export function sendFeedback(name: string, body: unknown, caller: Caller): Answer {
   const { manifest, facts } = describe(name);
   const { outcome } = kindOf(manifest).monitoring(manifest);
-  if (outcome === undefined) {
+  const items = feedbackItems(body, outcome, settings.maxBatch(), () => {
     throw new ValidationFailed(`model "${manifest.name}" (${manifest.kind}) answers no prediction that feedback could state`, [{ path: '', problem: 'the model takes no feedback' }]);
-  }
-  const items = feedbackItems(body, outcome, settings.maxBatch());
+  });
   const time = new Date().toISOString();
   const lines: FeedbackLine[] = items.map((item) => ({
     capture: 'feedback',
