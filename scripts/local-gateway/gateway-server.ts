@@ -25,6 +25,15 @@ export interface GatewayOptions {
   /** The access-log format of the stage (provider.logs.restApi.format), if any. */
   accessLogFormat?: string;
   log?: (line: string) => void;
+  /** Keys beside the template's, looked up after them: the local stage's customer keys (customer-keys.ts). */
+  moreKeys?: { find(value: string): KnownKey | undefined };
+}
+
+/** A key the gateway accepts, with what is left of its plan; `counted` is told of each request it lets through. */
+export interface KnownKey {
+  key: ApiKey;
+  limits: Pick<UsageLimits, 'take'>;
+  counted?(): void;
 }
 
 function findRoute(routes: Route[], method: string, path: string): { route: Route; matched: Matched } | undefined {
@@ -65,7 +74,7 @@ export class LocalGateway {
   private draining = false;
   private drained?: () => void;
   /** Each key by its value, with what is left of its plan. */
-  private readonly keys: Map<string, { key: ApiKey; limits: UsageLimits }>;
+  private readonly keys: Map<string, KnownKey>;
   private server?: Server;
 
   constructor(private readonly options: GatewayOptions) {
@@ -150,12 +159,13 @@ export class LocalGateway {
     let key: ApiKey | undefined;
     if (route.apiKeyRequired) {
       const value = request.headers['x-api-key'];
-      const known = typeof value === 'string' ? this.keys.get(value) : undefined;
+      const known = typeof value === 'string' ? (this.keys.get(value) ?? this.options.moreKeys?.find(value)) : undefined;
       if (!known) return refuse('INVALID_API_KEY');
       key = known.key;
       facts.apiKeyId = key.id;
       const verdict = known.limits.take();
       if (verdict !== 'ok') return refuse(verdict);
+      known.counted?.();
     }
 
     // A function at its reserved concurrency is throttled by Lambda, which

@@ -152,7 +152,8 @@ export function localKeyId(name: string): string {
   return hash.toString(36).padStart(10, '0').slice(-10);
 }
 
-function plans(resources: Resources): Map<string, Plan> {
+/** The template's usage plans, by logical id (also read for the customer keys of the local stage, customer-keys.ts). */
+export function plans(resources: Resources): Map<string, Plan> {
   return new Map(
     ofType(resources, 'AWS::ApiGateway::UsagePlan').map(([id, { Properties: p }]) => {
       const throttle = p.Throttle as { RateLimit?: number; BurstLimit?: number } | undefined;

@@ -21,6 +21,8 @@ import { functionSettings, localCaptureDir } from './function-settings';
 import { stopProcessGroup } from '../process-group';
 import { runAsOfflineChild, startOffline } from './offline-process';
 import { readGatewaySpec, type ApiKey, type GatewaySpec } from './gateway-spec';
+import { CustomerKeys, customerPlans, keysFolder, localClock } from './customer-keys';
+import { serviceName } from '../keys/naming';
 import { shorten } from '../../lib/shorten';
 
 const STAGE = 'local';
@@ -94,7 +96,7 @@ function describePlan({ plan }: ApiKey): string {
   return `plan ${plan.name}: ${plan.rateLimit} requests/s, burst ${plan.burstLimit}${quota}`;
 }
 
-function banner(spec: GatewaySpec, base: string, customer: string, fromShell: Record<string, string>, captureDir: string): string {
+function banner(spec: GatewaySpec, base: string, customer: string, fromShell: Record<string, string>, captureDir: string, customerKeys: string): string {
   const [first] = spec.keys;
   const width = Math.max(...spec.keys.map((k) => k.value.length));
   const keys = spec.keys.map((k) => `  key ${k.name}: ${k.value.padEnd(width)}  (${describePlan(k)})`).join('\n');
@@ -110,6 +112,7 @@ Local API ready: ${base}   (Ctrl-C stops it)
 ${settingsLine}
 API keys of the ${STAGE} stage (fixed values from serverless.yml, not secrets):
 ${keys}
+${customerKeys}
 Usage plans are enforced: over a plan's rate or quota the answer is 429. Each
 function serves at most ${Math.min(...reserved)} requests at once (its reserved concurrency).
 
@@ -153,7 +156,9 @@ async function main(): Promise<void> {
     ['offline', 'start', '--stage', STAGE, '--host', '127.0.0.1', '--httpPort', String(offlineHttpPort), '--lambdaPort', String(lambdaPort), ...params.map((p) => `--param=${p}`)],
     { cwd: root, env: { ...others, ...functionSettings(root, fromShell), SLS_TELEMETRY_DISABLED: '1' } },
   );
-  const gateway = new LocalGateway({ spec, lambdaPort, accessLogFormat: compiled.accessLogFormat, log: (line) => console.log(line) });
+  // Customer keys (README, "Access"): kept as data beside the template's keys, re-read at each request.
+  const customerKeys = new CustomerKeys({ folder: keysFolder(root), plans: customerPlans(compiled.template.Resources, serviceName(root), STAGE), clock: localClock(), log: (line) => console.error(line) });
+  const gateway = new LocalGateway({ spec, lambdaPort, accessLogFormat: compiled.accessLogFormat, log: (line) => console.log(line), moreKeys: customerKeys });
 
   // serverless-offline's start-up output names its own HTTP port and key; it
   // is kept back (and shown only if it fails to start). After start-up, what
@@ -169,7 +174,8 @@ async function main(): Promise<void> {
         .listen(port)
         .then((bound) => {
           const customer = JSON.stringify(JSON.parse(readFileSync(path.join(root, 'examples/customer.json'), 'utf8')));
-          console.log(banner(spec, `http://127.0.0.1:${bound}/${STAGE}`, customer, fromShell, localCaptureDir(root, fromShell)));
+          const customers = `Customer keys: ${customerKeys.customers()} customers in ${customerKeys.file.startsWith(`${root}${path.sep}`) ? path.relative(root, customerKeys.file) : customerKeys.file}, re-read at every request (npm run keys -- list).`;
+          console.log(banner(spec, `http://127.0.0.1:${bound}/${STAGE}`, customer, fromShell, localCaptureDir(root, fromShell), customers));
         })
         .catch((error: Error) => {
           console.error(`local gateway: cannot listen on 127.0.0.1:${port}: ${error.message}`);

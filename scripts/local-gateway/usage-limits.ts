@@ -28,6 +28,17 @@ export class UsageLimits {
     this.refilledAt = clock();
   }
 
+  /**
+   * Resumes the quota with `used` requests already counted in the period the
+   * clock is in: the local gateway's customer keys, whose counts outlive a
+   * restart (usage-store.ts).
+   */
+  resume(used: number): this {
+    const quota = this.plan.quota;
+    if (quota) [this.period, this.used] = [periodStart(quota.period, this.clock()), used];
+    return this;
+  }
+
   /** Takes one request's worth of the plan, or says which limit refuses it. */
   take(): Verdict {
     const now = this.clock();
