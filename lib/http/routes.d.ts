@@ -24,6 +24,8 @@ export interface ScheduledEntry {
   /** Seconds. */
   maximumEventAge: number;
   role: string;
+  /** The event the schedule sends, instead of EventBridge's own. */
+  input?: Readonly<Record<string, string>>;
 }
 
 export type FunctionName = 'predict' | 'health' | 'models' | 'v2-metadata' | 'v2-infer' | 'monitoring' | 'docs';
@@ -50,7 +52,7 @@ export interface Route {
 }
 
 export const functions: { readonly [F in FunctionName]: FunctionEntry };
-export const scheduled: { readonly monitor: ScheduledEntry };
+export const scheduled: { readonly monitor: ScheduledEntry; readonly 'key-expiry': ScheduledEntry };
 export const routes: readonly Route[];
 /** The request headers the CORS preflight allows. */
 export const CORS_HEADERS: readonly string[];

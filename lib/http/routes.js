@@ -87,6 +87,21 @@ const scheduled = {
     // Its own IAM role (resources/monitoring.js): captures/ read, reports/ write.
     role: 'MonitorFunctionRole',
   },
+  'key-expiry': {
+    description: 'Disables the customer API keys whose rotation grace has ended (their expires-at tag; README, "Access")',
+    // Every 10 minutes (serverless.yml's params): a rotated key works at most that long after its grace; not on `local`, whose gateway refuses it itself.
+    scheduleParam: 'keyExpirySchedule',
+    // A page of GetApiKeys and an UpdateApiKey per expired key: seconds.
+    timeout: 60,
+    reservedConcurrency: 1,
+    // A failed run is not retried: the next one finds the same keys.
+    maximumRetryAttempts: 0,
+    maximumEventAge: 600,
+    // Its own IAM role (resources/key-expiry.js): API Gateway's API keys read and patched, nothing else.
+    role: 'KeyExpiryFunctionRole',
+    // The schedule's event: the name each customer key of the stage starts with (scripts/keys/naming.ts, customerKeyPrefix).
+    input: { keyNamePrefix: '${self:service}-${sls:stage}-customer-' },
+  },
 };
 
 /**
@@ -172,7 +187,7 @@ function serverlessFunctions() {
       maximumEventAge: fn.maximumEventAge,
       role: fn.role,
       environment: environmentOf(name),
-      events: [{ schedule: { rate: [`\${param:${fn.scheduleParam}}`], enabled: `\${param:${fn.scheduleParam}Enabled, true}` } }],
+      events: [{ schedule: { rate: [`\${param:${fn.scheduleParam}}`], enabled: `\${param:${fn.scheduleParam}Enabled, true}`, ...(fn.input ? { input: fn.input } : {}) } }],
     },
   ]);
   return Object.fromEntries([...http, ...timed]);
