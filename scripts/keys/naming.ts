@@ -45,11 +45,14 @@ export const EXPIRES_TAG = 'expires-at';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** "24h", "90m", "2d", "30s", "0": milliseconds. */
+/** "24h", "90m", "2d", "30s", "1h30m", "0": milliseconds. */
 export function parseDuration(text: string): number {
-  const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)?$/.exec(text.trim());
-  if (!match || (match[2] === undefined && Number(match[1]) !== 0)) throw new Error(`duration ${JSON.stringify(text.slice(0, 40))}: expected a number and a unit (ms, s, m, h, d), e.g. 24h`);
-  return Math.round(Number(match[1]) * UNITS[match[2] ?? 'ms']!);
+  const trimmed = text.trim();
+  const parts = [...trimmed.matchAll(/([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)/g)];
+  const whole = parts.map((p) => p[0]).join('') === trimmed && parts.length > 0;
+  if (trimmed === '0') return 0;
+  if (!whole) throw new Error(`duration ${JSON.stringify(text.slice(0, 40))}: expected a number and a unit (ms, s, m, h, d), e.g. 24h or 1h30m`);
+  return Math.round(parts.reduce((sum, p) => sum + Number(p[1]) * UNITS[p[2]!]!, 0));
 }
 
 /** The UTC day of a time: 2026-12-03. */

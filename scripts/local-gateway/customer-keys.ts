@@ -46,7 +46,11 @@ export function localClock(env: NodeJS.ProcessEnv = process.env): () => number {
     const seen = stat ? `${stat.ino}:${stat.mtimeNs}:${stat.size}` : '';
     if (seen !== stamp) {
       stamp = seen;
-      shift = stat ? parseDuration(readFileSync(file, 'utf8').trim() || '0') : 0;
+      try {
+        shift = stat ? parseDuration(readFileSync(file, 'utf8').trim() || '0') : 0;
+      } catch {
+        // A file being written, or not a duration: the shift stays as it was.
+      }
     }
     return Date.now() + shift;
   };
