@@ -43,9 +43,7 @@ export interface KeysDeps {
 
 class UsageError extends Error {}
 
-const duration = (ms: number) => (ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`);
-
-function issuedText(issued: IssuedKey, verb: string, graceMs?: number): string {
+function issuedText(issued: IssuedKey, verb: string, grace?: { ms: number; text: string }): string {
   const local = issued.stage === 'local';
   const lines = [
     `${verb} customer ${issued.customer}: a new key on plan ${issued.plan}, stage ${issued.stage} (key id ${issued.keyId}; the functions see apiKeyId ${issued.apiKeyId})`,
@@ -53,13 +51,13 @@ function issuedText(issued: IssuedKey, verb: string, graceMs?: number): string {
     `  x-api-key: ${issued.key}`,
     '',
     'The value is shown this once and kept nowhere: hand it to the customer now.',
-    local ? 'A running npm start accepts it from its next request.' : 'API Gateway accepts it once the key is in the usage plan (done).',
+    local ? 'A running npm start accepts it from its next request.' : `It is on the stage's usage plan ${issued.plan}: API Gateway accepts it.`,
   ];
   for (const old of issued.retiring ?? []) {
     lines.push(
-      graceMs === 0
+      grace?.ms === 0
         ? `Key ${old.keyId} is refused from now on.`
-        : `Key ${old.keyId} keeps working until ${old.expires} (grace ${duration(graceMs ?? 0)}), then ${local ? 'the local gateway refuses it' : 'the key-expiry function disables it (it runs every 10 minutes)'}.`,
+        : `Key ${old.keyId} keeps working until ${old.expires} (grace ${grace?.text}), then ${local ? 'the local gateway refuses it' : 'the key-expiry function disables it (it runs every 10 minutes)'}.`,
     );
   }
   return lines.join('\n');
@@ -93,7 +91,7 @@ function usageText(u: UsageReport): string {
   lines.push(`  total       ${String(u.total).padStart(width)}`);
   for (const k of u.keys) {
     const left = k.remaining === null ? '' : `, ${k.remaining} left of this ${u.quota!.period.toLowerCase()}'s quota`;
-    lines.push(`  key ${k.keyId} (${k.status}): ${k.requests} requests${left}`);
+    lines.push(`  key ${k.keyId} (${k.status}): ${k.requests} request${k.requests === 1 ? '' : 's'}${left}`);
   }
   return lines.join('\n');
 }
@@ -165,7 +163,7 @@ export async function runKeys(argv: string[], io: KeysIo, deps: KeysDeps): Promi
           throw new UsageError(`--grace: ${(error as Error).message}`);
         }
         const issued = await backend().rotate(needs('a customer', customer), grace);
-        print(issued, issuedText(issued, 'Rotated', grace));
+        print(issued, issuedText(issued, 'Rotated', { ms: grace, text: values.grace }));
         return 0;
       }
       case 'usage': {
