@@ -105,13 +105,15 @@ function banner(spec: GatewaySpec, base: string, customer: string, fromShell: Re
   const sample = fromShell.CAPTURE_SAMPLE;
   const capture = sample === undefined || Number(sample) === 0 ? 'none (CAPTURE_SAMPLE=100 npm start captures all)' : `${sample} %`;
   const settingsLine = given.length > 0 ? `\nSettings from the shell, over serverless.yml's: ${given.join(' ')}\n` : '';
+  const policyLine = spec.sourceIpPolicy ? `\nResource policy (param allowedCidrs), on the caller's address: ${spec.sourceIpPolicy.describe()}; others get 403.` : '';
   return `
 Local API ready: ${base}   (Ctrl-C stops it)
 ${settingsLine}
 API keys of the ${STAGE} stage (fixed values from serverless.yml, not secrets):
 ${keys}
 Usage plans are enforced: over a plan's rate or quota the answer is 429. Each
-function serves at most ${Math.min(...reserved)} requests at once (its reserved concurrency).
+function serves at most ${Math.min(...reserved)} requests at once (its reserved concurrency);
+beyond that the answer is 500 function_unavailable. Both carry Retry-After.${policyLine}
 
 Try:
 
