@@ -98,7 +98,10 @@ function banner(spec: GatewaySpec, base: string, customer: string, fromShell: Re
   const [first] = spec.keys;
   const width = Math.max(...spec.keys.map((k) => k.value.length));
   const keys = spec.keys.map((k) => `  key ${k.name}: ${k.value.padEnd(width)}  (${describePlan(k)})`).join('\n');
+  // The functions behind keyed routes (not the scheduled monitor, which no request reaches, nor the public docs).
+  const keyed = new Set(spec.routes.flatMap((r) => (r.apiKeyRequired && r.integration.type === 'lambda' ? [r.integration.functionName] : [])));
   const reserved = [...spec.functions.values()]
+    .filter((f) => keyed.has(f.name))
     .map((f) => f.reservedConcurrency)
     .filter((n): n is number => n !== undefined);
   const given = Object.entries(fromShell).map(([name, value]) => `${name}=${value}`);
@@ -112,7 +115,7 @@ ${settingsLine}
 API keys of the ${STAGE} stage (fixed values from serverless.yml, not secrets):
 ${keys}
 Usage plans are enforced: over a plan's rate or quota the answer is 429. Each
-function serves at most ${Math.min(...reserved)} requests at once (its reserved concurrency);
+keyed function serves at most ${Math.min(...reserved)} requests at once (its reserved concurrency);
 beyond that the answer is 500 function_unavailable. Both carry Retry-After.${policyLine}
 
 Try:
