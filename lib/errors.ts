@@ -118,8 +118,9 @@ export class ModelLoadError extends Error {
 
 /**
  * Every code an error body can carry, with a real example of its message:
- * ours (the classes above, and internal_error for anything else) and API
- * Gateway's own answers (serverless.yml's GatewayResponses). /openapi.json
+ * ours (the classes above, and internal_error for anything else), API
+ * Gateway's own answers (serverless.yml's GatewayResponses) and AWS WAF's
+ * (resources/waf.js, its custom response bodies). /openapi.json
  * publishes them as the enum of the Error schema; tests/errors.test.ts holds
  * this list to the classes and the template.
  */
@@ -140,9 +141,13 @@ export const ERROR_CODES = {
   model_unavailable: 'model churn 1.1.0 could not be loaded: sha256 mismatch: model.onnx is …, the manifest expects …',
   internal_error: 'internal error',
   invalid_api_key: 'a valid x-api-key header is required',
+  access_denied: 'this API does not accept requests from your address',
+  request_blocked: 'the request was blocked by the web application firewall',
+  rate_limited: 'too many requests from your address; retry after 60 seconds',
   throttled: 'rate limit of your usage plan exceeded; retry later',
   quota_exceeded: 'quota of your usage plan exhausted for this period',
   bad_request: 'Invalid request input',
   gateway_error: 'the gateway could not complete the request',
+  function_unavailable: 'the function behind this route could not answer: a 500 means it is at its concurrency limit, retry after Retry-After seconds; a 502 means it failed',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;

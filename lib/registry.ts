@@ -2,7 +2,9 @@ import { ModelLoadError, ModelUnavailable } from './errors';
 import { loadModel, type Model } from './model';
 import { traced } from './observability/tracing';
 import type { VersionEntry } from './repository/model-repository';
+import { logger } from './logger';
 import { settings } from './settings';
+import { shorten } from './shorten';
 
 /**
  * Loaded model versions, and nothing else: which version serves a request is
@@ -18,6 +20,14 @@ export type ModelState = { ready: true; model: Model } | { ready: false; reason:
 // its files looked like, so a version whose files changed loads afresh.
 const cache = new Map<string, { dir: string; state: Promise<ModelState> }>();
 
+/** An unexpected error in a few safe words: its class and first line, paths and source locations removed. */
+function unexpectedReason(error: unknown): string {
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  const first = typeof message === 'string' ? message.split('\n')[0]! : String(error);
+  const safe = first.replace(/(?:\/[\w.@+-]+){2,}/g, '<path>');
+  return shorten(`${typeof name === 'string' ? name : 'Error'}: ${safe}`, 200);
+}
+
 async function load(entry: VersionEntry): Promise<ModelState> {
   const { manifest, problem } = entry;
   if (!manifest) return { ready: false, reason: problem ?? 'model.json is invalid' };
@@ -28,8 +38,10 @@ async function load(entry: VersionEntry): Promise<ModelState> {
     performance.mark(`model-ready ${model.info.name}@${model.info.version}`, { detail: model.info });
     return { ready: true, model };
   } catch (error) {
-    // Only our own reasons are shown to clients; anything else is unexpected.
-    return { ready: false, reason: error instanceof ModelLoadError ? error.message : 'the model could not be loaded' };
+    if (error instanceof ModelLoadError) return { ready: false, reason: error.message };
+    // Unexpected: the log gets its whole message (no stack, as every error line); the answer its kind and first line, without file paths.
+    logger.error('model could not be loaded', { model: entry.name, version: entry.version, cause: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    return { ready: false, reason: `the model could not be loaded: ${unexpectedReason(error)}` };
   }
 }
 

@@ -7,6 +7,7 @@
 // of lib/observability/metrics.ts (METRIC_CATALOG), which a test checks.
 
 const { functions: routeFunctions, scheduled, lambdaLogicalId } = require('../lib/http/routes');
+const { webAclName, RULE_METRICS } = require('./waf');
 
 const PERIOD = 300;
 
@@ -77,6 +78,28 @@ module.exports = async ({ resolveVariable }) => {
     }),
     widget("Feedback in the monitor's window per model and version", { period: 3600, metrics: expressions([[monitorSearch('FeedbackCount', 'Maximum'), '']]) }),
   ];
+  // AWS WAF (param waf, resources/waf.js): what it let through, blocked and
+  // counted (the bodies over 8 KB SizeRestrictions_BODY only counts), and the
+  // blocks of each rule; the alarm's threshold as a line.
+  if (String(await resolveVariable('param:waf')) === 'true') {
+    const acl = ['WebACL', webAclName(service, stage), 'Region', '${AWS::Region}'];
+    const rule = (metric, name, label) => ['AWS/WAFV2', metric, ...acl, 'Rule', name, { label }];
+    widgets.push(
+      widget('AWS WAF: requests allowed, blocked and counted', {
+        stat: 'Sum',
+        metrics: [rule('AllowedRequests', 'ALL', 'allowed'), rule('BlockedRequests', 'ALL', 'blocked'), rule('CountedRequests', 'ALL', 'counted (bodies over 8 KB)')],
+        annotations: { horizontal: [{ label: 'blocked alarm', value: Number(await resolveVariable('param:wafBlockedThreshold')) }] },
+      }),
+      widget('AWS WAF: blocked per rule', {
+        stat: 'Sum',
+        metrics: [
+          rule('BlockedRequests', RULE_METRICS.rate, 'rate per client address (429)'),
+          rule('BlockedRequests', RULE_METRICS.badInputs, 'known bad inputs'),
+          rule('BlockedRequests', RULE_METRICS.common, 'common rule set'),
+        ],
+      }),
+    );
+  }
 
   return {
     Resources: {

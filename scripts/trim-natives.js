@@ -20,6 +20,8 @@ const { execFileSync } = require('node:child_process');
 const RUNTIME_PACKAGES = ['onnxruntime-node', 'onnxruntime-common'];
 // sharp's own dependencies (package.json "dependencies"), needed at run time.
 const SHARP_PACKAGES = ['sharp', 'detect-libc', 'semver'];
+// Ajv's compiler and its dependencies: loaded only for a schema not precompiled (a model added after packaging).
+const AJV_PACKAGES = ['ajv', 'fast-deep-equal', 'fast-uri', 'json-schema-traverse', 'require-from-string'];
 
 const arch = process.argv[2];
 if (arch !== 'x64' && arch !== 'arm64') {
@@ -37,7 +39,7 @@ for (const entry of fs.readdirSync(modules)) {
     for (const scoped of fs.readdirSync(path.join(modules, entry))) {
       if (!IMG_PACKAGES.includes(scoped)) remove(path.join(modules, entry, scoped));
     }
-  } else if (!RUNTIME_PACKAGES.includes(entry) && !SHARP_PACKAGES.includes(entry)) {
+  } else if (!RUNTIME_PACKAGES.includes(entry) && !SHARP_PACKAGES.includes(entry) && !AJV_PACKAGES.includes(entry)) {
     remove(path.join(modules, entry));
   }
 }
@@ -97,4 +99,10 @@ for (const name of [...SHARP_PACKAGES, ...IMG_PACKAGES.map((p) => `@img/${p}`)])
   if (fs.existsSync(path.join(modules, name))) prune(path.join(modules, name));
 }
 
-console.log(`trim-natives: kept ${[...RUNTIME_PACKAGES, ...SHARP_PACKAGES].join(', ')} with linux/${arch} binaries`);
+// Ajv's TypeScript sources (lib/) and typings, its dependencies' tests: Ajv's CommonJS is in dist/.
+for (const dir of ['ajv/lib', 'fast-uri/test', 'fast-uri/benchmark', 'fast-uri/types', 'json-schema-traverse/spec']) remove(path.join(modules, dir));
+for (const name of AJV_PACKAGES) {
+  if (fs.existsSync(path.join(modules, name))) prune(path.join(modules, name));
+}
+
+console.log(`trim-natives: kept ${[...RUNTIME_PACKAGES, ...SHARP_PACKAGES, ...AJV_PACKAGES].join(', ')} with linux/${arch} binaries`);

@@ -4,16 +4,21 @@
 import type { GatewaySpec } from './gateway-spec';
 
 export type ResponseType =
+  | 'ACCESS_DENIED'
   | 'INVALID_API_KEY'
   | 'MISSING_AUTHENTICATION_TOKEN'
   | 'THROTTLED'
   | 'QUOTA_EXCEEDED'
   | 'REQUEST_TOO_LARGE'
   | 'BAD_REQUEST'
+  | 'INTEGRATION_FAILURE'
+  | 'INTEGRATION_TIMEOUT'
   | 'DEFAULT_5XX';
 
 /** API Gateway's default status and $context.error.message for each type. */
 const DEFAULTS: Record<ResponseType, { status: number; message: string }> = {
+  // A caller the REST API's resource policy does not allow.
+  ACCESS_DENIED: { status: 403, message: 'User: anonymous is not authorized to perform: execute-api:Invoke on this resource with an explicit deny' },
   INVALID_API_KEY: { status: 403, message: 'Forbidden' },
   MISSING_AUTHENTICATION_TOKEN: { status: 403, message: 'Missing Authentication Token' },
   THROTTLED: { status: 429, message: 'Too Many Requests' },
@@ -23,6 +28,12 @@ const DEFAULTS: Record<ResponseType, { status: number; message: string }> = {
   // types: its edge refuses such a request with a 400 before any route, and
   // DEFAULT_4XX shapes it here).
   BAD_REQUEST: { status: 400, message: 'Bad Request' },
+  // Lambda refused the invocation or the function failed: API Gateway
+  // answers a throttled function (reserved concurrency reached) with a 500
+  // and a failed one with a 502, both of this type (gateway-server.ts passes
+  // the status; 504 is only the type's documented default).
+  INTEGRATION_FAILURE: { status: 504, message: 'Internal server error' },
+  INTEGRATION_TIMEOUT: { status: 504, message: 'Endpoint request timed out' },
   DEFAULT_5XX: { status: 500, message: 'Internal server error' },
 };
 
@@ -42,7 +53,12 @@ function render(template: string, values: Record<string, string>): string {
   });
 }
 
-export function gatewayAnswer(spec: GatewaySpec, type: ResponseType, requestId: string, status?: number): Answer {
+/**
+ * `retryAfter`: the seconds this gateway computed for the answer (its token
+ * bucket, its quota period), sent in place of the response's static
+ * Retry-After; only where the template's response declares one.
+ */
+export function gatewayAnswer(spec: GatewaySpec, type: ResponseType, requestId: string, status?: number, retryAfter?: number): Answer {
   const defaults = DEFAULTS[type];
   const code = status ?? defaults.status;
   const response = spec.responses.get(type) ?? spec.responses.get(code >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX');
@@ -55,13 +71,16 @@ export function gatewayAnswer(spec: GatewaySpec, type: ResponseType, requestId: 
         'context.error.responseType': type,
       })
     : JSON.stringify({ message });
+  // The template's own Content-Type, if it sets one, else JSON's.
+  const headers: Record<string, string> = Object.keys(response?.headers ?? {}).some((h) => h.toLowerCase() === 'content-type')
+    ? { ...response!.headers }
+    : { 'content-type': 'application/json', ...response?.headers };
+  const retryHeader = Object.keys(headers).find((h) => h.toLowerCase() === 'retry-after');
+  if (retryHeader !== undefined && retryAfter !== undefined) headers[retryHeader] = String(retryAfter);
   return {
     // A type's own GatewayResponse may set its status; a default one keeps the type's.
     status: spec.responses.has(type) ? (response?.statusCode ?? code) : code,
-    // The template's own Content-Type, if it sets one, else JSON's.
-    headers: Object.keys(response?.headers ?? {}).some((h) => h.toLowerCase() === 'content-type')
-      ? { ...response!.headers }
-      : { 'content-type': 'application/json', ...response?.headers },
+    headers,
     body,
   };
 }

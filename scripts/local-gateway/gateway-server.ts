@@ -1,7 +1,8 @@
 // The local API Gateway: a loopback HTTP server that does what API Gateway
 // does before and after a function runs, as the compiled template says —
-// route matching, API keys and their usage plans (throttle and quota), the
-// GatewayResponses, reserved concurrency — and hands each request to
+// route matching, the resource policy's addresses, API keys and their usage
+// plans (throttle and quota), the GatewayResponses, reserved concurrency —
+// and hands each request to
 // serverless-offline's Lambda emulation as a proxy integration event.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -32,7 +33,7 @@ export interface GatewayOptions {
 /** A key the gateway accepts, with what is left of its plan; `counted` is told of each request it lets through. */
 export interface KnownKey {
   key: ApiKey;
-  limits: Pick<UsageLimits, 'take'>;
+  limits: Pick<UsageLimits, 'take' | 'retryAfter'>;
   counted?(): void;
 }
 
@@ -137,7 +138,7 @@ export class LocalGateway {
         this.options.log(accessLine(this.options.accessLogFormat, { ...facts, status: answer.status, errorType: type }));
       }
     };
-    const refuse = (type: ResponseType, status?: number) => finish(gatewayAnswer(spec, type, requestId, status), type);
+    const refuse = (type: ResponseType, status?: number, retryAfter?: number) => finish(gatewayAnswer(spec, type, requestId, status, retryAfter), type);
 
     const target = requestTarget(request.url);
     const body = await readBody(request);
@@ -150,6 +151,8 @@ export class LocalGateway {
     if (!found) return refuse('MISSING_AUTHENTICATION_TOKEN');
     const { route, matched } = found;
     facts.resourcePath = route.template;
+    // The resource policy (param allowedCidrs), on the connection's address.
+    if (spec.sourceIpPolicy && !spec.sourceIpPolicy.allows(request.socket.remoteAddress)) return refuse('ACCESS_DENIED');
     if (body === 'too-large') return refuse('REQUEST_TOO_LARGE');
 
     if (route.integration.type === 'mock') {
@@ -164,22 +167,28 @@ export class LocalGateway {
       key = known.key;
       facts.apiKeyId = key.id;
       const verdict = known.limits.take();
-      if (verdict !== 'ok') return refuse(verdict);
+      if (verdict !== 'ok') return refuse(verdict, undefined, known.limits.retryAfter(verdict));
       known.counted?.();
     }
 
     // A function at its reserved concurrency is throttled by Lambda, which
-    // API Gateway answers with a 500 (DEFAULT_5XX shapes it).
+    // API Gateway answers with a 500 of type INTEGRATION_FAILURE (README,
+    // "Limits that explain themselves"): its GatewayResponse names the cause
+    // and sends Retry-After.
     const fn = spec.functions.get(route.integration.functionName)!;
     const running = this.inFlight.get(fn.name) ?? 0;
-    if (fn.reservedConcurrency !== undefined && running >= fn.reservedConcurrency) return refuse('DEFAULT_5XX', 500);
+    if (fn.reservedConcurrency !== undefined && running >= fn.reservedConcurrency) return refuse('INTEGRATION_FAILURE', 500);
     this.inFlight.set(fn.name, running + 1);
     try {
       const event = proxyEvent({ request, target, stage: spec.stage, matched, body, requestId, key: key && { value: key.value, id: key.id }, binaryMediaTypes: spec.binaryMediaTypes });
       const invoked = await invokeFunction(this.options.lambdaPort, fn.name, event, INTEGRATION_TIMEOUT_MS);
-      // A function error or a malformed result is API Gateway's 502; its own
-      // integration timeout, 504.
-      if (!invoked.ok) return refuse('DEFAULT_5XX', invoked.reason === 'timeout' ? 504 : 502);
+      // A function error is API Gateway's 502 of type INTEGRATION_FAILURE; a
+      // malformed result a 502 (DEFAULT_5XX shapes it); its own integration
+      // timeout, a 504 of type INTEGRATION_TIMEOUT.
+      if (!invoked.ok) {
+        const type = invoked.reason === 'timeout' ? 'INTEGRATION_TIMEOUT' : invoked.reason === 'function-error' ? 'INTEGRATION_FAILURE' : 'DEFAULT_5XX';
+        return refuse(type, invoked.reason === 'timeout' ? 504 : 502);
+      }
       const { result } = invoked;
       const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
       const answer = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');

@@ -3,7 +3,9 @@
 // and whether each needs a key, the keys and their plans' throttles and
 // quotas, the GatewayResponses, and each function's reserved concurrency.
 // Anything in the template this emulation does not implement stops it at
-// start rather than being silently ignored.
+// start rather than being silently ignored. The REST API's resource policy
+// (who may call, by address) is read by source-ip-policy.ts.
+import { readSourceIpPolicy, refuseUnemulated, type SourceIpPolicy } from './source-ip-policy';
 
 type Json = Record<string, unknown>;
 type Resources = Record<string, { Type: string; Properties?: Json }>;
@@ -55,6 +57,8 @@ export interface GatewaySpec {
   functions: Map<string, LambdaFunction>;
   /** The REST API's binaryMediaTypes: a request body whose Content-Type matches one reaches the function base64-encoded. */
   binaryMediaTypes: string[];
+  /** The REST API's resource policy; undefined: none, every caller may invoke. */
+  sourceIpPolicy?: SourceIpPolicy;
 }
 
 class UnsupportedTemplate extends Error {}
@@ -211,10 +215,12 @@ function responses(resources: Resources): Map<string, GatewayResponse> {
 /** The gateway as the compiled template specifies it. */
 export function readGatewaySpec(template: { Resources: Resources }, stage: string): GatewaySpec {
   const resources = template.Resources;
+  refuseUnemulated(resources);
   const byLogicalId = lambdaFunctions(resources);
   const functions = new Map([...byLogicalId.values()].map((f) => [f.name, f]));
   const [api] = ofType(resources, 'AWS::ApiGateway::RestApi');
   // CloudFormation's form of the list: "~1" stands for "/" (image~1png), as API Gateway's patch paths write it.
   const binaryMediaTypes = ((api?.[1].Properties.BinaryMediaTypes ?? []) as string[]).map((t) => t.replace(/~1/g, '/'));
-  return { stage, routes: routes(resources, byLogicalId), keys: keys(resources), responses: responses(resources), functions, binaryMediaTypes };
+  const sourceIpPolicy = readSourceIpPolicy(api?.[1].Properties.Policy);
+  return { stage, routes: routes(resources, byLogicalId), keys: keys(resources), responses: responses(resources), functions, binaryMediaTypes, sourceIpPolicy };
 }

@@ -100,13 +100,17 @@ function banner(spec: GatewaySpec, base: string, customer: string, fromShell: Re
   const [first] = spec.keys;
   const width = Math.max(...spec.keys.map((k) => k.value.length));
   const keys = spec.keys.map((k) => `  key ${k.name}: ${k.value.padEnd(width)}  (${describePlan(k)})`).join('\n');
+  // The functions behind keyed routes (not the scheduled monitor, which no request reaches, nor the public docs).
+  const keyed = new Set(spec.routes.flatMap((r) => (r.apiKeyRequired && r.integration.type === 'lambda' ? [r.integration.functionName] : [])));
   const reserved = [...spec.functions.values()]
+    .filter((f) => keyed.has(f.name))
     .map((f) => f.reservedConcurrency)
     .filter((n): n is number => n !== undefined);
   const given = Object.entries(fromShell).map(([name, value]) => `${name}=${value}`);
   const sample = fromShell.CAPTURE_SAMPLE;
   const capture = sample === undefined || Number(sample) === 0 ? 'none (CAPTURE_SAMPLE=100 npm start captures all)' : `${sample} %`;
   const settingsLine = given.length > 0 ? `\nSettings from the shell, over serverless.yml's: ${given.join(' ')}\n` : '';
+  const policyLine = spec.sourceIpPolicy ? `\nResource policy (param allowedCidrs), on the caller's address: ${spec.sourceIpPolicy.describe()}; others get 403.` : '';
   return `
 Local API ready: ${base}   (Ctrl-C stops it)
 ${settingsLine}
@@ -114,7 +118,8 @@ API keys of the ${STAGE} stage (fixed values from serverless.yml, not secrets):
 ${keys}
 ${customerKeys}
 Usage plans are enforced: over a plan's rate or quota the answer is 429. Each
-function serves at most ${Math.min(...reserved)} requests at once (its reserved concurrency).
+keyed function serves at most ${Math.min(...reserved)} requests at once (its reserved concurrency);
+beyond that the answer is 500 function_unavailable. Both carry Retry-After.${policyLine}
 
 Try:
 

@@ -14,6 +14,16 @@ export function periodStart(period: 'DAY' | 'WEEK' | 'MONTH', now: number): numb
   return period === 'DAY' ? day : day - ((d.getUTCDay() + 6) % 7) * 86_400_000;
 }
 
+/** The start of the quota period after the one `now` falls in. */
+export function periodEnd(period: 'DAY' | 'WEEK' | 'MONTH', now: number): number {
+  const start = periodStart(period, now);
+  if (period === 'MONTH') {
+    const d = new Date(start);
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  }
+  return start + (period === 'DAY' ? 1 : 7) * 86_400_000;
+}
+
 export class UsageLimits {
   private tokens: number;
   private refilledAt: number;
@@ -54,5 +64,16 @@ export class UsageLimits {
     }
     this.tokens -= 1;
     return 'ok';
+  }
+
+  /**
+   * Whole seconds until the limit that refused a request lets one through
+   * (Retry-After): the bucket's next token, or the next quota period.
+   */
+  retryAfter(verdict: 'THROTTLED' | 'QUOTA_EXCEEDED'): number {
+    const now = this.clock();
+    if (verdict === 'QUOTA_EXCEEDED' && this.plan.quota) return Math.max(1, Math.ceil((periodEnd(this.plan.quota.period, now) - now) / 1000));
+    const tokens = Math.min(this.plan.burstLimit, this.tokens + ((now - this.refilledAt) / 1000) * this.plan.rateLimit);
+    return Math.max(1, Math.ceil((1 - tokens) / this.plan.rateLimit));
   }
 }

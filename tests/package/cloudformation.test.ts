@@ -97,10 +97,10 @@ describe.each(stages)('compiled CloudFormation of $name', ({ name, stage, archit
       expect(fn.Properties.Environment.Variables.DEFAULT_MODEL).toBe('churn');
     }
     const logGroups = resourcesOfType(t, 'AWS::Logs::LogGroup');
-    // One per function, API Gateway's access log, and Firehose's delivery errors (resources/monitoring.js).
+    // One per function, API Gateway's access log, Firehose's delivery errors (resources/monitoring.js), and AWS WAF's where it is on (resources/waf.js).
     expect(logGroups.map(([id]) => id)).toContain('ApiGatewayLogGroup');
     expect(logGroups.map(([id]) => id)).toContain('CaptureDeliveryLogGroup');
-    expect(logGroups).toHaveLength(functions.length + 2);
+    expect(logGroups).toHaveLength(functions.length + 2 + (t.Resources.WafLogGroup ? 1 : 0));
     for (const [, group] of logGroups) expect(group.Properties.RetentionInDays).toBe(provider.logRetentionInDays);
   });
 });

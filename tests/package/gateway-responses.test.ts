@@ -2,13 +2,21 @@ import { isErrorBody } from '../helpers/error-body';
 import { resourcesOfType, template } from './artifacts';
 import { stages } from './stages';
 
-/** API Gateway's own answers and the status each must carry (null: the gateway's own). */
-const expected: Record<string, { status: string | null; code: string }> = {
+/**
+ * API Gateway's own answers, the status each must carry (null: the
+ * gateway's own: INTEGRATION_FAILURE is a 500 for a throttled function, a
+ * 502 for a failed one) and the Retry-After of those a client should retry
+ * (README, "Limits that explain themselves").
+ */
+const expected: Record<string, { status: string | null; code: string; retryAfter?: string }> = {
+  ACCESS_DENIED: { status: '403', code: 'access_denied' },
   INVALID_API_KEY: { status: '403', code: 'invalid_api_key' },
   MISSING_AUTHENTICATION_TOKEN: { status: '404', code: 'not_found' },
-  THROTTLED: { status: '429', code: 'throttled' },
-  QUOTA_EXCEEDED: { status: '429', code: 'quota_exceeded' },
+  THROTTLED: { status: '429', code: 'throttled', retryAfter: "'1'" },
+  QUOTA_EXCEEDED: { status: '429', code: 'quota_exceeded', retryAfter: "'86400'" },
   REQUEST_TOO_LARGE: { status: '413', code: 'payload_too_large' },
+  WAF_FILTERED: { status: '403', code: 'request_blocked' },
+  INTEGRATION_FAILURE: { status: null, code: 'function_unavailable', retryAfter: "'1'" },
   DEFAULT_4XX: { status: null, code: 'bad_request' },
   DEFAULT_5XX: { status: null, code: 'gateway_error' },
 };
@@ -33,6 +41,9 @@ describe.each(stages.filter((s) => s.name !== 'dev-arm64'))('gateway responses o
       expect(isErrorBody(body)).toBe(true);
       expect((body as { code: string }).code).toBe(want.code);
       expect(response.ResponseParameters['gatewayresponse.header.Access-Control-Allow-Origin']).toBe("'*'");
+      // Every answer to retry says when, and a browser may read it.
+      expect({ type: response.ResponseType, retryAfter: response.ResponseParameters['gatewayresponse.header.Retry-After'] }).toEqual({ type: response.ResponseType, retryAfter: want.retryAfter });
+      if (want.retryAfter) expect(response.ResponseParameters['gatewayresponse.header.Access-Control-Expose-Headers']).toBe("'Retry-After'");
     }
   });
 });

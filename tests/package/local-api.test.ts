@@ -179,10 +179,10 @@ describe('the local API (npm start: the local gateway in front of serverless-off
 
     it('throttles a sequential burst on the free key with the THROTTLED body, and not the same burst on the pro key', async () => {
       const burst = async (value: string) => {
-        const answers: { status: number; body: string; id: string | null }[] = [];
+        const answers: { status: number; body: string; id: string | null; retryAfter: string | null }[] = [];
         for (let i = 0; i < 25; i += 1) {
           const res = await call('/health', { headers: { 'x-api-key': value } });
-          answers.push({ status: res.status, body: await res.text(), id: res.headers.get('x-amzn-requestid') });
+          answers.push({ status: res.status, body: await res.text(), id: res.headers.get('x-amzn-requestid'), retryAfter: res.headers.get('retry-after') });
         }
         return answers;
       };
@@ -194,6 +194,9 @@ describe('the local API (npm start: the local gateway in front of serverless-off
       // At most the burst plus what the rate refilled meanwhile got through.
       expect(onFree.filter((a) => a.status === 200).length).toBeLessThanOrEqual(10 + Math.ceil(5 * seconds));
       for (const a of refused) expect(a.body).toBe(rendered('THROTTLED', a.id!));
+      // Every 429 says when to retry: the seconds to the bucket's next token (5/s: within 1 s).
+      for (const a of refused) expect(a.retryAfter).toBe('1');
+      expect(onFree.filter((a) => a.status === 200).every((a) => a.retryAfter === null)).toBe(true);
       expect((await burst(key)).map((a) => a.status)).toEqual(Array(25).fill(200));
     });
 
@@ -238,14 +241,14 @@ describe('the local API with a tiny quota and a reserved concurrency of 1 (set b
     if (local) await stopProcessGroup(local.child);
   });
 
-  it('answers concurrency above the reservation with a 500 in the DEFAULT_5XX body, as API Gateway does for a throttled function', async () => {
+  it('answers concurrency above the reservation as API Gateway answers a throttled function: 500, the INTEGRATION_FAILURE body naming the cause, Retry-After', async () => {
     // Four at once on a function with no warm worker: the first holds the one
     // slot through its cold start, the others arrive meanwhile.
     const headers = { 'x-api-key': local!.keys['ml-inference-local-pro']! };
     const answers = await Promise.all(
       Array.from({ length: 4 }, async () => {
         const res = await fetch(`${local!.base}/v2/health/live`, { headers });
-        return { status: res.status, body: await res.text(), id: res.headers.get('x-amzn-requestid')! };
+        return { status: res.status, body: await res.text(), id: res.headers.get('x-amzn-requestid')!, retryAfter: res.headers.get('retry-after') };
       }),
     );
     expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
@@ -253,7 +256,9 @@ describe('the local API with a tiny quota and a reserved concurrency of 1 (set b
     expect(refused).toHaveLength(3);
     for (const a of refused) {
       expect(a.status).toBe(500);
-      expect(a.body).toBe(rendered('DEFAULT_5XX', a.id));
+      expect(a.body).toBe(rendered('INTEGRATION_FAILURE', a.id));
+      expect(JSON.parse(a.body)).toMatchObject({ code: 'function_unavailable', error: expect.stringMatching(/concurrency limit/) });
+      expect(a.retryAfter).toBe('1');
     }
     // Once the call in flight is done, the slot is free again.
     expect((await fetch(`${local!.base}/v2/health/live`, { headers })).status).toBe(200);
@@ -264,10 +269,14 @@ describe('the local API with a tiny quota and a reserved concurrency of 1 (set b
     const answers = [];
     for (let i = 0; i < 5; i += 1) {
       const res = await fetch(`${local!.base}/v2/health/live`, { headers });
-      answers.push({ status: res.status, body: await res.text(), id: res.headers.get('x-amzn-requestid')! });
+      answers.push({ status: res.status, body: await res.text(), id: res.headers.get('x-amzn-requestid')!, retryAfter: res.headers.get('retry-after') });
     }
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429, 429]);
     for (const a of answers.slice(3)) expect(a.body).toBe(rendered('QUOTA_EXCEEDED', a.id));
+    // Retry-After: the seconds until the quota's month ends (UTC), as this gateway counts it.
+    const now = new Date();
+    const untilNextMonth = (Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1) - now.getTime()) / 1000;
+    for (const a of answers.slice(3)) expect(Math.abs(Number(a.retryAfter) - untilNextMonth)).toBeLessThan(30);
     // The pro plan's quota is its own.
     expect((await fetch(`${local!.base}/v2/health/live`, { headers: { 'x-api-key': local!.keys['ml-inference-local-pro']! } })).status).toBe(200);
   });

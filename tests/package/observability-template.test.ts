@@ -25,6 +25,7 @@ const catalogNames = METRIC_CATALOG.map((m) => m.name);
 const AWS_METRICS: Record<string, string[]> = {
   'AWS/ApiGateway': ['Count', '4XXError', '5XXError'],
   'AWS/Lambda': ['Errors', 'Throttles', 'Duration'],
+  'AWS/WAFV2': ['AllowedRequests', 'BlockedRequests', 'CountedRequests'],
 };
 /** The metric filter's metric, from API Gateway's access log. */
 const FILTER_METRIC = 'Throttled';
@@ -128,13 +129,16 @@ describe.each(deployable)('observability of the packaged $name stage', ({ name, 
         'PredictP99LatencyAlarm',
         'Throttled429Alarm',
         'V2InferP99LatencyAlarm',
-      ],
+        // AWS WAF's, where it is on (param waf: prod; tests/package/access-template.test.ts).
+        ...(stage === 'prod' ? ['WafBlockedAlarm'] : []),
+      ].sort(),
     );
     const lambdaRefs = new Set<string>();
     for (const alarm of Object.values(alarms)) {
       for (const m of alarmMetrics(alarm)) {
         const dims = Object.fromEntries((m.Dimensions ?? []).map((d) => [d.Name, d.Value]));
         if (m.Namespace === 'AWS/ApiGateway') expect(dims).toEqual({ ApiName: apiName, Stage: stage });
+        else if (m.Namespace === 'AWS/WAFV2') expect(dims).toEqual({ WebACL: t.Resources.WafWebAcl!.Properties.VisibilityConfig.MetricName, Region: { Ref: 'AWS::Region' }, Rule: 'ALL' });
         else if (m.Namespace === 'AWS/Lambda') {
           expect(Object.keys(dims)).toEqual(['FunctionName']);
           const ref = (dims.FunctionName as { Ref: string }).Ref;

@@ -1,9 +1,11 @@
 // What the package tests compile, each into .artifacts/<name>/: `local`
 // (serverless-offline, the one fixed key), `dev` (the CLI's default), `prod`,
-// and dev again for Graviton to prove the arm64 switch.
+// dev again for Graviton to prove the arm64 switch, and dev with an IP
+// allow-list (param allowedCidrs: the REST API's resource policy).
 module.exports.stages = [
   { name: 'local', stage: 'local', architecture: 'x86_64' },
   { name: 'dev', stage: 'dev', architecture: 'x86_64' },
   { name: 'prod', stage: 'prod', architecture: 'x86_64' },
   { name: 'dev-arm64', stage: 'dev', architecture: 'arm64', args: ['--param=architecture=arm64'] },
+  { name: 'dev-cidrs', stage: 'dev', architecture: 'x86_64', args: ['--param=allowedCidrs=203.0.113.0/24,198.51.100.7,2001:db8::/32'] },
 ];

@@ -21,29 +21,29 @@ const json = (schema: unknown) => ({ 'application/json': { schema } });
 /** What each error status means on these routes; every one has the one error body. */
 const ERROR_MEANING: Record<string, string> = {
   '400': 'invalid_json, invalid_csv, invalid_form, invalid_image or validation_failed: the details name each failing field by JSON pointer (a table row by /rows/{n}/{field}, 1 = first data row)',
-  '403': 'invalid_api_key: no or an unknown x-api-key (answered by API Gateway)',
+  '403': "invalid_api_key: no or an unknown x-api-key; access_denied: a caller outside the stage's allowed addresses; request_blocked: the web application firewall's managed rules (all answered by API Gateway)",
   '404': 'model_not_found, or not_found: no such model, version, label or route',
   '413': 'payload_too_large: more records than MAX_BATCH, a body over MAX_BODY_BYTES, or a picture of more pixels than are decoded',
   '406': 'not_acceptable: an Accept that admits no answer format of the route (predict: JSON or CSV; /v2: JSON), or text/csv from a model whose answers are tensors',
   '415': "unsupported_media_type: a Content-Type the route or the model does not take (predict: JSON, CSV for models that take records, pictures and forms for image models; /v2: JSON), or a file that is not the picture its type says",
   '422': "non_finite_output: the model's output is NaN or infinite for a record; inference_failed: onnxruntime cannot run the graph on tensors of these shapes",
-  '429': "throttled or quota_exceeded: the key's usage plan (answered by API Gateway)",
+  '429': "throttled or quota_exceeded: the key's usage plan (answered by API Gateway); rate_limited: too many requests from one address (the web application firewall). Each carries Retry-After, in seconds",
   '503': 'model_unavailable: the model or its traffic file cannot be used; the error says why',
-  '5XX': 'internal_error: a bug; the log has the error with this request_id',
+  '5XX': 'internal_error: a bug; the log has the error with this request_id. function_unavailable: a 500 when the function is at its concurrency limit (retry after Retry-After seconds), a 502 when it failed (answered by API Gateway)',
 };
 
 /** The codes each status carries (lib/errors.ts's ERROR_CODES), shown as examples with their real messages. */
 const CODES_OF: Record<string, ErrorCode[]> = {
   '400': ['validation_failed', 'invalid_json', 'invalid_csv', 'invalid_form', 'invalid_image', 'invalid_event', 'bad_request'],
-  '403': ['invalid_api_key'],
+  '403': ['invalid_api_key', 'access_denied', 'request_blocked'],
   '404': ['model_not_found', 'not_found'],
   '406': ['not_acceptable'],
   '413': ['payload_too_large'],
   '415': ['unsupported_media_type'],
   '422': ['non_finite_output', 'inference_failed'],
-  '429': ['throttled', 'quota_exceeded'],
+  '429': ['throttled', 'quota_exceeded', 'rate_limited'],
   '503': ['model_unavailable'],
-  '5XX': ['internal_error', 'gateway_error'],
+  '5XX': ['internal_error', 'function_unavailable', 'gateway_error'],
 };
 
 const errorExample = (code: ErrorCode) => ({
