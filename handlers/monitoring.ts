@@ -1,3 +1,4 @@
+import { callerId } from '../lib/caller';
 import { bodyFunction } from '../lib/http/api';
 import { pathParameter } from '../lib/http/dispatch';
 import { jsonFormat } from '../lib/http/request-body';
@@ -12,7 +13,8 @@ import { monitoringSummary, sendFeedback } from '../lib/protocols/rest/monitorin
 export const handler = bodyFunction('monitoring', jsonFormat, {
   sendFeedback: async (event) =>
     sendFeedback(pathParameter(event, 'name'), event.body, {
-      apiKeyId: event.requestContext?.identity?.apiKeyId ?? undefined,
+      // The customer's id for a customer key (npm run keys), so feedback joins across its rotations.
+      apiKeyId: callerId(event.headers?.['x-api-key'], event.requestContext?.identity?.apiKeyId),
       requestId: event.requestContext?.requestId,
     }),
   describeMonitoring: async (event) => monitoringSummary(pathParameter(event, 'name')),

@@ -1,3 +1,4 @@
+import { callerId } from '../lib/caller';
 import type { ModelRequest } from '../lib/dataplane/infer';
 import { preload } from '../lib/dataplane/preload';
 import { bodyFunction } from '../lib/http/api';
@@ -17,7 +18,8 @@ type PredictEvent = BodyEvent<PredictBody>;
 
 /** The model the route names, the caller's key id for a sticky split, the body and the answer format the client accepts. */
 function predict(event: PredictEvent, request: Omit<ModelRequest, 'apiKeyId'>) {
-  const apiKeyId = event.requestContext?.identity?.apiKeyId ?? undefined;
+  // The customer's id for a customer key (npm run keys): its sticky bucket follows it across rotations.
+  const apiKeyId = callerId(event.headers?.['x-api-key'], event.requestContext?.identity?.apiKeyId);
   return predictWith({ ...request, apiKeyId }, event.body, answerFormatFor(event.headers?.accept), event.queryStringParameters ?? {});
 }
 

@@ -1,3 +1,4 @@
+import { callerId } from '../lib/caller';
 import { preload } from '../lib/dataplane/preload';
 import { bodyFunction } from '../lib/http/api';
 import { pathParameter } from '../lib/http/dispatch';
@@ -7,7 +8,8 @@ import { settings } from '../lib/settings';
 
 preload(settings.defaultModel());
 
-const apiKeyIdOf = (event: JsonEvent) => event.requestContext?.identity?.apiKeyId ?? undefined;
+/** The customer's id for a customer key (npm run keys), else the key's: a sticky split follows a customer across rotations. */
+const apiKeyIdOf = (event: JsonEvent) => callerId(event.headers?.['x-api-key'], event.requestContext?.identity?.apiKeyId);
 
 /**
  * POST /v2/models/{name}[/versions/{version}]/infer (Open Inference

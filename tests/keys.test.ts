@@ -1,3 +1,4 @@
+import { callerId } from '../lib/caller';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -95,9 +96,10 @@ describe('names and durations', () => {
 });
 
 describe('the local file store, on an injected clock', () => {
-  it('creates a key: a value of 40 letters and digits, only its SHA-256 kept, the customer id stable', () => {
+  it("creates a key: a value carrying the customer's id (lib/caller.ts), only its SHA-256 kept, the customer id stable", () => {
     const { data, value, key, customer } = createCustomerKey(EMPTY, 'acme', 'free', T0);
-    expect(value).toMatch(/^[A-Za-z0-9]{40}$/);
+    expect(value).toMatch(new RegExp(`^mlk_${customerKeyId('acme')}_[A-Za-z0-9]{32}$`));
+    expect(callerId(value, 'some-key-id')).toBe(customerKeyId('acme'));
     expect(key).toEqual({ id: expect.stringMatching(/^[0-9a-z]{10}$/), sha256: sha256(value), created: new Date(T0).toISOString(), expires: null });
     expect(customer).toMatchObject({ customer: 'acme', plan: 'free', id: customerKeyId('acme') });
     expect(JSON.stringify(data)).not.toContain(value);
@@ -335,7 +337,7 @@ describe('npm run keys on the local stage', () => {
     expect(created).toMatchObject({ code: 0, err: '' });
     const issued = JSON.parse(created.out);
     expect(Object.keys(issued).slice(0, 3)).toEqual(['customer', 'plan', 'key']);
-    expect(issued).toMatchObject({ customer: 'acme', plan: 'free', key: expect.stringMatching(/^[A-Za-z0-9]{40}$/), apiKeyId: customerKeyId('acme'), stage: 'local' });
+    expect(issued).toMatchObject({ customer: 'acme', plan: 'free', key: expect.stringMatching(/^mlk_[0-9a-z]{10}_[A-Za-z0-9]{32}$/), apiKeyId: customerKeyId('acme'), stage: 'local' });
     expect(readFileSync(path.join(dir, KEYS_FILE), 'utf8')).not.toContain(issued.key);
 
     const second = JSON.parse((await keys(['create', '--customer', 'beta', '--plan', 'pro', '--json'], deps)).out);
@@ -421,11 +423,11 @@ describe('npm run keys on a deployed stage: the requests sent to API Gateway (st
         method: 'POST',
         path: '/apikeys',
         query: {},
-        body: { name: 'ml-inference-prod-customer-acme', description: 'Customer acme, plan pro (npm run keys)', enabled: true, tags: { customer: 'acme', plan: 'pro' } },
+        body: { name: 'ml-inference-prod-customer-acme', description: 'Customer acme, plan pro (npm run keys)', enabled: true, value: expect.stringMatching(new RegExp(`^mlk_${customerKeyId('acme')}_[A-Za-z0-9]{32}$`)), tags: { customer: 'acme', plan: 'pro' } },
       },
       { operation: 'CreateUsagePlanKey', method: 'POST', path: '/usageplans/planpro001/keys', query: {}, body: { keyId: 'key0000001', keyType: 'API_KEY' } },
     ]);
-    expect(JSON.parse(out)).toEqual({ customer: 'acme', plan: 'pro', key: api.keys[0]!.value, keyId: 'key0000001', apiKeyId: 'key0000001', stage: 'prod', created: new Date(T0).toISOString() });
+    expect(JSON.parse(out)).toEqual({ customer: 'acme', plan: 'pro', key: api.keys[0]!.value, keyId: 'key0000001', apiKeyId: customerKeyId('acme'), stage: 'prod', created: new Date(T0).toISOString() });
     // A second key for the same customer is refused before anything is created.
     expect(await keys(['create', '--customer', 'acme', '--plan', 'free', '--stage', 'prod'], deps)).toMatchObject({ code: 1, err: expect.stringContaining('already has a working key (key0000001)') });
     expect(api.take().map((r) => r.operation)).toEqual(['GetApiKeys']);
@@ -492,7 +494,7 @@ describe('npm run keys on a deployed stage: the requests sent to API Gateway (st
     expect(api.take()).toEqual([
       { operation: 'GetApiKeys', method: 'GET', path: '/apikeys', query: LIST_QUERY('ml-inference-prod-customer-acme') },
       { operation: 'GetUsagePlans', method: 'GET', path: '/usageplans', query: { limit: '500' } },
-      { operation: 'CreateApiKey', method: 'POST', path: '/apikeys', query: {}, body: { name: 'ml-inference-prod-customer-acme', description: 'Customer acme, plan pro (npm run keys)', enabled: true, tags: { customer: 'acme', plan: 'pro' } } },
+      { operation: 'CreateApiKey', method: 'POST', path: '/apikeys', query: {}, body: { name: 'ml-inference-prod-customer-acme', description: 'Customer acme, plan pro (npm run keys)', enabled: true, value: expect.stringMatching(new RegExp(`^mlk_${customerKeyId('acme')}_[A-Za-z0-9]{32}$`)), tags: { customer: 'acme', plan: 'pro' } } },
       { operation: 'CreateUsagePlanKey', method: 'POST', path: '/usageplans/planpro001/keys', query: {}, body: { keyId: 'key0000002', keyType: 'API_KEY' } },
       { operation: 'TagResource', method: 'PUT', path: '/tags/arn:aws:apigateway:eu-west-1::/apikeys/key0000001', query: {}, body: { tags: { 'expires-at': expires } } },
     ]);

@@ -1,3 +1,4 @@
+import { customerKeyValue } from '../lib/caller';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freshHandlers, type Handlers } from './helpers/handlers';
@@ -149,6 +150,23 @@ describe('a sticky split', () => {
     for (const [key, seen] of byKey) expect({ key, versions: seen.size }).toEqual({ key, versions: 1 });
     const used = new Set([...byKey.values()].flatMap((s) => [...s]));
     expect([...used].sort()).toEqual(['1.0.0', '1.1.0']);
+  });
+
+  it("keeps a customer on its version across key rotations: a customer key's value carries the customer's id (lib/caller.ts), whatever API Gateway's key id", async () => {
+    const byCustomer = new Map<string, Set<string>>();
+    for (let c = 0; c < 20; c++) {
+      const customer = `c${String(c).padStart(9, '0')}`;
+      const seen = new Set<string>();
+      // Three keys of the customer (a rotation's new ones), each with an id of its own, as API Gateway gives.
+      for (let k = 0; k < 3; k++) {
+        const value = customerKeyValue(customer, `${'s'.repeat(31)}${k}`);
+        const reply = await invoke(handlers.predict, { ...route('POST', '/models/{name}/predict', { name: 'churn' }), headers: { 'content-type': 'application/json', 'x-api-key': value }, apiKeyId: `aws-key-${c}-${k}`, json: customers[k] });
+        seen.add(servedBy(reply));
+      }
+      byCustomer.set(customer, seen);
+    }
+    for (const [customer, seen] of byCustomer) expect({ customer, versions: seen.size }).toEqual({ customer, versions: 1 });
+    expect(new Set([...byCustomer.values()].flatMap((s) => [...s])).size).toBe(2);
   });
 });
 

@@ -1,3 +1,4 @@
+import { callerId } from '../caller';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ValidationFailed } from '../errors';
@@ -70,7 +71,7 @@ export function captureInferences(family: string): MiddlewareObj<APIGatewayProxy
       request.response.headers = { ...request.response.headers, [INFERENCE_ID_HEADER]: id };
       const { served } = factsOf(request.event);
       if (served?.capture === undefined || served.model === undefined || served.version === undefined || !sampled()) return;
-      const apiKeyId = request.event.requestContext?.identity?.apiKeyId ?? undefined;
+      const apiKeyId = callerId(request.event.headers?.['x-api-key'], request.event.requestContext?.identity?.apiKeyId);
       writeCaptureLines(
         inferenceLines(served.capture, {
           id,

@@ -11,6 +11,8 @@
 // (handlers/key-expiry.ts) reads to disable it once that time has passed.
 // Keys are listed with includeValues=false: only CreateApiKey's answer ever
 // carries a value, and it is printed once.
+import { customerKeyValue } from '../../lib/caller';
+import { customerKeyId, randomSecret } from '../local-gateway/customer-keys';
 import {
   CreateApiKeyCommand,
   CreateUsagePlanKeyCommand,
@@ -114,6 +116,8 @@ export class AwsKeys implements KeysBackend {
         name: customerKeyName(this.service, this.stage, customer),
         description: `Customer ${customer}, plan ${plan} (npm run keys)`,
         enabled: true,
+        // Our value, not API Gateway's: it carries the customer's id, which the functions read for a sticky split and feedback (lib/caller.ts).
+        value: customerKeyValue(customerKeyId(customer), randomSecret()),
         tags: { [CUSTOMER_TAG]: customer, [PLAN_TAG]: plan },
       }),
     );
@@ -124,7 +128,7 @@ export class AwsKeys implements KeysBackend {
       await this.client.send(new DeleteApiKeyCommand({ apiKey: created.id }));
       throw error;
     }
-    return { customer, plan, key: created.value, keyId: created.id, apiKeyId: created.id, stage: this.stage, created: (created.createdDate ?? new Date(this.now())).toISOString() };
+    return { customer, plan, key: created.value, keyId: created.id, apiKeyId: customerKeyId(customer), stage: this.stage, created: (created.createdDate ?? new Date(this.now())).toISOString() };
   }
 
   async create(customer: string, plan: string): Promise<IssuedKey> {

@@ -46,7 +46,7 @@ class UsageError extends Error {}
 function issuedText(issued: IssuedKey, verb: string, grace?: { ms: number; text: string }): string {
   const local = issued.stage === 'local';
   const lines = [
-    `${verb} customer ${issued.customer}: a new key on plan ${issued.plan}, stage ${issued.stage} (key id ${issued.keyId}; the functions see apiKeyId ${issued.apiKeyId})`,
+    `${verb} customer ${issued.customer}: a new key on plan ${issued.plan}, stage ${issued.stage} (key id ${issued.keyId}; the functions see the customer as ${issued.apiKeyId})`,
     '',
     `  x-api-key: ${issued.key}`,
     '',

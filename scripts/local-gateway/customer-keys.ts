@@ -12,6 +12,7 @@
 // functions with the customer's own id in requestContext.identity.apiKeyId,
 // so its sticky traffic bucket (lib/rollout/route.ts) and its feedback join
 // follow the customer across rotations.
+import { customerKeyValue } from '../../lib/caller';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -94,15 +95,18 @@ export const sha256 = (value: string) => createHash('sha256').update(value).dige
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
-/** 40 random letters and digits, as API Gateway generates a key value. */
-export function newKeyValue(): string {
+/** `length` random letters and digits (API Gateway generates 40 of them for a value). */
+export function randomSecret(length = 32): string {
   let value = '';
-  while (value.length < 40) {
+  while (value.length < length) {
     // 248 = 62 * 4: bytes above it would favour some characters.
-    for (const byte of randomBytes(48)) if (byte < 248 && value.length < 40) value += ALPHANUMERIC[byte % 62];
+    for (const byte of randomBytes(48)) if (byte < 248 && value.length < length) value += ALPHANUMERIC[byte % 62];
   }
   return value;
 }
+
+/** A customer's key value, carrying its customer's id as every stage's keys do (lib/caller.ts). */
+export const newKeyValue = (customer: string): string => customerKeyValue(customerKeyId(customer), randomSecret());
 
 /** 10 lower-case letters and digits, as API Gateway's key ids. */
 export function newKeyId(): string {
@@ -164,8 +168,8 @@ export interface Issued {
   value: string;
 }
 
-function issue(now: number): { key: KeyRecord; value: string } {
-  const value = newKeyValue();
+function issue(customer: string, now: number): { key: KeyRecord; value: string } {
+  const value = newKeyValue(customer);
   return { value, key: { id: newKeyId(), sha256: sha256(value), created: new Date(now).toISOString(), expires: null } };
 }
 
@@ -177,7 +181,7 @@ function issue(now: number): { key: KeyRecord; value: string } {
 export function createCustomerKey(current: KeysFile, customer: string, plan: string, now: number): Issued {
   checkCustomer(customer);
   const data = structuredClone(current);
-  const { key, value } = issue(now);
+  const { key, value } = issue(customer, now);
   let record = find(data, customer);
   if (record) {
     const working = record.keys.filter((k) => keyStatus(k, now) === 'active');
@@ -212,7 +216,7 @@ export function rotateCustomer(current: KeysFile, customer: string, graceMs: num
   if (retiring.length === 0) throw new Error(`customer ${customer} has no working key to rotate: npm run keys -- create --customer ${customer} --plan ${record.plan}`);
   const end = now + graceMs;
   for (const key of retiring) if (key.expires === null || Date.parse(key.expires) > end) key.expires = new Date(end).toISOString();
-  const { key, value } = issue(now);
+  const { key, value } = issue(customer, now);
   record.keys.push(key);
   return { data, customer: record, key, value, retiring };
 }

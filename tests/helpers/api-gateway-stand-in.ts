@@ -85,7 +85,8 @@ export class FakeApiGateway {
       return this.json(200, { item: this.keys.filter((k) => k.name.startsWith(query.name ?? '')).map((k) => this.wire(k, withValue)) });
     }
     if (request.method === 'POST' && route === '/apikeys') {
-      const key: FakeKey = { id: `key${String(++this.seq).padStart(7, '0')}`, name: String(body!.name), value: `VALUE${this.seq}${'x'.repeat(34)}`, enabled: body!.enabled === true, createdDate: this.now(), tags: (body!.tags ?? {}) as Record<string, string>, description: String(body!.description) };
+      const key: FakeKey = { id: `key${String(++this.seq).padStart(7, '0')}`, name: String(body!.name), // As API Gateway does: the value the request gives, else one of its own.
+        value: typeof body!.value === 'string' ? body!.value : `VALUE${this.seq}${'x'.repeat(34)}`, enabled: body!.enabled === true, createdDate: this.now(), tags: (body!.tags ?? {}) as Record<string, string>, description: String(body!.description) };
       this.keys.push(key);
       return this.json(201, this.wire(key, true));
     }

@@ -70,7 +70,7 @@ describe('customer keys on npm start, managed with npm run keys', () => {
 
   it('a key from keys create works on the next request, with its plan\'s limits (the free plan: a burst of 10, 5/s)', async () => {
     acme = json('create', '--customer', 'acme', '--plan', 'free', '--stage', 'local');
-    expect(acme).toMatchObject({ customer: 'acme', plan: 'free', key: expect.stringMatching(/^[A-Za-z0-9]{40}$/) });
+    expect(acme).toMatchObject({ customer: 'acme', plan: 'free', key: expect.stringMatching(/^mlk_[0-9a-z]{10}_[A-Za-z0-9]{32}$/) });
     const started = Date.now();
     const answers: { status: number; body: string }[] = [];
     for (let i = 0; i < 25; i += 1) answers.push(await acmeHealth(acme.key));
