@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { objectProblems, resourceTypes } from './helpers/cloudformation-schema';
 
 /**
  * resources/deploy-role.yml, the stack deployed once per account for GitHub
@@ -11,33 +11,20 @@ import { parse } from 'yaml';
  * its dev and prod environments only, and no statement granting `*` actions.
  */
 
-interface Shape {
-  cloudFormationType?: string;
-  properties: Record<string, { required?: boolean }>;
-}
-const db = JSON.parse(gunzipSync(readFileSync(require.resolve('@aws-cdk/aws-service-spec/db.json.gz'))).toString()) as {
-  schema: { resource: { entities: Record<string, Shape> } };
-};
-const resourceTypes = new Map(Object.values(db.schema.resource.entities).map((r) => [r.cloudFormationType!, r]));
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a YAML template of any shape, which the tests below take apart
 const template: any = parse(readFileSync(join(__dirname, '..', 'resources', 'deploy-role.yml'), 'utf8'));
 const role = template.Resources.DeployRole.Properties;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- IAM statements, as free-form as the template
 const statements: any[] = role.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
 
 describe('resources/deploy-role.yml', () => {
-  it('uses known resource types with known and required properties', () => {
+  it('is valid against the CloudFormation resource schemas: known types, known properties of the right types, required ones included', () => {
     const problems: string[] = [];
     for (const [id, r] of Object.entries(template.Resources) as [string, { Type: string; Properties: Record<string, unknown> }][]) {
       const shape = resourceTypes.get(r.Type);
-      if (!shape) {
-        problems.push(`${id}: unknown type ${r.Type}`);
-        continue;
-      }
-      for (const name of Object.keys(r.Properties)) if (!shape.properties[name]) problems.push(`${id}.${name}: no such property`);
-      for (const [name, p] of Object.entries(shape.properties)) if (p.required && !(name in r.Properties)) problems.push(`${id}.${name}: required`);
+      if (!shape) problems.push(`${id}: unknown type ${r.Type}`);
+      else problems.push(...objectProblems(r.Properties, shape, id));
     }
     expect(problems).toEqual([]);
     expect(Object.values(template.Resources).map((r) => (r as { Type: string }).Type).sort()).toEqual(['AWS::IAM::OIDCProvider', 'AWS::IAM::Role']);
