@@ -45,6 +45,7 @@ function standIn(name: string) {
   const client = new CloudWatchClient({
     region: 'eu-west-1',
     credentials: { accessKeyId: 'AKIDSTANDIN', secretAccessKey: 'stand-in-secret' },
+    // any: the SDK's HttpRequest, read by answer() as its wire form (method, path, headers, body).
     requestHandler: { handle: async (request: any) => ({ response: answer(request) }) },
   });
   const recordedIds = fixture.GetMetricData.flatMap((p) => p.MetricDataResults.map((r) => r.Id));
@@ -226,6 +227,7 @@ describe('npm run release:decide on recorded CloudWatch answers (a stand-in for 
     const failing = new CloudWatchClient({
       region: 'eu-west-1', maxAttempts: 1,
       credentials: { accessKeyId: 'AKIDSTANDIN', secretAccessKey: 'stand-in-secret' },
+      // as any: a minimal request handler (handle only), which is all the SDK calls.
       requestHandler: { handle: async () => ({ response: { statusCode: 403, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: Buffer.from(JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', message: 'User is not authorized to perform: cloudwatch:GetMetricData' })) } }) } as any,
     });
     let stderr = '';

@@ -117,6 +117,7 @@ describe('npm run smoke against npm start', () => {
     // What the comparison itself catches: a model that loads (its own golden cases pass) but answers otherwise than /openapi.json's example.
     const edited = await proxy(local!.base, {
       rewrite: (document) => {
+        // as any: the OpenAPI document as parsed JSON, navigated to one known path.
         const examples = (document as any).paths['/models/churn/predict'].post.responses['200'].content['application/json'].examples;
         const answer = examples['churn-1.0.0-golden-1'].value;
         answer.churn_probability = Number((answer.churn_probability + 0.01).toFixed(7));
