@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { isPlainObject } from '../lib/plain-object';
+import { sha256Hex } from '../lib/sha256';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { kindOf, type Manifest } from '../lib/kinds';
@@ -24,8 +25,6 @@ export interface BaselineWritten {
   refused: { line: number; reason: string }[];
   bytes: number;
 }
-
-const sha256Of = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
 
 /** The predict bodies of a data file, with the line (or row) each came from. */
 function bodiesOf(file: string, text: string): { body: unknown; line: number }[] {
@@ -54,7 +53,7 @@ export async function scoreForBaseline(model: Model, file: string): Promise<{ re
   const batch = kindOf(model.manifest).records ? settings.maxBatch() : 1;
   for (let start = 0; start < bodies.length; start += batch) {
     const chunk = bodies.slice(start, start + batch);
-    if (chunk.length > 1 && chunk.every((b) => typeof b.body === 'object' && b.body !== null && !Array.isArray(b.body))) {
+    if (chunk.length > 1 && chunk.every((b) => isPlainObject(b.body))) {
       try {
         records.push(...(await model.predict({ json: { instances: chunk.map((b) => b.body) } })).scored());
         continue;
@@ -86,10 +85,10 @@ export async function writeBaseline(dir: string, manifest: Manifest, model: Mode
   const baseline = buildBaseline(records, kindOf(manifest).monitoring(manifest), new Set(Object.keys(manifest.capture ?? {})), {
     model: manifest.name,
     version: manifest.version,
-    source: { name: sourceName ?? path.basename(file), records: records.length, sha256: sha256Of(data) },
+    source: { name: sourceName ?? path.basename(file), records: records.length, sha256: sha256Hex(data) },
   });
   const text = `${JSON.stringify(baseline)}\n`;
   writeFileSync(path.join(dir, BASELINE_FILE), text);
-  const updated = { ...manifest, files: { ...manifest.files, [BASELINE_FILE]: { sha256: sha256Of(text) } } } as Manifest;
+  const updated = { ...manifest, files: { ...manifest.files, [BASELINE_FILE]: { sha256: sha256Hex(text) } } } as Manifest;
   return { manifest: updated, records: records.length, refused, bytes: Buffer.byteLength(text) };
 }

@@ -1,3 +1,4 @@
+import { isPlainObject } from '../lib/plain-object';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,7 +28,6 @@ const TIMEOUT_MS = 30_000;
 type Outcome = { name: string; status: 'pass' | 'fail' | 'skip'; detail: string };
 type Json = Record<string, unknown>;
 
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const short = (text: string, max = 300) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
 /** The base URL of a deployed stage: the ServiceEndpoint output of its stack, from `serverless info --verbose`. */
@@ -67,7 +67,7 @@ async function call(base: string, route: string, key: string | undefined, init: 
 }
 
 /** Why an answer is not the one wanted: the error message the service gives, else its body. */
-const said = (r: Reply) => (isObject(r.json) && typeof r.json.error === 'string' ? `${r.json.error}${typeof r.json.reason === 'string' && !r.json.error.includes(r.json.reason) ? ` (${r.json.reason})` : ''}` : short(r.text));
+const said = (r: Reply) => (isPlainObject(r.json) && typeof r.json.error === 'string' ? `${r.json.error}${typeof r.json.reason === 'string' && !r.json.error.includes(r.json.reason) ? ` (${r.json.reason})` : ''}` : short(r.text));
 
 interface GoldenExample {
   key: string;
@@ -78,19 +78,19 @@ interface GoldenExample {
 
 /** The golden examples /openapi.json shows on /models/{name}/predict: request and answer examples under one key (`<name>-<version>-golden-<i>`). */
 function goldenExamples(document: unknown, name: string): { examples: GoldenExample[]; answersOnly: number } | undefined {
-  const paths = isObject(document) && isObject(document.paths) ? document.paths : {};
-  const post = isObject(paths[`/models/${name}/predict`]) ? (paths[`/models/${name}/predict`] as Json).post : undefined;
-  if (!isObject(post)) return undefined;
-  const dig = (value: unknown, ...keys: string[]) => keys.reduce<unknown>((at, k) => (isObject(at) ? at[k] : undefined), value);
+  const paths = isPlainObject(document) && isPlainObject(document.paths) ? document.paths : {};
+  const post = isPlainObject(paths[`/models/${name}/predict`]) ? (paths[`/models/${name}/predict`] as Json).post : undefined;
+  if (!isPlainObject(post)) return undefined;
+  const dig = (value: unknown, ...keys: string[]) => keys.reduce<unknown>((at, k) => (isPlainObject(at) ? at[k] : undefined), value);
   const requests = dig(post, 'requestBody', 'content', 'application/json', 'examples');
   const answers = dig(post, 'responses', '200', 'content', 'application/json', 'examples');
-  const requestOf = isObject(requests) ? requests : {};
-  const answerOf = isObject(answers) ? answers : {};
+  const requestOf = isPlainObject(requests) ? requests : {};
+  const answerOf = isPlainObject(answers) ? answers : {};
   const examples: GoldenExample[] = [];
   for (const [key, example] of Object.entries(requestOf)) {
     const answer = dig(answerOf[key], 'value');
     const version = dig(answer, 'model', 'version');
-    if (!isObject(example) || !('value' in example) || !isObject(answer) || typeof version !== 'string') continue;
+    if (!isPlainObject(example) || !('value' in example) || !isPlainObject(answer) || typeof version !== 'string') continue;
     examples.push({ key, version, request: example.value, answer });
   }
   return { examples, answersOnly: Object.keys(answerOf).filter((k) => !(k in requestOf)).length };
@@ -98,7 +98,7 @@ function goldenExamples(document: unknown, name: string): { examples: GoldenExam
 
 /** The answer without what a golden answer does not record: the warnings a route may add. */
 function withoutWarnings(answer: unknown): unknown {
-  if (!isObject(answer)) return answer;
+  if (!isPlainObject(answer)) return answer;
   const { warnings: _warnings, ...rest } = answer;
   return rest;
 }
@@ -117,7 +117,7 @@ async function goldenCheck(base: string, key: string, name: string, document: un
   const body = JSON.stringify(example.request);
   let route = `/models/${name}/predict`;
   let reply = await call(base, route, key, { method: 'POST', body });
-  const answered = (r: Reply) => (isObject(r.json) && isObject(r.json.model) ? r.json.model.version : undefined);
+  const answered = (r: Reply) => (isPlainObject(r.json) && isPlainObject(r.json.model) ? r.json.model.version : undefined);
   let note = '';
   if (reply.status === 200 && answered(reply) !== example.version) {
     // The traffic split answered with another version than the example's: ask the example's own version.
@@ -154,8 +154,8 @@ export async function smoke(base: string, key: string): Promise<Outcome[]> {
   await run('models', async () => {
     const r = await call(base, '/models', key);
     if (r.status !== 200) return { status: 'fail', detail: `GET /models: ${r.status}, ${said(r)}` };
-    const listed = isObject(r.json) && Array.isArray(r.json.models) ? r.json.models : [];
-    names = listed.flatMap((m) => (isObject(m) && typeof m.name === 'string' ? [m.name] : []));
+    const listed = isPlainObject(r.json) && Array.isArray(r.json.models) ? r.json.models : [];
+    names = listed.flatMap((m) => (isPlainObject(m) && typeof m.name === 'string' ? [m.name] : []));
     return names.length > 0 ? { status: 'pass', detail: `GET /models lists ${names.join(', ')}` } : { status: 'fail', detail: 'GET /models lists no model' };
   });
 
@@ -164,7 +164,7 @@ export async function smoke(base: string, key: string): Promise<Outcome[]> {
     const r = await call(base, '/openapi.json', undefined);
     document = r.json;
     if (r.status !== 200) return { status: 'fail', detail: `GET /openapi.json without a key: ${r.status}, ${said(r)}` };
-    if (!isObject(r.json) || typeof r.json.openapi !== 'string') return { status: 'fail', detail: `GET /openapi.json is 200 but not an OpenAPI document: ${short(r.text)}` };
+    if (!isPlainObject(r.json) || typeof r.json.openapi !== 'string') return { status: 'fail', detail: `GET /openapi.json is 200 but not an OpenAPI document: ${short(r.text)}` };
     return { status: 'pass', detail: `GET /openapi.json without a key: 200, OpenAPI ${r.json.openapi}` };
   });
 
@@ -178,7 +178,7 @@ export async function smoke(base: string, key: string): Promise<Outcome[]> {
 
   await run('key required', async () => {
     const r = await call(base, '/models', undefined);
-    const code = isObject(r.json) ? r.json.code : undefined;
+    const code = isPlainObject(r.json) ? r.json.code : undefined;
     if (r.status === 403 && code === 'invalid_api_key') return { status: 'pass', detail: 'GET /models without a key: 403 invalid_api_key' };
     return { status: 'fail', detail: `GET /models without a key: ${r.status}${code ? ` ${String(code)}` : ''}, expected 403 invalid_api_key` };
   });

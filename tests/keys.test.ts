@@ -1,3 +1,4 @@
+import { sha256Hex } from '../lib/sha256';
 import { callerId } from '../lib/caller';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -21,7 +22,6 @@ import {
   readKeysFile,
   revokeCustomer,
   rotateCustomer,
-  sha256,
   USAGE_FILE,
   writeKeysFile,
   type KeysFile,
@@ -100,7 +100,7 @@ describe('the local file store, on an injected clock', () => {
     const { data, value, key, customer } = createCustomerKey(EMPTY, 'acme', 'free', T0);
     expect(value).toMatch(new RegExp(`^mlk_${customerKeyId('acme')}_[A-Za-z0-9]{32}$`));
     expect(callerId(value, 'some-key-id')).toBe(customerKeyId('acme'));
-    expect(key).toEqual({ id: expect.stringMatching(/^[0-9a-z]{10}$/), sha256: sha256(value), created: new Date(T0).toISOString(), expires: null });
+    expect(key).toEqual({ id: expect.stringMatching(/^[0-9a-z]{10}$/), sha256: sha256Hex(value), created: new Date(T0).toISOString(), expires: null });
     expect(customer).toMatchObject({ customer: 'acme', plan: 'free', id: customerKeyId('acme') });
     expect(JSON.stringify(data)).not.toContain(value);
     expect(EMPTY.customers).toHaveLength(0); // the input is not changed

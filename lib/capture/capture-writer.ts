@@ -3,7 +3,7 @@ import path from 'node:path';
 import { logger } from '../logger';
 import { settings } from '../settings';
 import { partitionOf, type CaptureLine } from './capture-line';
-import { sha256Hex } from './summary';
+import { sha256Hex } from '../sha256';
 
 /**
  * A line longer than this keeps its summary only: CloudWatch Logs refuses
@@ -41,7 +41,9 @@ export function writeCaptureLines(lines: readonly CaptureLine[]): void {
   const byPartition = new Map<string, string[]>();
   lines.forEach((line, i) => {
     const partition = partitionOf(line);
-    byPartition.set(partition, [...(byPartition.get(partition) ?? []), texts[i]!]);
+    const group = byPartition.get(partition);
+    if (group) group.push(texts[i]!);
+    else byPartition.set(partition, [texts[i]!]);
   });
   for (const [partition, group] of byPartition) {
     try {

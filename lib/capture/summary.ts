@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../sha256';
 
 /**
  * What capture keeps of a value too large to keep whole (README,
@@ -11,8 +11,6 @@ import { createHash } from 'node:crypto';
 export const MAX_CAPTURED_TEXT = 1000;
 /** Arrays with more elements than this (tensor rows, embeddings) are captured as their summary. */
 export const MAX_CAPTURED_ELEMENTS = 64;
-
-export const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
 export function bytesSummary(bytes: Buffer): { bytes: number; sha256: string } {
   return { bytes: bytes.length, sha256: sha256Hex(bytes) };

@@ -1,3 +1,4 @@
+import { isPlainObject } from '../plain-object';
 import { kindOf, type Manifest } from '../kinds';
 import type { PredictBody } from '../kinds/kind';
 import { ModelLoadError } from '../errors';
@@ -37,7 +38,7 @@ export function goldenDifference(recorded: unknown, now: unknown, tolerance: Tol
     }
     return null;
   }
-  if (isObject(recorded) && isObject(now)) {
+  if (isPlainObject(recorded) && isPlainObject(now)) {
     const keys = Object.keys(recorded).sort();
     const nowKeys = Object.keys(now).sort();
     if (keys.join('\0') !== nowKeys.join('\0')) return `${at || '/'}: recorded fields ${keys.join(', ')}, now ${nowKeys.join(', ')}`;
@@ -50,9 +51,6 @@ export function goldenDifference(recorded: unknown, now: unknown, tolerance: Tol
   return Object.is(recorded, now) ? null : `${at || '/'}: recorded ${describe(recorded)}, now ${describe(now)}`;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function describe(value: unknown): string {
   if (Array.isArray(value)) return `${value.length} items`;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../sha256';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ModelLoadError } from '../errors';
@@ -27,7 +27,7 @@ export function verifiedModelFile(dir: string, manifest: { file: string; sha256:
 
 function verifiedFile(dir: string, name: string, expected: string): Buffer {
   const bytes = readModelFile(dir, name);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const sha256 = sha256Hex(bytes);
   if (sha256 !== expected) throw new ModelLoadError(`sha256 mismatch: ${name} is ${sha256}, the manifest expects ${expected}`);
   return bytes;
 }

@@ -1,4 +1,4 @@
-import { observe, type ObservationContext } from '../capture/observation';
+import { predictionOf } from '../capture/observation';
 import { categoricalProfile, emptyCategorical, emptyNumeric, addCategory, addNumber, numericProfile, SCORE_EDGES, type CategoricalSketch, type NumericSketch } from './sketch';
 import type { MonitoringSpec, Outcome, ScoredRecord } from '../capture/spec';
 import { vocabularyOf, vocabularyShare } from '../capture/text-profile';
@@ -94,8 +94,7 @@ export function buildBaseline(
       });
     }
   }
-  const context: ObservationContext = { spec, notCaptured, vocabularies: new Map() };
-  const predictions = records.map((r) => observe(r, context).prediction);
+  const predictions = records.map((r) => predictionOf(spec.outcome, r.answer));
   const labels = outcomeLabels(spec.outcome);
   const prediction: PredictionBaseline = { count: records.length };
   if (spec.outcome?.type === 'value') prediction.value = numericProfile(predictions.map((p) => p?.value));

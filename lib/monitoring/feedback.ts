@@ -1,3 +1,4 @@
+import { isPlainObject } from '../plain-object';
 import { PayloadTooLarge, ValidationFailed, type ErrorDetail } from '../errors';
 import { pointer } from '../json-pointer';
 import { shorten } from '../shorten';
@@ -43,8 +44,7 @@ function actualProblem(outcome: Outcome, actual: unknown): string | null {
  * model); then a model that states no outcome refuses any item (`noOutcome`).
  */
 export function feedbackItems(body: unknown, outcome: Outcome | undefined, maxItems: number, noOutcome: () => never): FeedbackItem[] {
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (!isObject(body)) throw new ValidationFailed('feedback must be a JSON object: {"inference_id": …, "actual": …} or {"feedback": [...]}', [{ path: '', problem: 'must be an object' }]);
+  if (!isPlainObject(body)) throw new ValidationFailed('feedback must be a JSON object: {"inference_id": …, "actual": …} or {"feedback": [...]}', [{ path: '', problem: 'must be an object' }]);
   const batch = Object.hasOwn(body, 'feedback');
   const items: unknown[] = batch ? (Array.isArray(body.feedback) ? body.feedback : []) : [body];
   if (batch && items.length === 0) throw new ValidationFailed('"feedback" must be a non-empty array', [{ path: '/feedback', problem: 'must be a non-empty array' }]);
@@ -53,7 +53,7 @@ export function feedbackItems(body: unknown, outcome: Outcome | undefined, maxIt
   const problems: ErrorDetail[] = [];
   items.forEach((item, i) => {
     const at = (field?: string) => (batch ? pointer('feedback', i, ...(field ? [field] : [])) : field ? pointer(field) : '');
-    if (!isObject(item)) {
+    if (!isPlainObject(item)) {
       problems.push({ path: at(), problem: 'must be an object with inference_id and actual' });
       return;
     }

@@ -11,18 +11,18 @@ import { addCategory, addNumber, emptyCategorical, emptyNumeric, meanOf, type Ca
  */
 
 type FieldWindow =
-  | { field: Extract<FieldBaseline, { type: 'numeric' }>; sketch: NumericSketch }
-  | { field: Extract<FieldBaseline, { type: 'categorical' }>; sketch: CategoricalSketch }
-  | { field: Extract<FieldBaseline, { type: 'text' }>; length: NumericSketch; share: NumericSketch };
+  | { type: 'numeric'; field: Extract<FieldBaseline, { type: 'numeric' }>; sketch: NumericSketch }
+  | { type: 'categorical'; field: Extract<FieldBaseline, { type: 'categorical' }>; sketch: CategoricalSketch }
+  | { type: 'text'; field: Extract<FieldBaseline, { type: 'text' }>; length: NumericSketch; share: NumericSketch };
 
 function fieldWindow(field: FieldBaseline): FieldWindow {
   switch (field.type) {
     case 'numeric':
-      return { field, sketch: emptyNumeric(field.sketch.edges) };
+      return { type: 'numeric', field, sketch: emptyNumeric(field.sketch.edges) };
     case 'categorical':
-      return { field, sketch: emptyCategorical(Object.keys(field.sketch.counts)) };
+      return { type: 'categorical', field, sketch: emptyCategorical(Object.keys(field.sketch.counts)) };
     case 'text':
-      return { field, length: emptyNumeric(field.length.edges), share: emptyNumeric(field.vocabulary_share.edges) };
+      return { type: 'text', field, length: emptyNumeric(field.length.edges), share: emptyNumeric(field.vocabulary_share.edges) };
   }
 }
 
@@ -90,12 +90,12 @@ export class VersionWindow {
     this.records++;
     for (const w of this.fields) {
       const name = w.field.name;
-      if (w.field.type === 'text') {
+      if (w.type === 'text') {
         const features = line.features?.[name];
-        addNumber((w as Extract<FieldWindow, { length: NumericSketch }>).length, features?.length);
-        addNumber((w as Extract<FieldWindow, { share: NumericSketch }>).share, features?.vocabulary_share ?? undefined);
-      } else if (w.field.type === 'numeric') addNumber((w as Extract<FieldWindow, { sketch: NumericSketch }>).sketch, line.input[name]);
-      else addCategory((w as Extract<FieldWindow, { sketch: CategoricalSketch }>).sketch, line.input[name]);
+        addNumber(w.length, features?.length);
+        addNumber(w.share, features?.vocabulary_share ?? undefined);
+      } else if (w.type === 'numeric') addNumber(w.sketch, line.input[name]);
+      else addCategory(w.sketch, line.input[name]);
     }
     const p = this.prediction;
     if (p === undefined) return;
@@ -108,11 +108,10 @@ export class VersionWindow {
   features(): FeatureReport[] {
     return this.fields.map((w): FeatureReport => {
       const { name } = w.field;
-      if (w.field.type === 'numeric') return { name, type: 'numeric', ...numericDrift(w.field.sketch, (w as { sketch: NumericSketch }).sketch) };
-      if (w.field.type === 'categorical') return { name, type: 'categorical', ...categoricalDrift(w.field.sketch, (w as { sketch: CategoricalSketch }).sketch) };
-      const text = w as Extract<FieldWindow, { length: NumericSketch }>;
-      const length = numericDrift(text.field.length, text.length);
-      const share = numericDrift(text.field.vocabulary_share, text.share);
+      if (w.type === 'numeric') return { name, type: 'numeric', ...numericDrift(w.field.sketch, w.sketch) };
+      if (w.type === 'categorical') return { name, type: 'categorical', ...categoricalDrift(w.field.sketch, w.sketch) };
+      const length = numericDrift(w.field.length, w.length);
+      const share = numericDrift(w.field.vocabulary_share, w.share);
       const worst = (share.psi ?? -1) >= (length.psi ?? -1) ? share : length;
       const value = larger(length.psi, share.psi);
       return {
@@ -121,7 +120,7 @@ export class VersionWindow {
         ...worst,
         psi: value,
         status: statusOf(value),
-        parts: { length, vocabulary_share: { ...share, mean: { baseline: meanOf(text.field.vocabulary_share), current: meanOf(text.share) } } },
+        parts: { length, vocabulary_share: { ...share, mean: { baseline: meanOf(w.field.vocabulary_share), current: meanOf(w.share) } } },
       };
     });
   }

@@ -12,8 +12,10 @@
 // functions with the customer's own id in requestContext.identity.apiKeyId,
 // so its sticky traffic bucket (lib/rollout/route.ts) and its feedback join
 // follow the customer across rotations.
+import { isPlainObject } from '../../lib/plain-object';
+import { sha256Hex } from '../../lib/sha256';
 import { customerKeyValue } from '../../lib/caller';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { checkCustomer, dayOf, parseDuration, shortPlanName } from '../keys/naming';
@@ -91,7 +93,6 @@ export function keyStatus(key: KeyRecord, now: number): KeyStatus {
   return key.expires !== null && Date.parse(key.expires) <= now ? 'expired' : 'active';
 }
 
-export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -118,7 +119,6 @@ export function newKeyId(): string {
 /** The id every key of `customer` carries as apiKeyId: derived from the customer id, so it stays the same whatever happens to its keys (or to the file). */
 export const customerKeyId = (customer: string) => localKeyId(`customer:${customer}`);
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isTime = (value: unknown) => typeof value === 'string' && !Number.isNaN(Date.parse(value));
 
 /** The file's customers; an empty list when it does not exist. A malformed file is an error that names what is wrong. */
@@ -130,18 +130,18 @@ export function readKeysFile(file: string): KeysFile {
   } catch (error) {
     throw new Error(`${file}: not JSON (${(error as Error).message})`);
   }
-  if (!isObject(data) || data.version !== 1 || !Array.isArray(data.customers)) throw new Error(`${file}: not a customer keys file (version 1)`);
+  if (!isPlainObject(data) || data.version !== 1 || !Array.isArray(data.customers)) throw new Error(`${file}: not a customer keys file (version 1)`);
   const seen = new Set<string>();
   for (const [i, c] of (data.customers as unknown[]).entries()) {
     const where = `${file}: customers[${i}]`;
-    if (!isObject(c) || typeof c.customer !== 'string' || typeof c.id !== 'string' || typeof c.plan !== 'string' || !isTime(c.created) || !Array.isArray(c.keys)) {
+    if (!isPlainObject(c) || typeof c.customer !== 'string' || typeof c.id !== 'string' || typeof c.plan !== 'string' || !isTime(c.created) || !Array.isArray(c.keys)) {
       throw new Error(`${where}: expected {customer, id, plan, created, keys}`);
     }
     checkCustomer(c.customer);
     if (seen.has(c.customer)) throw new Error(`${where}: customer ${c.customer} is listed twice`);
     seen.add(c.customer);
     for (const [j, k] of (c.keys as unknown[]).entries()) {
-      const ok = isObject(k) && typeof k.id === 'string' && typeof k.sha256 === 'string' && /^[0-9a-f]{64}$/.test(k.sha256) && isTime(k.created) && (k.expires === null || isTime(k.expires)) && (k.revoked === undefined || isTime(k.revoked));
+      const ok = isPlainObject(k) && typeof k.id === 'string' && typeof k.sha256 === 'string' && /^[0-9a-f]{64}$/.test(k.sha256) && isTime(k.created) && (k.expires === null || isTime(k.expires)) && (k.revoked === undefined || isTime(k.revoked));
       if (!ok) throw new Error(`${where}.keys[${j}]: expected {id, sha256, created, expires, revoked?}`);
     }
   }
@@ -170,7 +170,7 @@ export interface Issued {
 
 function issue(customer: string, now: number): { key: KeyRecord; value: string } {
   const value = newKeyValue(customer);
-  return { value, key: { id: newKeyId(), sha256: sha256(value), created: new Date(now).toISOString(), expires: null } };
+  return { value, key: { id: newKeyId(), sha256: sha256Hex(value), created: new Date(now).toISOString(), expires: null } };
 }
 
 /**
@@ -314,7 +314,7 @@ export class CustomerKeys {
   /** The customer key with this value, if it works now. */
   find(value: string): AcceptedKey | undefined {
     this.refresh();
-    const found = this.byHash.get(sha256(value));
+    const found = this.byHash.get(sha256Hex(value));
     if (!found) return undefined;
     const { record, key } = found;
     if (keyStatus(key, this.now()) !== 'active') return undefined;

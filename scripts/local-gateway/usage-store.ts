@@ -5,6 +5,7 @@
 // answer is sent, so a `keys usage` run after a client's last answer counts
 // every request it got through. A restart keeps them, and the gateway resumes
 // each key's quota from them.
+import { isPlainObject } from '../../lib/plain-object';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -16,18 +17,17 @@ interface UsageFile {
   customers: Record<string, Record<string, Record<string, number>>>;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The counters in `file`; none when it does not exist. A malformed file is an error naming it. */
 export function readUsage(file: string): Counts {
   const counts: Counts = new Map();
   if (!existsSync(file)) return counts;
   const data = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-  if (!isObject(data) || data.version !== 1 || !isObject(data.customers)) throw new Error(`${file}: not a usage file of the local gateway (version 1)`);
+  if (!isPlainObject(data) || data.version !== 1 || !isPlainObject(data.customers)) throw new Error(`${file}: not a usage file of the local gateway (version 1)`);
   for (const [customer, keys] of Object.entries(data.customers)) {
-    if (!isObject(keys)) throw new Error(`${file}: customer ${customer} has no key counters`);
+    if (!isPlainObject(keys)) throw new Error(`${file}: customer ${customer} has no key counters`);
     counts.set(customer, new Map(Object.entries(keys).map(([id, days]) => {
-      if (!isObject(days) || !Object.values(days).every((n) => Number.isInteger(n) && (n as number) >= 0)) throw new Error(`${file}: key ${id} has malformed day counters`);
+      if (!isPlainObject(days) || !Object.values(days).every((n) => Number.isInteger(n) && (n as number) >= 0)) throw new Error(`${file}: key ${id} has malformed day counters`);
       return [id, new Map(Object.entries(days as Record<string, number>))];
     })));
   }

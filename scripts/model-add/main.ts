@@ -1,9 +1,9 @@
 // npm run model:add -- <file.onnx | export folder> --name <name> [--version <v>] [--kind <kind>] [--description <text>] [--normalize] [--force] [--promote] [image flags: --labels <file> --size HxW --mean a,b,c --std a,b,c --resize shorter-crop|stretch|pad ...]
 // Writes <models dir>/<name>/<version>/model.onnx and a generated model.json (and a folder's tokenizer files, scripts/model-add/text-folder.ts)
 // (README, "Bring your own model"). MODELS_DIR is honoured as the service does.
+import { sha256Hex } from '../../lib/sha256';
 import { BASELINE_FILE } from '../../lib/monitoring/baseline';
 import { writeBaseline } from '../baseline-file';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -78,7 +78,6 @@ const sameSignature = (a: readonly TensorSpec[], b: readonly TensorSpec[]) =>
 
 const describeSignature = (specs: readonly TensorSpec[]) => specs.map((s) => `${s.name} ${s.datatype} ${shapeText(s.shape)}`).join(', ');
 
-const sha256Of = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 /**
  * The image kind when the graph is an image classifier or the user says so
@@ -198,7 +197,7 @@ export async function addModel(options: AddOptions): Promise<Added> {
       }
     }
 
-    const sha256 = sha256Of(onnxFile.bytes);
+    const sha256 = sha256Hex(onnxFile.bytes);
     const base: ManifestBase = {
       name,
       version,
@@ -208,11 +207,11 @@ export async function addModel(options: AddOptions): Promise<Added> {
       kind_reason: reason,
       file: 'model.onnx',
       sha256,
-      ...(onnxFile.rewritten ? { source: { sha256: createHash('sha256').update(original).digest('hex'), rewritten: onnxFile.rewritten } } : {}),
+      ...(onnxFile.rewritten ? { source: { sha256: sha256Hex(original), rewritten: onnxFile.rewritten } } : {}),
       onnx: { inputs, outputs },
       golden: golden ?? { tolerance: DEFAULT_TOLERANCE, cases: [] },
       training: { added_from: path.basename(options.file), producer: onnxFile.producer },
-      ...(Object.keys(files).length > 0 ? { files: Object.fromEntries(Object.entries(files).map(([file, bytes]) => [file, { sha256: sha256Of(bytes) }])) } : {}),
+      ...(Object.keys(files).length > 0 ? { files: Object.fromEntries(Object.entries(files).map(([file, bytes]) => [file, { sha256: sha256Hex(bytes) }])) } : {}),
     };
     // The fields a previous version never captured stay uncaptured unless --no-capture says anew: personal data does not start flowing with a release.
     const notCaptured = (options.noCapture ?? Object.keys(previous?.capture ?? {})).filter((f) => f !== '');
@@ -233,7 +232,7 @@ export async function addModel(options: AddOptions): Promise<Added> {
     const exampleRequest = exampleRequestFile(manifest);
     if (exampleRequest) {
       files[EXAMPLE_REQUEST] = exampleRequest;
-      manifest = { ...manifest, files: { ...manifest.files, [EXAMPLE_REQUEST]: { sha256: sha256Of(exampleRequest) } } };
+      manifest = { ...manifest, files: { ...manifest.files, [EXAMPLE_REQUEST]: { sha256: sha256Hex(exampleRequest) } } };
     }
 
     // The manifest as the repository will read it (schema and the kind's check): a flag past a field's bounds is refused here, not by the service.

@@ -1,3 +1,4 @@
+import { isPlainObject } from '../../lib/plain-object';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ModelLoadError } from '../../lib/errors';
@@ -24,7 +25,6 @@ export const MAX_TOKENS = 512;
 const MAX_TEXT = 10_000;
 
 type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export interface TextFolder {
   /** The folder's model.onnx. */
@@ -50,7 +50,7 @@ export const isFolder = (file: string): boolean => existsSync(file) && statSync(
 function jsonIn(dir: string, name: string, bytes: Buffer): Json {
   try {
     const parsed: unknown = JSON.parse(bytes.toString('utf8'));
-    if (isObject(parsed)) return parsed;
+    if (isPlainObject(parsed)) return parsed;
   } catch {
     // refused below
   }
@@ -147,7 +147,7 @@ export function chooseTextKind(folder: TextFolder, inputs: readonly TensorSpec[]
   const tokenizerFields = {
     file: 'tokenizer.json',
     ...(folder.files.has('tokenizer_config.json') ? { config: 'tokenizer_config.json' } : {}),
-    ...(isObject(folder.tokenizer.model) && typeof folder.tokenizer.model.type === 'string' ? { type: folder.tokenizer.model.type } : {}),
+    ...(isPlainObject(folder.tokenizer.model) && typeof folder.tokenizer.model.type === 'string' ? { type: folder.tokenizer.model.type } : {}),
     max_length: maxLength.value,
   };
   // The tokenizer as the service will build it: a file it cannot use is refused now, not at load.

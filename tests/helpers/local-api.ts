@@ -14,3 +14,8 @@ export async function startCapturedLocalApi(options?: StartOptions): Promise<Loc
   for (const stream of [api.child.stdout!, api.child.stderr!]) stream.on('data', (chunk: Buffer) => output.write(chunk));
   return api;
 }
+
+/** A request to a local API's route with a key and a JSON content type; the caller's own headers win. */
+export function callWithKey(base: string, key: string, route: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(`${base}${route}`, { ...init, headers: { 'x-api-key': key, 'content-type': 'application/json', ...init.headers } });
+}

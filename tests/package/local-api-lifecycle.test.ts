@@ -1,3 +1,4 @@
+import { callWithKey } from '../helpers/local-api';
 import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -56,7 +57,7 @@ describe('npm start over a changing models folder, then stopped under load', () 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const call = (route: string, init: RequestInit = {}) => fetch(`${api!.base}${route}`, { ...init, headers: { 'x-api-key': key, 'content-type': 'application/json', ...init.headers } });
+  const call = (route: string, init: RequestInit = {}) => callWithKey(api!.base, key, route, init);
   /** Six calls at once, so that several workers answer (reserved concurrency 6). */
   const versionsServed = async () => {
     const replies = await Promise.all(Array.from({ length: 6 }, (_, i) => call('/models/churn/predict', { method: 'POST', body: JSON.stringify(customers[i]) })));

@@ -1,3 +1,4 @@
+import { callWithKey } from '../helpers/local-api';
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -35,8 +36,7 @@ describe('npm start, captures, feedback and npm run monitor', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const call = (route: string, init: RequestInit = {}) =>
-    fetch(`${local!.base}${route}`, { ...init, headers: { 'x-api-key': local!.keys['ml-inference-local-pro']!, 'content-type': 'application/json', ...init.headers } });
+  const call = (route: string, init: RequestInit = {}) => callWithKey(local!.base, local!.keys['ml-inference-local-pro']!, route, init);
 
   it('captures what it serves, takes the outcomes back, and the monitor reports drift and live quality from them', async () => {
     expect(local!.log.join('')).toContain(`Monitoring: 100 % of predict and infer requests are captured, and feedback recorded,\nunder ${dir}`);

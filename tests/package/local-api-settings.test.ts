@@ -1,3 +1,4 @@
+import { callWithKey } from '../helpers/local-api';
 import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -64,8 +65,7 @@ describe('npm start with settings in the shell', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const call = (route: string, init: RequestInit = {}) =>
-    fetch(`${local!.base}${route}`, { ...init, headers: { 'x-api-key': local!.keys['ml-inference-local-pro']!, 'content-type': 'application/json', ...init.headers } });
+  const call = (route: string, init: RequestInit = {}) => callWithKey(local!.base, local!.keys['ml-inference-local-pro']!, route, init);
 
   it('serves the MODELS_DIR folder, not the models npm start copies beside the bundles, with DEFAULT_MODEL as the default', async () => {
     const models = await call('/models');

@@ -1,8 +1,8 @@
+import { isPlainObject } from '../../plain-object';
 import { PayloadTooLarge, UnsupportedMediaType, ValidationFailed } from '../../errors';
 import { pointer } from '../../json-pointer';
 import { shorten } from '../../shorten';
 import type { Parameters, PredictBody, Warning } from '../kind';
-import { isPlainObject } from '../records/request';
 import type { PictureSource } from './decode';
 import { IMAGE_TYPES } from './manifest';
 

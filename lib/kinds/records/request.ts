@@ -1,3 +1,4 @@
+import { isPlainObject } from '../../plain-object';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { PayloadTooLarge, ValidationFailed, type ErrorDetail } from '../../errors';
 import { pointer } from '../../json-pointer';
@@ -46,9 +47,6 @@ function toDetail(error: ErrorObject, prefix: string): ErrorDetail {
   }
 }
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The fields of a record kind and how a sent record is read into them: names, text forms, the manifest's preprocessing. */
 export interface RecordReader {

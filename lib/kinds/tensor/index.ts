@@ -1,3 +1,4 @@
+import { isPlainObject } from '../../plain-object';
 import { PayloadTooLarge, ValidationFailed, type ErrorDetail } from '../../errors';
 import { pointer } from '../../json-pointer';
 import type { GoldenCase, KindFields, KindManifest, TensorSpec } from '../../manifest/base';
@@ -9,7 +10,7 @@ import { elementSchema, jsonElements, jsonElementSchema } from '../../tensors/da
 import { assertFinite } from '../../tensors/finite';
 import { checkShape, tensorOf } from '../../tensors/from-json';
 import { hasBatchDim, inferShape, leadingDim, nest, protocolShape, shapeText, type Dim } from '../../tensors/shape';
-import { isPlainObject, MAX_WARNINGS } from '../records/request';
+import { MAX_WARNINGS } from '../records/request';
 import { jsonOf, unchangedStrings, type Feeds, type KindRuntime, type ModelKind, type Outputs } from '../kind';
 import { generateTensor } from './generate';
 

@@ -1,3 +1,4 @@
+import { isPlainObject } from '../../plain-object';
 import type { Tokenizer } from '@huggingface/tokenizers';
 import { ModelLoadError } from '../../errors';
 import type { CompanionFiles } from '../../manifest/base';
@@ -55,7 +56,6 @@ function tokenizersModule(): TokenizersModule {
 }
 
 type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A companion file as JSON: ModelLoadError naming it when it is missing or not a JSON object. */
 export function jsonFile(files: CompanionFiles, name: string): Json {
@@ -67,14 +67,14 @@ export function jsonFile(files: CompanionFiles, name: string): Json {
   } catch {
     throw new ModelLoadError(`${name} does not parse as JSON`);
   }
-  if (!isObject(parsed)) throw new ModelLoadError(`${name} is not a JSON object`);
+  if (!isPlainObject(parsed)) throw new ModelLoadError(`${name} is not a JSON object`);
   return parsed;
 }
 
 /** A token given as text or as an AddedToken object ({"content": "[PAD]"}), as tokenizer_config.json writes either. */
 function tokenText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
-  if (isObject(value) && typeof value.content === 'string') return value.content;
+  if (isPlainObject(value) && typeof value.content === 'string') return value.content;
   return undefined;
 }
 
@@ -89,23 +89,23 @@ function idOf(tokenizer: Tokenizer, token: string, ids?: unknown): number[] {
 /** The template of one of the post_processor types the Hugging Face exporters write, or null for another type. */
 function templateOf(tokenizer: Tokenizer, processor: unknown): Template | null {
   if (processor === null || processor === undefined) return { before: [], after: [], type: 0 };
-  if (!isObject(processor)) return null;
+  if (!isPlainObject(processor)) return null;
   switch (processor.type) {
     case 'TemplateProcessing': {
       const pieces = processor.single;
-      const specials = isObject(processor.special_tokens) ? processor.special_tokens : {};
+      const specials = isPlainObject(processor.special_tokens) ? processor.special_tokens : {};
       if (!Array.isArray(pieces)) return null;
       const template: Template = { before: [], after: [], type: 0 };
       let seen = false;
       for (const piece of pieces as unknown[]) {
-        if (isObject(piece) && isObject(piece.Sequence)) {
+        if (isPlainObject(piece) && isPlainObject(piece.Sequence)) {
           seen = true;
           template.type = Number(piece.Sequence.type_id ?? 0);
-        } else if (isObject(piece) && isObject(piece.SpecialToken) && typeof piece.SpecialToken.id === 'string') {
+        } else if (isPlainObject(piece) && isPlainObject(piece.SpecialToken) && typeof piece.SpecialToken.id === 'string') {
           const token = piece.SpecialToken.id;
           const entry = specials[token];
           const type = Number(piece.SpecialToken.type_id ?? 0);
-          for (const id of idOf(tokenizer, token, isObject(entry) ? entry.ids : undefined)) (seen ? template.after : template.before).push({ id, type });
+          for (const id of idOf(tokenizer, token, isPlainObject(entry) ? entry.ids : undefined)) (seen ? template.after : template.before).push({ id, type });
         } else return null;
       }
       return seen ? template : null;
@@ -122,7 +122,7 @@ function templateOf(tokenizer: Tokenizer, processor: unknown): Template | null {
     // A Sequence (ByteLevel, then a template): the member that adds tokens; ByteLevel adds none.
     case 'Sequence': {
       const members = Array.isArray(processor.processors) ? (processor.processors as unknown[]) : [];
-      const adding = members.filter((m) => !(isObject(m) && m.type === 'ByteLevel'));
+      const adding = members.filter((m) => !(isPlainObject(m) && m.type === 'ByteLevel'));
       if (adding.length === 0) return { before: [], after: [], type: 0 };
       return adding.length === 1 ? templateOf(tokenizer, adding[0]) : null;
     }
@@ -136,12 +136,12 @@ function templateOf(tokenizer: Tokenizer, processor: unknown): Template | null {
 /** The padding id: tokenizer_config's pad_token, else tokenizer.json's padding, else [PAD] or <pad> in the vocabulary. */
 function padIdOf(tokenizer: Tokenizer, json: Json, config: Json): number {
   const named = tokenText(config.pad_token);
-  const candidates = [named, isObject(json.padding) ? tokenText(json.padding.pad_token) : undefined, '[PAD]', '<pad>'];
+  const candidates = [named, isPlainObject(json.padding) ? tokenText(json.padding.pad_token) : undefined, '[PAD]', '<pad>'];
   for (const token of candidates) {
     const id = token === undefined ? undefined : tokenizer.token_to_id(token);
     if (id !== undefined) return id;
   }
-  if (isObject(json.padding) && Number.isInteger(json.padding.pad_id)) return json.padding.pad_id as number;
+  if (isPlainObject(json.padding) && Number.isInteger(json.padding.pad_id)) return json.padding.pad_id as number;
   throw new ModelLoadError('the tokenizer names no padding token (tokenizer_config.json pad_token, or [PAD] / <pad> in tokenizer.json)');
 }
 
@@ -169,7 +169,7 @@ export function textTokenizer(files: CompanionFiles, fields: TokenizerFields): T
     throw new ModelLoadError(`${fields.file} is not a tokenizer @huggingface/tokenizers can use: ${(error as Error).message.split('\n')[0]}`);
   }
   const template = templateOf(tokenizer, json.post_processor);
-  if (!template) throw new ModelLoadError(`${fields.file}'s post_processor (${JSON.stringify(isObject(json.post_processor) ? json.post_processor.type : json.post_processor)}) is not one whose special tokens can be read`);
+  if (!template) throw new ModelLoadError(`${fields.file}'s post_processor (${JSON.stringify(isPlainObject(json.post_processor) ? json.post_processor.type : json.post_processor)}) is not one whose special tokens can be read`);
   const maxLength = fields.max_length;
   const room = maxLength - template.before.length - template.after.length;
   if (room < 1) throw new ModelLoadError(`a maximum length of ${maxLength} tokens leaves no room for text beside the special tokens`);

@@ -1,8 +1,8 @@
+import { isPlainObject } from '../../../plain-object';
 import type { parse as csvParse } from 'csv-parse/sync';
 import type { stringify as csvStringify } from 'csv-stringify/sync';
 import { InvalidCsv } from '../../../errors';
 import type { RecordBatch, Warning } from '../../../kinds/kind';
-import { isPlainObject } from '../../../kinds/records/request';
 import { columnsTable, rowPointer } from './table';
 
 // csv-parse and csv-stringify are required when a CSV body or answer first

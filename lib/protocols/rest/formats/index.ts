@@ -1,10 +1,10 @@
+import { isPlainObject } from '../../../plain-object';
 import { mediaTypeOfBody } from '../../../bodies/types';
 import { NotAcceptable, UnsupportedMediaType, ValidationFailed } from '../../../errors';
 import { negotiateMediaType } from '../../../http/accept';
 import { isJsonType, parseJson, textOf, type BodyFormat } from '../../../http/request-body';
 import { KINDS, kindOf, type Manifest } from '../../../kinds';
 import type { PredictBody, Prediction, RecordBatch } from '../../../kinds/kind';
-import { isPlainObject } from '../../../kinds/records/request';
 import { csvAnswer, isCsvType, readCsv } from './csv';
 import { readForm } from './form';
 import { mlflowRecords, mlflowRecordsSchema, mlflowSplit, mlflowSplitSchema, pandasSplit, pandasSplitSchema } from './dataframe';
