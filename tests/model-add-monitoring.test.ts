@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BASELINE_FILE, type Baseline } from '../lib/monitoring/baseline';
@@ -79,6 +79,21 @@ describe('model:add with a baseline and fields never captured', () => {
     const reply = await invoke(freshHandlers().monitoring, { ...route('POST', '/models/{name}/feedback', { name: 'volume' }), json: { inference_id: 'abc', actual: 1 } });
     expect(reply.status).toBe(400);
     expect(reply.json).toMatchObject({ code: 'validation_failed', error: 'model "volume" (tensor) answers no prediction that feedback could state' });
+  });
+
+  it('answers GET /models/{name}/monitoring with the reason, not a 500, when the latest summary is damaged', async () => {
+    const store = mkdtempSync(path.join(os.tmpdir(), 'reports-'));
+    mkdirSync(path.join(store, 'reports', 'model=plans'), { recursive: true });
+    writeFileSync(path.join(store, 'reports', 'model=plans', 'latest.json'), '{"model": "plans", "generated"');
+    const restore = changeSettings({ CAPTURE_DIR: store });
+    try {
+      const reply = await invoke(freshHandlers().monitoring, route('GET', '/models/{name}/monitoring', { name: 'plans' }));
+      expect(reply.status).toBe(200);
+      expect(reply.json).toEqual({ model: 'plans', latest: null, reason: 'reports/model=plans/latest.json is not valid JSON: the next monitor run writes it anew' });
+    } finally {
+      restore();
+      rmSync(store, { recursive: true, force: true });
+    }
   });
 
   it('refuses --no-capture of a field the model does not have, naming its fields', async () => {

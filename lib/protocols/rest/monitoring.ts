@@ -59,8 +59,17 @@ function reportStore(): Store | undefined {
 export async function monitoringSummary(name: string): Promise<Answer> {
   const { manifest, facts } = describe(name);
   const store = reportStore();
-  const text = store ? await store.read(`reports/model=${manifest.name}/latest.json`) : undefined;
-  const latest = text === undefined ? null : (JSON.parse(text) as ReportSummary);
-  const reason = store === undefined ? 'no monitoring store is configured (MONITORING_BUCKET, or CAPTURE_DIR locally)' : 'the monitor has not reported on this model yet';
+  const key = `reports/model=${manifest.name}/latest.json`;
+  const text = store ? await store.read(key) : undefined;
+  let latest: ReportSummary | null = null;
+  let reason = store === undefined ? 'no monitoring store is configured (MONITORING_BUCKET, or CAPTURE_DIR locally)' : 'the monitor has not reported on this model yet';
+  if (text !== undefined) {
+    try {
+      latest = JSON.parse(text) as ReportSummary;
+    } catch {
+      // A damaged summary is this model's monitoring problem, said as such, never a 500.
+      reason = `${key} is not valid JSON: the next monitor run writes it anew`;
+    }
+  }
   return { response: jsonResponse(200, { model: manifest.name, latest, ...(latest ? {} : { reason }) }), facts };
 }
