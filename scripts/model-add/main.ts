@@ -132,7 +132,7 @@ export async function addModel(options: AddOptions): Promise<Added> {
     const outputs = signature(session.outputMetadata, 'output');
 
     forgetRepository();
-    const existing = listModels().find((m) => m.name === name);
+    const existing = listModels(settings.modelsDir()).find((m) => m.name === name);
     const previous = existing?.versions.filter((v) => v.manifest).at(-1)?.manifest ?? null;
     if (existing && options.version === undefined) {
       throw new Refused(`model "${name}" exists (versions ${existing.versions.map((v) => v.version).join(', ')}); give --version for the new one`);
