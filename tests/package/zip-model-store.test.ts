@@ -1,4 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -37,20 +38,23 @@ let s3: LocalS3;
 let work: string;
 let models: string;
 
-/** Runs the calls in a fresh Node over the stage's unzipped package, with the predict function's environment from its template and `env` over it. */
-function runZip(stage: string, env: Record<string, string>): Result[] {
+/**
+ * Runs the calls in a fresh Node over the stage's unzipped package, with the
+ * predict function's environment from its template and `env` over it. Not
+ * spawnSync: s3rver answers from this process's event loop.
+ */
+async function runZip(stage: string, env: Record<string, string>): Promise<Result[]> {
   const task = path.join(work, stage);
   execFileSync('unzip', ['-q', '-o', zipPath(stage), '-d', task]);
   const fn = resourcesOfType(template(stage), 'AWS::Lambda::Function').find(([id]) => id === 'PredictLambdaFunction')!;
   const variables = Object.fromEntries(Object.entries(fn[1].Properties.Environment.Variables as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
-  const run = spawnSync(process.execPath, [path.join(work, 'runner.js'), path.join(work, 'calls.json')], {
+  const run = await promisify(execFile)(process.execPath, [path.join(work, 'runner.js'), path.join(work, 'calls.json')], {
     cwd: tmpdir(),
     env: { ...variables, PATH: process.env.PATH ?? '/usr/bin:/bin', LAMBDA_TASK_ROOT: task, NODE_ENV: 'production', HOME: '/tmp', CAPTURE_SAMPLE: '0', ...env },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
     timeout: 60_000,
   });
-  if (run.status !== 0) throw new Error(`the runner exited with ${run.status}:\n${run.stderr}`);
   const line = run.stdout.split('\n').find((l) => l.startsWith('ZIP-RUNNER-RESULT '));
   return (JSON.parse(line!.slice('ZIP-RUNNER-RESULT '.length)) as { results: Result[] }).results;
 }
@@ -81,22 +85,22 @@ describe('the packaged zip of a stage with a model store', () => {
     expect(listing).toContain('handlers/predict.js');
   });
 
-  it("serves the store's models, with the answers the dev zip gives from its own, whatever MODELS_DIR holds", () => {
-    const packaged = runZip('dev', {});
+  it("serves the store's models, with the answers the dev zip gives from its own, whatever MODELS_DIR holds", async () => {
+    const packaged = await runZip('dev', {});
     const empty = mkdtempSync(path.join(tmpdir(), 'no-models-'));
-    const stored = runZip('dev-store', { ...s3.env, MODEL_STORE: `s3://${BUCKET}/dev/`, MODELS_DIR: empty });
+    const stored = await runZip('dev-store', { ...s3.env, MODEL_STORE: `s3://${BUCKET}/dev/`, MODELS_DIR: empty });
     rmSync(empty, { recursive: true, force: true });
     expect(packaged.map((r) => r.statusCode)).toEqual([200, 200, 200]);
     expect(stored.map((r) => r.statusCode)).toEqual([200, 200, 200]);
     expect(JSON.parse(stored[0]!.body)).toEqual(JSON.parse(packaged[0]!.body));
     expect(JSON.parse(stored[1]!.body)).toEqual(JSON.parse(packaged[1]!.body));
     expect((JSON.parse(stored[2]!.body) as { models: { name: string }[] }).models.map((m) => m.name)).toEqual(['churn', 'intent']);
-  });
+  }, 120_000);
 
-  it('a tampered object: that model 503 with the sha256 mismatch, the other 200', () => {
-    const [churnReply, intentReply] = runZip('dev-store', { ...s3.env, MODEL_STORE: `s3://${BUCKET}/tampered/` });
+  it('a tampered object: that model 503 with the sha256 mismatch, the other 200', async () => {
+    const [churnReply, intentReply] = await runZip('dev-store', { ...s3.env, MODEL_STORE: `s3://${BUCKET}/tampered/` });
     expect(churnReply!.statusCode).toBe(200);
     expect(intentReply!.statusCode).toBe(503);
     expect((JSON.parse(intentReply!.body) as { error: string }).error).toMatch(/sha256 mismatch: model\.onnx in the model store is [0-9a-f]{64}, the manifest expects [0-9a-f]{64}$/);
-  });
+  }, 120_000);
 });
