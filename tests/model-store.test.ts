@@ -98,6 +98,21 @@ describe('the model store', () => {
     expect(pushed.versions[0]!.files.at(-1)!.key).toBe('dev/intent/1.0.0/model.json');
   }, 180_000);
 
+  it("holds back a traffic file that names a version the store lacks, and sends it once the version is there", async () => {
+    const split = `s3://${BUCKET}/split`;
+    const dir = scratchModelsDir(['intent/1.0.0']);
+    cpSync(path.join(dir, 'intent', '1.0.0'), path.join(dir, 'intent', '1.1.0'), { recursive: true });
+    const manifest = path.join(dir, 'intent', '1.1.0', 'model.json');
+    writeFileSync(manifest, JSON.stringify({ ...JSON.parse(readFileSync(manifest, 'utf8')), version: '1.1.0' }));
+    writeFileSync(path.join(dir, 'intent', 'traffic.json'), JSON.stringify({ split: { '1.0.0': 90, '1.1.0': 10 } }));
+    const first = await pushModel(split, dir, 'intent', '1.0.0');
+    expect(first.traffic).toBeNull();
+    expect(first.trafficHeld).toBe('traffic.json names 1.1.0, not in the store: push it first (npm run model:push -- intent), and the traffic file goes with it');
+    const second = await pushModel(split, dir, 'intent', '1.1.0');
+    expect(second.traffic).toMatchObject({ key: 'split/intent/traffic.json', sent: true });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('refuses to push a version whose files do not match its manifest, naming the file, and sends nothing', async () => {
     const broken = scratchModelsDir(['churn/1.0.0']);
     const onnx = path.join(broken, 'churn', '1.0.0', 'model.onnx');

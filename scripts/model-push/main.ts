@@ -42,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(`  pin (MODEL_STORE_PINS, the modelPins param): ${version.pin}`);
   }
   if (pushed.traffic) console.log(`${name} traffic.json ${pushed.traffic.sent ? 'sent' : 'unchanged'}`);
+  if (pushed.trafficHeld) console.log(`${name} traffic.json not sent: ${pushed.trafficHeld}`);
   console.log(`Functions with MODEL_STORE=${pushed.store} see it within MODEL_STORE_RELIST_SECONDS (${settings.modelStoreRelistSeconds()} s).`);
   return 0;
 }

@@ -6,7 +6,8 @@ import { verifiedCompanionFiles, verifiedModelFile } from '../../lib/model/model
 import { forgetRepository, listModels } from '../../lib/repository/model-repository';
 import { s3, s3Location } from '../../lib/s3';
 import { sha256Hex } from '../../lib/sha256';
-import { placeOf } from '../../lib/repository/store/store-listing';
+import { listStore, placeOf } from '../../lib/repository/store/store-listing';
+import { trafficVersions } from '../../lib/rollout/route';
 
 /**
  * What `npm run model:push` does (README, "Large models"): uploads every file
@@ -43,6 +44,8 @@ export interface Pushed {
   store: string;
   versions: PushedVersion[];
   traffic: PushedFile | null;
+  /** Why the model's traffic.json was not sent (it names versions the store lacks), or null. */
+  trafficHeld: string | null;
 }
 
 /** Streams a file through sha256: a model of hundreds of MB is never held whole. */
@@ -120,6 +123,16 @@ export async function pushModel(storeUrl: string, modelsDir: string, name: strin
     versions.push({ version: entry.version, files, pin: `${name}@${entry.version}=${sha256Hex(readFileSync(path.join(entry.dir, 'model.json')))}`, dir: entry.dir });
   }
   const trafficFile = path.join(modelsDir, name, 'traffic.json');
-  const traffic = existsSync(trafficFile) ? await putFile(location.bucket, `${location.prefix}${name}/traffic.json`, trafficFile, 'application/json') : null;
-  return { store: `s3://${location.bucket}/${location.prefix}`, versions, traffic };
+  if (!existsSync(trafficFile)) return { store: `s3://${location.bucket}/${location.prefix}`, versions, traffic: null, trafficHeld: null };
+  // The traffic file goes only when every version it serves, shadows or labels is in the store: one naming a version the store lacks would make the model 503 there.
+  const state = model.traffic;
+  if (state === null || 'problem' in state) throw new PushRefused(`${name}'s traffic.json is not pushed: ${state === null ? 'it cannot be read' : state.problem} (npm run model:traffic fixes it)`);
+  const named = [...new Set([...trafficVersions(model, state.traffic).map((v) => v.version), ...Object.values(state.traffic.labels ?? {})])];
+  const listed = await listStore(location.bucket, location.prefix);
+  const absent = named.filter((v) => !listed.versions.get(`${name}/${v}`)?.has('model.json'));
+  if (absent.length > 0) {
+    return { store: `s3://${location.bucket}/${location.prefix}`, versions, traffic: null, trafficHeld: `traffic.json names ${absent.join(', ')}, not in the store: push ${absent.length === 1 ? 'it' : 'them'} first (npm run model:push -- ${name}), and the traffic file goes with ${absent.length === 1 ? 'it' : 'them'}` };
+  }
+  const traffic = await putFile(location.bucket, `${location.prefix}${name}/traffic.json`, trafficFile, 'application/json');
+  return { store: `s3://${location.bucket}/${location.prefix}`, versions, traffic, trafficHeld: null };
 }
