@@ -54,6 +54,8 @@ export interface LoadFigure {
 export interface OptionRow {
   option: string;
   createMs: number;
+  /** The fastest and slowest run's create: differences inside this spread are the machine's, not the option's. */
+  createRangeMs: [number, number];
   readMs: number;
   firstRunMs: number;
   peakRssMb: number;
@@ -150,10 +152,10 @@ function sessionOptionRows(pinned: Pinned, taskRoot: string, modelFile: string):
   const saved = path.join(scratch, 'optimized.onnx');
   try {
     const probe = (options: Record<string, unknown>, source: 'bytes' | 'path', model = modelFile) =>
-      childJson<Omit<OptionRow, 'option'>>(pinned, [path.join(root, 'bench/probes/large-session.js')], { TASK_ROOT: taskRoot, MODEL: model, SOURCE: source, OPTIONS: JSON.stringify(options), ORT_DISABLE_TELEMETRY: '1' }).result;
+      childJson<Omit<OptionRow, 'option' | 'createRangeMs'>>(pinned, [path.join(root, 'bench/probes/large-session.js')], { TASK_ROOT: taskRoot, MODEL: model, SOURCE: source, OPTIONS: JSON.stringify(options), ORT_DISABLE_TELEMETRY: '1' }).result;
     // Saved once at 'extended' (portable; 'all' writes CPU-specific kernels), as model:add or model:push could.
     const save = probe({ ...base, graphOptimizationLevel: 'extended', optimizedModelFilePath: saved }, 'bytes');
-    const rows: { option: string; run: () => Omit<OptionRow, 'option'> }[] = [
+    const rows: { option: string; run: () => Omit<OptionRow, 'option' | 'createRangeMs'> }[] = [
       { option: "the service's: from the file's bytes, graphOptimizationLevel 'all', arena and memory pattern on", run: () => probe(base, 'bytes') },
       { option: 'from the file path (onnxruntime reads it)', run: () => probe(base, 'path') },
       { option: "graphOptimizationLevel 'disabled'", run: () => probe({ ...base, graphOptimizationLevel: 'disabled' }, 'bytes') },
@@ -164,12 +166,15 @@ function sessionOptionRows(pinned: Pinned, taskRoot: string, modelFile: string):
       { option: "pre-optimised file (optimizedModelFilePath at 'extended'), loaded at 'disabled'", run: () => probe({ ...base, graphOptimizationLevel: 'disabled' }, 'bytes', saved) },
       { option: "pre-optimised file, loaded from its path at 'disabled'", run: () => probe({ ...base, graphOptimizationLevel: 'disabled' }, 'path', saved) },
     ];
-    const samples = rows.map(() => [] as Omit<OptionRow, 'option'>[]);
+    const samples = rows.map(() => [] as Omit<OptionRow, 'option' | 'createRangeMs'>[]);
     // Rows alternate, so a slow moment of the machine falls on all of them alike.
     for (let run = 0; run < RUNS; run++) rows.forEach((row, i) => samples[i]!.push(row.run()));
     return [
-      ...rows.map((row, i) => ({ option: row.option, ...medians(samples[i]!, ['createMs', 'readMs', 'firstRunMs', 'peakRssMb', 'rssAfterMb'] as const) })),
-      { option: `saving the pre-optimised file (${(statSync(saved).size / MB).toFixed(1)} MB), once`, createMs: save.createMs, readMs: save.readMs, firstRunMs: save.firstRunMs, peakRssMb: save.peakRssMb, rssAfterMb: save.rssAfterMb },
+      ...rows.map((row, i) => {
+        const creates = samples[i]!.map((x) => x.createMs);
+        return { option: row.option, createRangeMs: [Math.min(...creates), Math.max(...creates)] as [number, number], ...medians(samples[i]!, ['createMs', 'readMs', 'firstRunMs', 'peakRssMb', 'rssAfterMb'] as const) };
+      }),
+      { option: `saving the pre-optimised file (${(statSync(saved).size / MB).toFixed(1)} MB), once`, createMs: save.createMs, createRangeMs: [save.createMs, save.createMs], readMs: save.readMs, firstRunMs: save.firstRunMs, peakRssMb: save.peakRssMb, rssAfterMb: save.rssAfterMb },
     ];
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -239,7 +244,9 @@ export function largeModelSection(r: LargeModelResults | undefined): string {
   if (!r) return '## Large models\n\nNot measured yet: `npm run bench -- large-model` (a few minutes).\n';
   const pin = r.pinned.command ? `pinned to CPU ${r.pinned.cpu} (\`${r.pinned.command}\`)` : '**not pinned** (taskset was not available)';
   const loads = r.loads.map((l) => `| ${l.label} | ${f(l.prepareMs)} | ${f(l.moduleLoadMs)} | ${f(l.sessionMs)} | ${f(l.firstCallMs, 1)} | ${f(l.totalMs)} | ${f(l.peakRssMb)} |`);
-  const options = r.options.map((o) => `| ${o.option} | ${f(o.readMs)} | ${f(o.createMs)} | ${f(o.firstRunMs, 1)} | ${f(o.peakRssMb)} | ${f(o.rssAfterMb)} |`);
+  const options = r.options.map((o) => `| ${o.option} | ${f(o.readMs)} | ${f(o.createMs)} (${f(o.createRangeMs[0])}–${f(o.createRangeMs[1])}) | ${f(o.firstRunMs, 1)} | ${f(o.peakRssMb)} | ${f(o.rssAfterMb)} |`);
+  const [service, fromPath] = r.options as [OptionRow, OptionRow];
+  const otherPeaks = r.options.slice(2, -1).filter((o) => !o.option.includes('from its path')).map((o) => Math.abs(o.peakRssMb - service.peakRssMb));
   const sweep = r.sweep.map((s) => `| ${s.mb} MB | ${f(s.sessionMs)} | ${f(s.totalMs)} | ${f(s.peakRssMb)} | ${needsFor(s.mb * 1e6).memoryMb} MB |`);
   // Lambda gives a function CPU in proportion to its memory: 1,769 MB is one vCPU.
   const vcpuAt = (memoryMb: number) => Math.min(1, memoryMb / 1769);
@@ -263,9 +270,11 @@ ${loads.join('\n')}
 
 onnxruntime alone (bench/probes/large-session.js), a fresh process per row, one option changed at a time against the service's (one intra-op and one inter-op thread), rows alternating, medians of ${r.loads[0]?.runs ?? 0}. Read: the file into a Buffer (0 from a path: onnxruntime reads it); create: \`InferenceSession.create\`; peak and after: VmHWM and VmRSS after one run.
 
-| option | read (ms) | create (ms) | first run (ms) | peak RSS (MB) | RSS after (MB) |
+| option | read (ms) | create (ms), median (fastest–slowest run) | first run (ms) | peak RSS (MB) | RSS after (MB) |
 | --- | --- | --- | --- | --- | --- |
 ${options.join('\n')}
+
+From its path the load peaks ${f(service.peakRssMb - fromPath.peakRssMb)} MB lower: onnxruntime reads the file itself, so the weights are held once, not also as the Buffer lib/model reads and verifies (a store that downloads to /tmp can hand onnxruntime the path after checking the file). No other option moves peak RSS by more than ${f(Math.max(...otherPeaks))} MB: the graph is two MatMuls, with nothing for graph optimisation to fuse and no intermediate tensor large enough for the arena or the memory pattern to matter. Read the create times with each row's spread: a difference inside the rows' fastest–slowest ranges is this shared machine's, not the option's. For a convolutional graph a file saved at 'extended' does load faster and lighter (README, "Performance": the ResNet-18).
 
 ### Up to what size a model loads within Lambda's 10 s init
 

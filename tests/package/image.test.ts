@@ -1,16 +1,16 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { functions, lambdaLogicalId, scheduled } from '../../lib/http/routes';
-import { kindOf, type Manifest } from '../../lib/kinds';
+import type { Manifest } from '../../lib/kinds';
 import { assembleTaskRoot, DEFAULT_OUT } from '../../scripts/image-task-root';
 import { addModel } from '../../scripts/model-add/main';
 import { objectProblems, resourceTypes } from '../helpers/cloudformation-schema';
 import { repoRoot } from '../helpers/models';
 import { removeModelsDir, scratchModelsDir, useModelsDir } from '../helpers/models-dir';
 import { artifactsRoot, resolvedService, resourcesOfType, template } from './artifacts';
+import { expectGoldenAnswers, runGoldenCases, type GoldenRun } from './golden-run';
 import { zipEntries, zipPath } from './zip';
 
 /**
@@ -26,7 +26,6 @@ import { zipEntries, zipPath } from './zip';
 
 const IMAGE = `123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-inference@sha256:${'0123456789abcdef'.repeat(4)}`;
 const cli = require.resolve('serverless/bin/serverless.js', { paths: [repoRoot] });
-const predictEvent = JSON.parse(readFileSync(path.join(repoRoot, 'tests', 'events', 'predict.json'), 'utf8')) as APIGatewayProxyEvent;
 
 /** Every file under a folder, relative, with its size. */
 function filesUnder(dir: string): { name: string; bytes: number }[] {
@@ -57,7 +56,7 @@ describe("the container image's task root (scripts/image-task-root.ts)", () => {
     let models: string;
     let added: Manifest;
     let churn: Manifest;
-    let output: { results: { statusCode: number; body: string }[] };
+    let output: GoldenRun;
     let task: string;
 
     beforeAll(async () => {
@@ -67,27 +66,8 @@ describe("the container image's task root (scripts/image-task-root.ts)", () => {
       churn = JSON.parse(readFileSync(path.join(models, 'churn', '1.0.0', 'model.json'), 'utf8')) as Manifest;
       task = path.join(work, 'added');
       assembleTaskRoot(zipPath('dev'), models, task);
-      const calls = [churn, added].flatMap((manifest) =>
-        manifest.golden.cases.map((golden) => ({
-          fn: 'predict',
-          event: {
-            ...predictEvent,
-            resource: '/models/{name}/predict',
-            path: `/models/${manifest.name}/predict`,
-            pathParameters: { name: manifest.name },
-            body: JSON.stringify(golden.request ?? kindOf(manifest).goldenRequest(manifest, golden)),
-          },
-        })),
-      );
-      copyFileSync(path.join(__dirname, 'zip-runner.js'), path.join(work, 'runner.js'));
-      writeFileSync(path.join(work, 'calls.json'), JSON.stringify(calls));
-      const fn = resourcesOfType(template('dev'), 'AWS::Lambda::Function').find(([id]) => id === 'PredictLambdaFunction');
       // No MODELS_DIR: the bundles read the models/ beside them, as in the image.
-      const env = { ...(fn![1].Properties.Environment.Variables as Record<string, string>), PATH: process.env.PATH ?? '/usr/bin:/bin', LAMBDA_TASK_ROOT: task, NODE_ENV: 'production', HOME: '/tmp', CAPTURE_SAMPLE: '0' };
-      const run = spawnSync(process.execPath, [path.join(work, 'runner.js'), path.join(work, 'calls.json')], { cwd: tmpdir(), env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
-      if (run.status !== 0) throw new Error(`the runner exited with ${run.status}:\n${run.stderr}`);
-      const line = run.stdout.split('\n').find((l) => l.startsWith('ZIP-RUNNER-RESULT '));
-      output = JSON.parse(line!.slice('ZIP-RUNNER-RESULT '.length)) as typeof output;
+      output = runGoldenCases(work, task, [churn, added], {});
     }, 120_000);
 
     afterAll(() => removeModelsDir(models));
@@ -100,14 +80,7 @@ describe("the container image's task root (scripts/image-task-root.ts)", () => {
     });
 
     it('answers each model\'s golden cases from the models beside the bundles', () => {
-      const expected = [churn, added].flatMap((manifest) => manifest.golden.cases.map((golden) => ({ manifest, answer: golden.answer })));
-      expect(output.results).toHaveLength(expected.length);
-      output.results.forEach((result, i) => {
-        const { manifest, answer: golden } = expected[i]!;
-        const { model, ...answer } = JSON.parse(result.body) as Record<string, unknown>;
-        expect({ status: result.statusCode, name: (model as { name: string }).name }).toEqual({ status: 200, name: manifest.name });
-        expect(kindOf(manifest).runtime(manifest, new Map()).goldenView(answer)).toEqual(golden);
-      });
+      expectGoldenAnswers(output, [churn, added]);
     });
   });
 });
