@@ -169,9 +169,13 @@ const environmentOf = (name) => `\${param:settingsFromShell, self:custom.functio
  */
 const codeOf = (name, image) => (image ? { image: { uri: image, command: [`handlers/${name}.handler`] } } : { handler: `handlers/${name}.handler` });
 
+/** A digest, never a tag: a tag can move, so the stack would not say which image runs. */
+const IMAGE_PATTERN = /^[^@\s]+@sha256:[a-f0-9]{64}$/;
+
 /** serverless.yml's `functions:`: ${file(lib/http/routes.js):serverlessFunctions}. */
 async function serverlessFunctions({ resolveVariable } = {}) {
   const image = resolveVariable ? await resolveVariable("param:image, ''") : '';
+  if (image && !IMAGE_PATTERN.test(image)) throw new Error(`the image param must be <uri>@sha256:<64 hex digits> (README, "Container image"), not ${JSON.stringify(image)}`);
   const http = Object.entries(functions).map(([name, fn]) => [
     name,
     {
