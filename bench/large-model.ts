@@ -48,6 +48,8 @@ export interface LoadFigure {
   firstCallMs: number;
   /** require to the first answer: what a cold request waits for, init included. */
   totalMs: number;
+  /** The fastest and slowest run's totalMs (the machine is shared: the spread is its noise). */
+  totalRangeMs: [number, number];
   peakRssMb: number;
 }
 
@@ -69,9 +71,9 @@ export interface LargeModelResults {
   model: { mb: number; bytes: number; hidden: number; needs: ReturnType<typeof needsFor> };
   loads: LoadFigure[];
   options: OptionRow[];
-  sweep: { mb: number; totalMs: number; sessionMs: number; peakRssMb: number }[];
-  /** totalMs ≈ fixedMs + msPerMb × MB over the sweep, and the MB that takes 10 s at that rate. */
-  fit: { fixedMs: number; msPerMb: number; mbIn10s: number };
+  sweep: { mb: number; totalMs: number; totalRangeMs: [number, number]; sessionMs: number; peakRssMb: number }[];
+  /** totalMs ≈ fixedMs + msPerMb × MB over the sweep's medians, and the MB that takes 10 s at that rate; `slowest` the same through each size's slowest run. */
+  fit: { fixedMs: number; msPerMb: number; mbIn10s: number; slowest: { fixedMs: number; msPerMb: number; mbIn10s: number } };
 }
 
 /** A predict event for the model's first golden case, as API Gateway would send it. */
@@ -103,6 +105,8 @@ export interface LargeModelBench {
   /** The packaged predict handler's cold start for the environment `prepare` returns. */
   measureLoad(label: string, prepare: () => Promise<LoadSource>): Promise<LoadFigure>;
 }
+
+const range = (values: readonly number[]): [number, number] => [Math.min(...values), Math.max(...values)];
 
 type ColdSample = { moduleLoadMs: number; sessionMs: number; firstCallMs: number; totalMs: number; peakRssMb: number };
 
@@ -140,7 +144,7 @@ export function largeModelBench(pinned: Pinned, taskRoot: string, functionEnv: R
           await source.cleanup?.();
         }
       }
-      return { label, modelMb: MAIN_MB, runs: RUNS, prepareMs: median(prepared), ...medians(samples, ['moduleLoadMs', 'sessionMs', 'firstCallMs', 'totalMs', 'peakRssMb'] as const) };
+      return { label, modelMb: MAIN_MB, runs: RUNS, prepareMs: median(prepared), totalRangeMs: range(samples.map((x) => x.totalMs)), ...medians(samples, ['moduleLoadMs', 'sessionMs', 'firstCallMs', 'totalMs', 'peakRssMb'] as const) };
     },
   };
 }
@@ -216,12 +220,15 @@ export async function runLargeModel(
       try {
         const event = predictEvent(manifest);
         const samples = Array.from({ length: RUNS }, () => coldStart(pinned, taskRoot, { ...functionEnv, MODELS_DIR: dir }, event));
-        sweep.push({ mb, ...medians(samples, ['totalMs', 'sessionMs', 'peakRssMb'] as const) });
+        sweep.push({ mb, totalRangeMs: range(samples.map((x) => x.totalMs)), ...medians(samples, ['totalMs', 'sessionMs', 'peakRssMb'] as const) });
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
     }
-    const { intercept, slope } = line(sweep.map((s) => ({ x: s.mb, y: s.totalMs })));
+    const fitOf = (points: { x: number; y: number }[]) => {
+      const { intercept, slope } = line(points);
+      return { fixedMs: intercept, msPerMb: slope, mbIn10s: (LAMBDA.initSeconds * 1000 - intercept) / slope };
+    };
     return {
       measured: new Date().toISOString(),
       machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version },
@@ -230,7 +237,7 @@ export async function runLargeModel(
       loads,
       options,
       sweep,
-      fit: { fixedMs: intercept, msPerMb: slope, mbIn10s: (LAMBDA.initSeconds * 1000 - intercept) / slope },
+      fit: { ...fitOf(sweep.map((s) => ({ x: s.mb, y: s.totalMs }))), slowest: fitOf(sweep.map((s) => ({ x: s.mb, y: s.totalRangeMs[1] }))) },
     };
   } finally {
     bench.cleanup();
@@ -243,11 +250,11 @@ const f = (x: number, digits = 0) => x.toLocaleString('en-US', { maximumFraction
 export function largeModelSection(r: LargeModelResults | undefined): string {
   if (!r) return '## Large models\n\nNot measured yet: `npm run bench -- large-model` (a few minutes).\n';
   const pin = r.pinned.command ? `pinned to CPU ${r.pinned.cpu} (\`${r.pinned.command}\`)` : '**not pinned** (taskset was not available)';
-  const loads = r.loads.map((l) => `| ${l.label} | ${f(l.prepareMs)} | ${f(l.moduleLoadMs)} | ${f(l.sessionMs)} | ${f(l.firstCallMs, 1)} | ${f(l.totalMs)} | ${f(l.peakRssMb)} |`);
+  const loads = r.loads.map((l) => `| ${l.label} | ${f(l.prepareMs)} | ${f(l.moduleLoadMs)} | ${f(l.sessionMs)} | ${f(l.firstCallMs, 1)} | ${f(l.totalMs)} (${f(l.totalRangeMs[0])}–${f(l.totalRangeMs[1])}) | ${f(l.peakRssMb)} |`);
   const options = r.options.map((o) => `| ${o.option} | ${f(o.readMs)} | ${f(o.createMs)} (${f(o.createRangeMs[0])}–${f(o.createRangeMs[1])}) | ${f(o.firstRunMs, 1)} | ${f(o.peakRssMb)} | ${f(o.rssAfterMb)} |`);
   const [service, fromPath] = r.options as [OptionRow, OptionRow];
   const otherPeaks = r.options.slice(2, -1).filter((o) => !o.option.includes('from its path')).map((o) => Math.abs(o.peakRssMb - service.peakRssMb));
-  const sweep = r.sweep.map((s) => `| ${s.mb} MB | ${f(s.sessionMs)} | ${f(s.totalMs)} | ${f(s.peakRssMb)} | ${needsFor(s.mb * 1e6).memoryMb} MB |`);
+  const sweep = r.sweep.map((s) => `| ${s.mb} MB | ${f(s.sessionMs)} | ${f(s.totalMs)} (${f(s.totalRangeMs[0])}–${f(s.totalRangeMs[1])}) | ${f(s.peakRssMb)} | ${needsFor(s.mb * 1e6).memoryMb} MB |`);
   // Lambda gives a function CPU in proportion to its memory: 1,769 MB is one vCPU.
   const vcpuAt = (memoryMb: number) => Math.min(1, memoryMb / 1769);
   const limitMemory = needsFor(r.fit.mbIn10s * 1e6).memoryMb;
@@ -260,9 +267,9 @@ Measured on ${r.measured.slice(0, 10)} by \`npm run bench -- large-model\` (a fe
 
 ### Cold start, by where the model comes from
 
-The packaged predict handler in a fresh process per run (bench/probes/cold.js), the model as \`DEFAULT_MODEL\`, loaded during init as deployed; medians of ${r.loads[0]?.runs ?? 0}. Init: the module load and the model's load (read, sha256, \`InferenceSession.create\`, the golden self-test); first answer: one row. Peak RSS: the process's VmHWM.
+The packaged predict handler in a fresh process per run (bench/probes/cold.js), the model as \`DEFAULT_MODEL\`, loaded during init as deployed; medians of ${r.loads[0]?.runs ?? 0}. Init: the module load, which for a large model is mostly its file's read and sha256 (lib/model reads and checks it synchronously, before the module has finished loading), and the model's load (\`InferenceSession.create\`, the signature check, the golden self-test); first answer: one row. Peak RSS: the process's VmHWM.
 
-| source | prepare (ms) | module load (ms) | model load in init (ms) | first answer (ms) | require to answer (ms) | peak RSS (MB) |
+| source | prepare (ms) | module load (ms) | model load in init (ms) | first answer (ms) | require to answer (ms), median (fastest–slowest) | peak RSS (MB) |
 | --- | --- | --- | --- | --- | --- | --- |
 ${loads.join('\n')}
 
@@ -280,11 +287,11 @@ From its path the load peaks ${f(service.peakRssMb - fromPath.peakRssMb)} MB low
 
 The same cold start on models of ${r.sweep.map((s) => `${s.mb}`).join(', ')} MB (medians of ${r.loads[0]?.runs ?? 0}; model sizes in MB of 10^6 bytes, memory in Lambda's MB of 2^20):
 
-| model | model load in init (ms) | require to answer (ms) | peak RSS (MB) | memorySize the rule gives |
+| model | model load in init (ms) | require to answer (ms), median (fastest–slowest) | peak RSS (MB) | memorySize the rule gives |
 | --- | --- | --- | --- | --- |
 ${sweep.join('\n')}
 
-A straight line through them: ${f(r.fit.fixedMs)} ms + ${f(r.fit.msPerMb, 2)} ms per MB, so **about ${f(r.fit.mbIn10s)} MB loads within 10 s on one core of this machine** (init here is the module load and the model's load; on Lambda the runtime's own start comes on top). Lambda gives CPU in proportion to memory (1,769 MB is one vCPU), and the sizing rule gives such a model ${limitMemory} MB, ${vcpuAt(limitMemory) >= 1 ? 'a full vCPU' : `${f(vcpuAt(limitMemory), 2)} of a vCPU`}; every model over about ${smallest1Vcpu} MB gets 1,769 MB or more from the rule, and below that the whole load takes at most about ${f((r.fit.fixedMs + r.fit.msPerMb * smallest1Vcpu) / 1000, 1)} s here, ${f((r.fit.fixedMs + r.fit.msPerMb * smallest1Vcpu) / 1000 / vcpuAt(1024), 1)} s if it ran at the share of 1,024 MB (${f(vcpuAt(1024), 2)} vCPU). A Lambda vCPU is not this machine's core: measure on the account before relying on the margin. Past the limit, Lambda retries a timed-out init with the first request, under the function's own timeout (10 s here): raise \`timeout\` for the scoring functions, or load the model on its first request rather than in init.
+A straight line through them: ${f(r.fit.fixedMs)} ms + ${f(r.fit.msPerMb, 2)} ms per MB, so **about ${f(r.fit.mbIn10s)} MB loads within 10 s on one core of this machine**, ${f(r.fit.slowest.mbIn10s)} MB through each size's slowest run (${f(r.fit.slowest.msPerMb, 2)} ms per MB; the machine is shared, and the slowest runs are its busiest moments). Init here is the module load and the model's load; on Lambda the runtime's own start comes on top. Lambda gives CPU in proportion to memory (1,769 MB is one vCPU), and the sizing rule gives such a model ${limitMemory} MB, ${vcpuAt(limitMemory) >= 1 ? 'a full vCPU' : `${f(vcpuAt(limitMemory), 2)} of a vCPU`}; every model over about ${smallest1Vcpu} MB gets 1,769 MB or more from the rule, and below that the whole load takes at most about ${f((r.fit.fixedMs + r.fit.msPerMb * smallest1Vcpu) / 1000, 1)} s here, ${f((r.fit.fixedMs + r.fit.msPerMb * smallest1Vcpu) / 1000 / vcpuAt(1024), 1)} s if it ran at the share of 1,024 MB (${f(vcpuAt(1024), 2)} vCPU). A Lambda vCPU is not this machine's core: measure on the account before relying on the margin. Past the limit, Lambda retries a timed-out init with the first request, under the function's own timeout (10 s here): raise \`timeout\` for the scoring functions, or load the model on its first request rather than in init.
 
 What bounds each way first:
 
