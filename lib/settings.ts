@@ -164,7 +164,7 @@ const DEFINITIONS = {
     setBy: 'you',
     ...integer(16, 10240),
     fallback: 448,
-    defaultText: '448 (serverless.yml: `ephemeralStorageMb` less 64)',
+    defaultText: '448 (serverless.yml: the `ephemeralStorageSize` param less 64)',
     description: "how many MB of downloaded model files a function keeps in /tmp; the least recently used version's files go first",
   }),
   modelStorePins: define<ReadonlyMap<string, string> | undefined>()({

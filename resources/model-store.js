@@ -98,6 +98,12 @@ module.exports = {
   },
   /** provider.iam.role.statements (and the monitoring functions' own roles): read the stage's prefix. */
   statements: async ({ resolveVariable }) => readStatements(await storeOf(resolveVariable)),
+  /**
+   * provider.environment.MODEL_STORE_CACHE_MB: the function's /tmp
+   * (ephemeralStorageSize, which scripts/model-sizing.js sizes at twice the
+   * largest model and 64 MB more) less those 64 MB for everything else.
+   */
+  cacheMb: async ({ resolveVariable }) => String(Number(await resolveVariable('param:ephemeralStorageSize')) - 64),
   /** The last package pattern: with a store the package carries no models. */
   modelsPattern: async ({ resolveVariable }) => ((await storeOf(resolveVariable)) ? '!models/**' : 'models/*/traffic.json'),
 };

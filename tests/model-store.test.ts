@@ -87,6 +87,7 @@ describe('the model store', () => {
     const intent = await push(store, ['intent']);
     const pin = (name: string) => `${name}@1.0.0=${sha256Hex(readFileSync(path.join(models, name, '1.0.0', 'model.json')))}`;
     expect(churn).toContain(`pin (MODEL_STORE_PINS, the modelPins param): ${pin('churn')}`);
+    expect(churn).toMatch(/^  churn\/1\.0\.0: [0-9.]+ (KB|MB); needs memorySize 1024 MB and ephemeralStorageSize 512 MB \(--param/m);
     expect(intent).toContain(pin('intent'));
     expect(churn).toMatch(/churn 1\.0\.0: \d+ files, .* \(\d+ sent, 0 unchanged\) → s3:\/\/ml-inference-models-test\/dev\/churn\/1\.0\.0\//);
     // Pushed again: nothing sent.
@@ -252,7 +253,7 @@ describe('the model store', () => {
     expect((again.json as { predictions: unknown }).predictions).toEqual((packaged.churn as { predictions: unknown }).predictions);
     const huge = await predict('churn-huge');
     expect(huge.status).toBe(503);
-    expect((huge.json as { error: string }).error).toBe('model unavailable: the version\'s files are 20.0 MB; this function keeps at most 16.0 MB of models in /tmp (MODEL_STORE_CACHE_MB): give it more ephemeral storage (README, "Large models")');
+    expect((huge.json as { error: string }).error).toBe('model unavailable: the version\'s files are 20.0 MB; this function keeps at most 16.0 MB of models in /tmp (MODEL_STORE_CACHE_MB): raise the ephemeralStorageSize param (README, "Large models")');
     for (const name of ['churn-a', 'churn-b', 'churn-c', 'churn-huge']) rmSync(path.join(models, name), { recursive: true, force: true });
   });
 });

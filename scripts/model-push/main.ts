@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { settings } from '../../lib/settings';
+import { formatNeeds, modelNeeds } from '../model-sizing';
 import { pushModel, PushRefused } from './push';
 import { stageStore } from './stage-store';
 
@@ -40,6 +41,8 @@ async function main(argv: string[]): Promise<number> {
     const sent = version.files.filter((f) => f.sent);
     console.log(`${name} ${version.version}: ${version.files.length} files, ${mb(bytes)} (${sent.length} sent, ${version.files.length - sent.length} unchanged) → ${pushed.store}${name}/${version.version}/`);
     console.log(`  pin (MODEL_STORE_PINS, the modelPins param): ${version.pin}`);
+    // A stage served from the store has no models in its package to size from: these are its params.
+    console.log(`  ${formatNeeds(`${name}/${version.version}`, modelNeeds(version.dir))} (--param="memorySize=…" --param="ephemeralStorageSize=…" for the largest model a stage serves)`);
   }
   if (pushed.traffic) console.log(`${name} traffic.json ${pushed.traffic.sent ? 'sent' : 'unchanged'}`);
   if (pushed.trafficHeld) console.log(`${name} traffic.json not sent: ${pushed.trafficHeld}`);

@@ -240,7 +240,7 @@ export class ModelStore {
     const sizeOf = (version: string) => [...(this.onDisk.get(version)?.keys() ?? [])].reduce((sum, file) => sum + (this.listing?.versions.get(version)?.get(file)?.size ?? 0), 0);
     if (needed + sizeOf(id) > budget) {
       const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
-      throw new ModelLoadError(`the version's files are ${mb(needed + sizeOf(id))} MB; this function keeps at most ${mb(budget)} MB of models in /tmp (MODEL_STORE_CACHE_MB): give it more ephemeral storage (README, "Large models")`);
+      throw new ModelLoadError(`the version's files are ${mb(needed + sizeOf(id))} MB; this function keeps at most ${mb(budget)} MB of models in /tmp (MODEL_STORE_CACHE_MB): raise the ephemeralStorageSize param (README, "Large models")`);
     }
     let used = [...this.onDisk.keys()].reduce((sum, version) => sum + sizeOf(version), 0);
     for (const version of [...this.onDisk.keys()]) {
