@@ -43,8 +43,10 @@ export interface LoadFigure {
   /** prepare's own time (a download before the function starts, if the source has one); 0 for a folder already there. */
   prepareMs: number;
   moduleLoadMs: number;
-  /** The default model's load during init: read, sha256, session, golden self-test (lib/model). */
+  /** The default model's load during init: read, sha256, session, golden self-test (lib/model); from a store, its listing and download too. */
   sessionMs: number;
+  /** Of sessionMs, a model store's download into /tmp (checked as it arrives); 0 from a folder. Absent in figures measured before the store. */
+  fetchMs?: number;
   firstCallMs: number;
   /** require to the first answer: what a cold request waits for, init included. */
   totalMs: number;
@@ -108,7 +110,7 @@ export interface LargeModelBench {
 
 const range = (values: readonly number[]): [number, number] => [Math.min(...values), Math.max(...values)];
 
-type ColdSample = { moduleLoadMs: number; sessionMs: number; firstCallMs: number; totalMs: number; peakRssMb: number };
+type ColdSample = { moduleLoadMs: number; sessionMs: number; fetchMs: number; firstCallMs: number; totalMs: number; peakRssMb: number };
 
 function coldStart(pinned: Pinned, taskRoot: string, env: Record<string, string>, event: APIGatewayProxyEvent): ColdSample {
   return childJson<ColdSample>(pinned, [path.join(root, 'bench/probes/cold.js')], {
@@ -144,7 +146,7 @@ export function largeModelBench(pinned: Pinned, taskRoot: string, functionEnv: R
           await source.cleanup?.();
         }
       }
-      return { label, modelMb: MAIN_MB, runs: RUNS, prepareMs: median(prepared), totalRangeMs: range(samples.map((x) => x.totalMs)), ...medians(samples, ['moduleLoadMs', 'sessionMs', 'firstCallMs', 'totalMs', 'peakRssMb'] as const) };
+      return { label, modelMb: MAIN_MB, runs: RUNS, prepareMs: median(prepared), totalRangeMs: range(samples.map((x) => x.totalMs)), ...medians(samples, ['moduleLoadMs', 'sessionMs', 'fetchMs', 'firstCallMs', 'totalMs', 'peakRssMb'] as const) };
     },
   };
 }
@@ -250,7 +252,7 @@ const f = (x: number, digits = 0) => x.toLocaleString('en-US', { maximumFraction
 export function largeModelSection(r: LargeModelResults | undefined): string {
   if (!r) return '## Large models\n\nNot measured yet: `npm run bench -- large-model` (a few minutes).\n';
   const pin = r.pinned.command ? `pinned to CPU ${r.pinned.cpu} (\`${r.pinned.command}\`)` : '**not pinned** (taskset was not available)';
-  const loads = r.loads.map((l) => `| ${l.label} | ${f(l.prepareMs)} | ${f(l.moduleLoadMs)} | ${f(l.sessionMs)} | ${f(l.firstCallMs, 1)} | ${f(l.totalMs)} (${f(l.totalRangeMs[0])}–${f(l.totalRangeMs[1])}) | ${f(l.peakRssMb)} |`);
+  const loads = r.loads.map((l) => `| ${l.label} | ${f(l.prepareMs)} | ${f(l.moduleLoadMs)} | ${f(l.sessionMs)} | ${f(l.fetchMs ?? 0)} | ${f(l.firstCallMs, 1)} | ${f(l.totalMs)} (${f(l.totalRangeMs[0])}–${f(l.totalRangeMs[1])}) | ${f(l.peakRssMb)} |`);
   const options = r.options.map((o) => `| ${o.option} | ${f(o.readMs)} | ${f(o.createMs)} (${f(o.createRangeMs[0])}–${f(o.createRangeMs[1])}) | ${f(o.firstRunMs, 1)} | ${f(o.peakRssMb)} | ${f(o.rssAfterMb)} |`);
   const [service, fromPath] = r.options as [OptionRow, OptionRow];
   const otherPeaks = r.options.slice(2, -1).filter((o) => !o.option.includes('from its path')).map((o) => Math.abs(o.peakRssMb - service.peakRssMb));
@@ -269,8 +271,8 @@ Measured on ${r.measured.slice(0, 10)} by \`npm run bench -- large-model\` (a fe
 
 The packaged predict handler in a fresh process per run (bench/probes/cold.js), the model as \`DEFAULT_MODEL\`, loaded during init as deployed; medians of ${r.loads[0]?.runs ?? 0}. Init: the module load, which for a large model is mostly its file's read and sha256 (lib/model reads and checks it synchronously, before the module has finished loading), and the model's load (\`InferenceSession.create\`, the signature check, the golden self-test); first answer: one row. Peak RSS: the process's VmHWM.
 
-| source | prepare (ms) | module load (ms) | model load in init (ms) | first answer (ms) | require to answer (ms), median (fastest–slowest) | peak RSS (MB) |
-| --- | --- | --- | --- | --- | --- | --- |
+| source | prepare (ms) | module load (ms) | model load in init (ms) | of which the download (ms) | first answer (ms) | require to answer (ms), median (fastest–slowest) | peak RSS (MB) |
+| --- | --- | --- | --- | --- | --- | --- | --- |
 ${loads.join('\n')}
 
 ### Session options at this size

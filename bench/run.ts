@@ -19,6 +19,7 @@ import { bytesIn, childJson, modelAdd, customers, functionEnvironments, lambdaTr
 import { BASELINE_INSTALL, baselineAvailable, baselinePython } from './baseline-check';
 import { captureSection, runCapture, type CaptureResults } from './capture';
 import { largeModelSection, runLargeModel, type LargeModelResults } from './large-model';
+import { fromLocalStore } from './large-model-store';
 import { monitorSection, runMonitorBench, type MonitorResults } from './monitor';
 import { pythonColdStart, runBaseline, startGunicorn, trainBaseline, type Baseline } from './baseline';
 import { loadTest } from './http-load';
@@ -268,7 +269,7 @@ async function largeModelOnly(): Promise<void> {
   const { artifactDir, taskRoot } = packageArtifact();
   try {
     const env = { ...functionEnvironments(artifactDir).predict!, POWERTOOLS_METRICS_DISABLED: 'true', CAPTURE_SAMPLE: '0' };
-    writeAll({ ...previous, largeModel: await runLargeModel(pinned, taskRoot, env) });
+    writeAll({ ...previous, largeModel: await runLargeModel(pinned, taskRoot, env, [fromLocalStore]) });
   } finally {
     rmSync(taskRoot, { recursive: true, force: true });
   }
