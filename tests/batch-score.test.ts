@@ -33,7 +33,8 @@ async function score(...argv: string[]): Promise<{ code: number; stderr: string 
   return { code, stderr };
 }
 
-type OutputRow = Record<string, string>;
+/** A row of the CSV output: its fixed columns, and the answer's. */
+type OutputRow = { line: string; warnings: string; error: string; [column: string]: string | undefined };
 const readOutput = (file: string) => parse(readFileSync(file, 'utf8'), { columns: true }) as OutputRow[];
 const write = (name: string, text: string) => {
   const file = path.join(dir, name);
