@@ -52,6 +52,12 @@ export async function cli(argv: readonly string[], io: ScoreIo = { stdout: proce
   const staged = args.out === undefined ? undefined : path.join(path.dirname(args.out), `.${path.basename(args.out)}.partial-${process.pid}`);
   const out = staged === undefined ? io.stdout : createWriteStream(staged);
   const view = progressView(io.stderr, 'score');
+  // Ctrl-C: the half-written file goes too, as on any other failure.
+  const interrupted = () => {
+    if (staged !== undefined) rmSync(staged, { force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
   try {
     const summary = await scoreFile(args, out, (progress) => view.update(progress));
     view.done({ bytesRead: 1, totalBytes: 1, rows: summary.rows, elapsedMs: summary.elapsedMs });
@@ -69,6 +75,8 @@ export async function cli(argv: readonly string[], io: ScoreIo = { stdout: proce
     }
     io.stderr.write(`\nscore: the run failed, nothing was written${args.out === undefined ? ' after the rows above' : ` to ${args.out}`}: ${(error as Error).message}\n`);
     return 1;
+  } finally {
+    process.removeListener('SIGINT', interrupted);
   }
 }
 

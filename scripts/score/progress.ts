@@ -71,7 +71,8 @@ export function progressView(sink: ProgressSink, label: string): ProgressView {
     update(progress) {
       const { share, text } = line(progress, false);
       const step = Math.floor(share * 10);
-      if (step <= lastStep || progress.elapsedMs - lastDraw < PLAIN_MS) return;
+      // 100 % is the last line's, done().
+      if (step <= lastStep || step >= 10 || progress.elapsedMs - lastDraw < PLAIN_MS) return;
       lastStep = step;
       lastDraw = progress.elapsedMs;
       sink.write(`${label}: ${step * 10}%  ${text}\n`);
