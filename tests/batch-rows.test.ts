@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import fc from 'fast-check';
-import { csvRows, fileRecords, jsonlRows, parseCsvHeader, scoreRows, type BatchRow } from '../lib/batch';
+import { csvRows, fileRecords, jsonlRows, parseCsvHeader, scoreRows, scoreStream, type BatchRow, type ScoredRow } from '../lib/batch';
 import { progressView } from '../scripts/score/progress';
 import { telcoPath, telcoRows, telcoText } from './helpers/telco';
 
@@ -95,6 +95,27 @@ describe('scoreRows', () => {
 
   it('refuses a whole run, not a row, for an unknown model', async () => {
     await expect(scoreRows({ name: 'nosuchmodel' }, [{ line: 1, record: {} }], 'jsonl')).rejects.toMatchObject({ code: 'model_not_found' });
+  });
+});
+
+describe('scoreStream', () => {
+  it('scores a byte range of rows, given the header, as the whole file scores those rows (the deployed path reads ranges)', async () => {
+    const records: { line: number; offset: number }[] = [];
+    for await (const chunk of fileRecords(createReadStream(telcoPath), true)) records.push(...chunk);
+    const from = records[2500]!;
+    const to = records[3700]!; // the range ends where this row starts
+    const whole: ScoredRow[] = [];
+    for await (const group of scoreStream({ name: 'churn' }, createReadStream(telcoPath), { format: 'csv' })) whole.push(...group);
+    expect(whole).toHaveLength(telcoRows.length);
+    const header = parseCsvHeader(telcoText.slice(0, telcoText.indexOf('\n')));
+    const range: ScoredRow[] = [];
+    const groups: number[] = [];
+    for await (const group of scoreStream({ name: 'churn' }, createReadStream(telcoPath, { start: from.offset, end: to.offset - 1 }), { format: 'csv', header, start: from })) {
+      range.push(...group);
+      groups.push(group.length);
+    }
+    expect(range).toEqual(whole.slice(2499, 3699));
+    expect(groups).toEqual([1000, 200]);
   });
 });
 

@@ -1,17 +1,16 @@
 import { createReadStream, statSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { csvRows, jsonlRows, resolveTarget, rowWriter, scoreRows, type BatchRow } from '../../lib/batch';
+import { resolveTarget, rowWriter, scoreStream } from '../../lib/batch';
 import { findManifest } from '../../lib/repository/model-repository';
-import { settings } from '../../lib/settings';
 import type { ScoreArgs } from './args';
 
 /**
- * One run of the local batch scorer: the input streamed through the reader
- * of its format, scored MAX_BATCH rows at a time by lib/batch's scoreRows,
- * written as it goes. Memory stays flat: the next chunk of the file is read
- * only once the rows before it are scored and the output has taken them
- * (the write stream's backpressure).
+ * One run of the local batch scorer: the input scored as it streams by
+ * lib/batch's scoreStream (MAX_BATCH rows at a time), written as it goes.
+ * Memory stays flat: the next chunk of the file is read only once the rows
+ * before it are scored and the output has taken them (the write stream's
+ * backpressure).
  */
 
 export interface Progress {
@@ -46,40 +45,26 @@ export async function scoreFile(args: ScoreArgs, out: Writable, onProgress: (pro
   const totalBytes = statSync(args.input).size;
   // 64 KiB reads (the default): the bytes read then track the rows scored closely enough for the progress bar.
   const source = createReadStream(args.input, { highWaterMark: 64 * 1024 });
-  const reader = args.inputFormat === 'csv' ? csvRows(source) : jsonlRows(source);
   const summary: ScoreSummary = { model: target, rows: 0, scored: 0, errors: {}, firstFailures: [], elapsedMs: 0 };
-  const size = settings.maxBatch();
-  let pending: BatchRow[] = [];
-
-  const flush = async (rows: BatchRow[]) => {
-    const scored = await scoreRows(target, rows, args.inputFormat);
-    for (const row of scored) {
-      summary.rows++;
-      if (row.error === undefined) summary.scored++;
-      else {
-        summary.errors[row.error.code] = (summary.errors[row.error.code] ?? 0) + 1;
-        if (summary.firstFailures.length < FIRST_FAILURES) summary.firstFailures.push({ line: row.line, code: row.error.code, message: row.error.message });
-      }
-    }
-    await write(out, writer.rows(scored));
-    onProgress({ bytesRead: source.bytesRead, totalBytes, rows: summary.rows, elapsedMs: performance.now() - started });
-  };
-
   try {
     let headerWritten = false;
-    for await (const rows of reader) {
+    for await (const scored of scoreStream(target, source, { format: args.inputFormat })) {
       if (!headerWritten) {
         await write(out, writer.header());
         headerWritten = true;
       }
-      pending = pending.length === 0 ? rows : pending.concat(rows);
-      while (pending.length >= size) {
-        await flush(pending.slice(0, size));
-        pending = pending.slice(size);
+      for (const row of scored) {
+        summary.rows++;
+        if (row.error === undefined) summary.scored++;
+        else {
+          summary.errors[row.error.code] = (summary.errors[row.error.code] ?? 0) + 1;
+          if (summary.firstFailures.length < FIRST_FAILURES) summary.firstFailures.push({ line: row.line, code: row.error.code, message: row.error.message });
+        }
       }
+      await write(out, writer.rows(scored));
+      onProgress({ bytesRead: source.bytesRead, totalBytes, rows: summary.rows, elapsedMs: performance.now() - started });
     }
     if (!headerWritten) await write(out, writer.header());
-    if (pending.length > 0) await flush(pending);
   } finally {
     source.destroy();
   }
