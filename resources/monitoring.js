@@ -14,6 +14,7 @@
 // compiled result.
 
 const { functions, scheduled, lambdaLogicalId } = require('../lib/http/routes');
+const modelStore = require('./model-store');
 
 /** The functions that write capture lines (predict and infer captures, feedback): their log groups are subscribed. */
 const CAPTURING = ['predict', 'v2-infer', 'monitoring'];
@@ -37,7 +38,7 @@ const policy = (name, statements) => ({ PolicyName: name, PolicyDocument: { Vers
 const allow = (Action, Resource, extra = {}) => ({ Effect: 'Allow', Action, Resource, ...extra });
 
 /** A Lambda function's own role: its log group, X-Ray (which has no resource-level permissions), and `statements`. */
-function functionRole(name, description, statements) {
+function functionRole(name, description, statements, modelStoreStatements = []) {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
@@ -53,6 +54,8 @@ function functionRole(name, description, statements) {
           allow(['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], '*'),
         ]),
         policy('monitoring-bucket', statements),
+        // Both read models' manifests (and the monitor their baselines): from the model store when there is one (resources/model-store.js).
+        ...(modelStoreStatements.length > 0 ? [policy('model-store', modelStoreStatements)] : []),
       ],
     },
   };
@@ -119,6 +122,7 @@ module.exports = async ({ resolveVariable }) => {
   const service = await resolveVariable('self:service');
   const stage = await resolveVariable('sls:stage');
   const retentionDays = await resolveVariable('param:captureRetentionDays');
+  const modelStoreStatements = modelStore.readStatements(await modelStore.storeOf(resolveVariable));
   for (const name of CAPTURING) {
     if (!(name in functions)) throw new Error(`resources/monitoring.js: ${name} is not a function of lib/http/routes.js`);
   }
@@ -284,7 +288,7 @@ module.exports = async ({ resolveVariable }) => {
       allow(['s3:ListBucket'], [bucketArn], { Condition: { StringLike: { 's3:prefix': ['captures/*'] } } }),
       allow(['s3:GetObject'], [objects('captures/')]),
       allow(['s3:PutObject'], [objects('reports/')]),
-    ]),
+    ], modelStoreStatements),
     // The monitoring function (feedback in, report summary out): reads
     // reports/ only. And lists the bucket, without a prefix condition: S3
     // answers a GetObject of a missing key (a model with no report yet) with
@@ -294,7 +298,7 @@ module.exports = async ({ resolveVariable }) => {
     MonitoringFunctionRole: functionRole('monitoring', 'The monitoring function: reads the latest reports', [
       allow(['s3:GetObject'], [objects('reports/')]),
       allow(['s3:ListBucket'], [bucketArn]),
-    ]),
+    ], modelStoreStatements),
 
     // Athena's view of the captures.
     MonitoringDatabase: {

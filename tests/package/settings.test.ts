@@ -51,6 +51,10 @@ const FROM_SHELL: Record<string, string> = {
   MONITORING_BUCKET: 'bucket-from-the-shell',
   MONITOR_WINDOW_HOURS: '6',
   WATCH_MODELS: 'false',
+  MODEL_STORE: 's3://store-from-the-shell/local/',
+  MODEL_STORE_RELIST_SECONDS: '5',
+  MODEL_STORE_CACHE_MB: '100',
+  MODEL_STORE_PINS: `churn@1.0.0=${'c'.repeat(64)}`,
 };
 
 /** What the local stage sets itself, beside provider.environment (serverless.yml, params.local.settingsFromShell). */
@@ -63,6 +67,13 @@ const DEPLOYED_OWN: Record<string, Record<string, unknown>> = {
 };
 /** A name CloudFormation gives a bucket of this stack, for what the functions would read once {Ref: MonitoringBucket} is resolved. */
 const GENERATED_BUCKET = 'ml-inference-dev-monitoringbucket-1a2b3c4d5e6f';
+/** MODEL_STORE as CloudFormation resolves {Fn::Sub: s3://${ModelStoreBucket}/dev/} (resources/model-store.js). */
+const resolved = (value: unknown): string => {
+  const text = JSON.stringify(value);
+  if (text === '{"Ref":"MonitoringBucket"}') return GENERATED_BUCKET;
+  if (text === '{"Fn::Sub":"s3://${ModelStoreBucket}/dev/"}') return 's3://ml-inference-dev-modelstorebucket-1a2b3c4d5e6f/dev/';
+  return String(value);
+};
 
 it('the values given below cover every documented setting, each one the settings accept', () => {
   expect(Object.keys(FROM_SHELL).sort()).toEqual([...DOCUMENTED_SETTINGS].sort());
@@ -126,7 +137,7 @@ describe('every packaged stage', () => {
     for (const [id, fn] of functions) {
       const variables = fn.Properties.Environment.Variables as Record<string, unknown>;
       // As CloudFormation resolves the reference to the stack's bucket.
-      const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, JSON.stringify(v) === '{"Ref":"MonitoringBucket"}' ? GENERATED_BUCKET : String(v)]));
+      const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, resolved(v)]));
       let problem: string | null = null;
       try {
         readSettings(env);
