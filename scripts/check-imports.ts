@@ -11,7 +11,8 @@ import path from 'node:path';
  */
 export const LAYERS: readonly (readonly string[])[] = [
   ['handlers'],
-  ['lib/protocols'],
+  // Batch scoring reads files of records into the REST route's formats and serves them through the data plane: a protocol beside the routes.
+  ['lib/protocols', 'lib/batch'],
   ['lib/dataplane'],
   ['lib/rollout'],
   ['lib/registry'],
