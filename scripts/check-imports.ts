@@ -11,6 +11,8 @@ import path from 'node:path';
  */
 export const LAYERS: readonly (readonly string[])[] = [
   ['handlers'],
+  // Batch jobs on a deployed stage: the routes' checks and the state machine's steps, over the batch scorer and the data plane.
+  ['lib/batch-jobs'],
   ['lib/protocols'],
   ['lib/dataplane'],
   ['lib/rollout'],

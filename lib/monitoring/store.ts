@@ -54,12 +54,13 @@ export function folderStore(root: string): Store {
 
 /**
  * The AWS SDK's client, loaded on first use: the functions that never touch
- * S3 do not pay for loading it. A custom endpoint (AWS_ENDPOINT_URL_S3, an
+ * S3 do not pay for loading it (the batch steps use it too, for ranged reads
+ * and multipart writes). A custom endpoint (AWS_ENDPOINT_URL_S3, an
  * S3-compatible server such as s3rver in the tests) is addressed path-style,
  * as such servers expect.
  */
 let client: S3Client | undefined;
-async function s3(): Promise<{ client: S3Client; sdk: typeof import('@aws-sdk/client-s3') }> {
+export async function s3(): Promise<{ client: S3Client; sdk: typeof import('@aws-sdk/client-s3') }> {
   const sdk = await import('@aws-sdk/client-s3');
   client ??= new sdk.S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
   return { client, sdk };
