@@ -13,7 +13,8 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['handlers'],
   // Batch jobs on a deployed stage: the routes' checks and the state machine's steps, over the batch scorer and the data plane.
   ['lib/batch-jobs'],
-  ['lib/protocols'],
+  // Batch scoring reads files of records into the REST route's formats and serves them through the data plane: a protocol beside the routes.
+  ['lib/protocols', 'lib/batch'],
   ['lib/dataplane'],
   ['lib/rollout'],
   ['lib/registry'],

@@ -1,5 +1,5 @@
 import { isPlainObject } from '../../../plain-object';
-import type { parse as csvParse } from 'csv-parse/sync';
+import type { Options as CsvParseOptions, parse as csvParse } from 'csv-parse/sync';
 import type { stringify as csvStringify } from 'csv-stringify/sync';
 import { InvalidCsv } from '../../../errors';
 import type { RecordBatch, Warning } from '../../../kinds/kind';
@@ -12,9 +12,10 @@ import { columnsTable, rowPointer } from './table';
 // 0.9 ms (BENCHMARKS.md, "Ablations").
 let parser: typeof csvParse | undefined;
 let stringifier: typeof csvStringify | undefined;
-const parse = (text: string, options: { bom: boolean; skip_empty_lines: boolean }): string[][] =>
+/** csv-parse's sync parse, loaded on first use (also the batch scorer's, lib/batch). */
+export const parse = (text: string, options: Pick<CsvParseOptions, 'bom' | 'skip_empty_lines' | 'relax_column_count'>): string[][] =>
   (parser ??= (require('csv-parse/sync') as { parse: typeof csvParse }).parse)(text, options) as string[][];
-const stringify = (rows: string[][]): string => (stringifier ??= (require('csv-stringify/sync') as { stringify: typeof csvStringify }).stringify)(rows);
+export const stringify = (rows: string[][]): string => (stringifier ??= (require('csv-stringify/sync') as { stringify: typeof csvStringify }).stringify)(rows);
 
 /** text/csv with any parameters (the body is read as UTF-8). */
 const csvMediaType = /^text\/csv\s*(?:;|$)/i;
@@ -24,7 +25,7 @@ export function isCsvType(contentType: string): boolean {
 }
 
 /** What csv-parse's error codes mean to the client. */
-const CSV_PROBLEMS: Record<string, string> = {
+export const CSV_PROBLEMS: Record<string, string> = {
   CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: 'has another number of values than the header has columns',
   CSV_QUOTE_NOT_CLOSED: 'has a quote that is not closed',
   CSV_INVALID_CLOSING_QUOTE: 'has a character right after a closing quote',
@@ -54,13 +55,14 @@ export function readCsv(text: string): RecordBatch {
   return columnsTable({ name: 'the CSV body', mediaType: 'text/csv', warnings: [] }, header, data, '/columns');
 }
 
-function cell(value: unknown): string {
+/** An answer field as a CSV cell: objects as JSON, nothing as empty. */
+export function cell(value: unknown): string {
   if (value === null || value === undefined) return '';
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
 /** An answer's fields as columns: nested objects by dotted name (probabilities.greeting). */
-function flatten(answer: Record<string, unknown>, prefix: string, into: Map<string, unknown>): void {
+export function flatten(answer: Record<string, unknown>, prefix: string, into: Map<string, unknown>): void {
   for (const [key, value] of Object.entries(answer)) {
     if (isPlainObject(value)) flatten(value, `${prefix}${key}.`, into);
     else into.set(`${prefix}${key}`, value);
