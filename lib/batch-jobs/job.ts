@@ -1,19 +1,20 @@
 import type { S3Location } from './locations';
+import type { BatchFormat } from '../batch';
+
+export type { BatchFormat };
 
 /**
  * A batch job as the state machine carries it (resources/batch.js): the
  * execution's input is {job}, named by the job's id. Everything a step needs
  * to find the data is here; no row ever is (Step Functions' 256 KB state).
  */
-export type BatchFormat = 'csv' | 'jsonl';
-
 export interface Job {
   /** A UUID: the execution's name. */
   id: string;
   /** lib/caller.ts's id of the key that started it: only that caller may GET it. */
   owner: string;
-  /** The model as the request named it; the plan resolves the one version every range is scored with. */
-  model: { name: string; version?: string; label?: string };
+  /** The model, and the one version every range is scored with (resolved when the job starts: a label's, or the split's most served), and the label the request named. */
+  model: { name: string; version: string; label?: string };
   input: S3Location;
   /** The job's own folder: the request's output prefix, then the job id and "/". */
   output: S3Location;
@@ -38,8 +39,6 @@ export interface Range {
 
 /** What the plan step answers (the state's $.plan.value). */
 export interface Plan {
-  /** The exact version every range is scored with. */
-  target: { name: string; version: string };
   /** The CSV header's column names (null for JSON lines): the ranges start past it. */
   header: string[] | null;
   ranges: S3Location;
@@ -66,7 +65,6 @@ export interface Summary {
   /** Ranges whose scoring run failed (after Step Functions' retries): their rows are not in the output. */
   failedRanges: { range: number; line: number; rows: number }[];
   output: S3Location;
-  version: string;
 }
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

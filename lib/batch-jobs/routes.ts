@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { resolveTarget } from '../batch';
 import { describe } from '../dataplane/describe';
 import { BatchJobsUnavailable, NotFound, UnsupportedMediaType } from '../errors';
 import { kindOf } from '../kinds';
@@ -54,7 +55,9 @@ function jobView(job: Job, status: string, more: Record<string, unknown> = {}): 
 export async function startBatchJob(name: string, body: unknown, caller: BatchCaller, now = new Date()): Promise<BatchAnswer> {
   const prefixes = configured(parsePrefixes(settings.batchPrefixes() ?? ''), 'batch prefixes (BATCH_PREFIXES)');
   const request = jobRequest(body, prefixes);
-  const { manifest, facts } = describe(name, request.version);
+  // One version for the whole job, named now: a label's, or the one the split serves most (404 for an unknown model, version or label).
+  const target = resolveTarget({ name, ...(request.version ? { version: request.version } : {}), ...(request.label ? { label: request.label } : {}) });
+  const { manifest, facts } = describe(target.name, target.version);
   if (!kindOf(manifest).records) {
     throw new UnsupportedMediaType(`the ${manifest.name} model takes tensors or files, not records: batch jobs read CSV and JSON lines of records`);
   }
@@ -71,7 +74,7 @@ export async function startBatchJob(name: string, body: unknown, caller: BatchCa
   const job: Job = {
     id,
     owner: caller.owner!,
-    model: { name: manifest.name, ...(request.version ? { version: request.version } : {}), ...(request.label ? { label: request.label } : {}) },
+    model: { name: target.name, version: target.version, ...(request.label ? { label: request.label } : {}) },
     input: request.input,
     output,
     format: request.format,
@@ -124,7 +127,6 @@ export async function describeBatchJob(name: string, id: string, caller: BatchCa
       statusCode: 200,
       body: jobView(job, status, {
         ...times,
-        version: summary.version,
         records: summary.records,
         scored: summary.scored,
         errors: summary.errors,
