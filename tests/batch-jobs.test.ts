@@ -9,6 +9,7 @@ import { invoke } from './helpers/lambda';
 import { route } from './helpers/routes';
 import { changeSettings } from './helpers/settings';
 import { FakeStepFunctions } from './helpers/step-functions-stand-in';
+import { DocumentSchemas, type OpenApiDocument } from './helpers/openapi';
 
 /**
  * POST /models/{name}/batch-jobs and GET /models/{name}/batch-jobs/{id}
@@ -202,6 +203,33 @@ describe('GET /models/{name}/batch-jobs/{id}', () => {
     const customerJob = String((await start(good, FREE_KEY, 'churn', { 'x-api-key': CUSTOMER })).json.id);
     expect((await get(customerJob, 'rotatedkey', 'churn', { 'x-api-key': 'mlk_ezxn4zchmr_dRZcja049LVfppUvkgp8Y4FJmLJ5rf63' })).status).toBe(200);
     expect((await get(customerJob, FREE_KEY)).status).toBe(404);
+  });
+});
+
+describe('the answers against /openapi.json', () => {
+  it('202, 200 (running, succeeded, failed), 400, 404 and 429 each match the schema the document gives them', async () => {
+    const docs = require('../handlers/docs').handler as HttpHandler;
+    const document = (await invoke(docs, route('GET', '/openapi.json'))).json as unknown as OpenApiDocument;
+    const schemas = new DocumentSchemas(document);
+    const check = (reply: { status: number; json: unknown }, method: 'get' | 'post', path: string) => {
+      const validate = schemas.response(path, method, reply.status, 'application/json');
+      expect({ status: reply.status, valid: validate(reply.json), errors: validate.errors }).toEqual({ status: reply.status, valid: true, errors: null });
+    };
+    const created = await start(good);
+    check(created, 'post', '/models/{name}/batch-jobs');
+    const request = schemas.request('/models/{name}/batch-jobs', 'post');
+    expect(request(good)).toBe(true);
+    expect(request({ ...good, callback: 'x' })).toBe(false);
+    const id = String(created.json.id);
+    check(await get(id), 'get', '/models/{name}/batch-jobs/{id}');
+    sfn.finish(id, { status: 'SUCCEEDED', output: JSON.stringify({ records: 2, scored: 1, errors: 1, errorsByCode: { invalid_csv: 1 }, failedRanges: [{ range: 3, line: 9, rows: 4 }], output: { bucket: DATA, key: 'out/x' } }) });
+    check(await get(id), 'get', '/models/{name}/batch-jobs/{id}');
+    const failed = String((await start(good)).json.id);
+    sfn.finish(failed, { status: 'FAILED', error: 'InvalidCsv', cause: JSON.stringify({ errorType: 'InvalidCsv', errorMessage: 'the CSV file is empty' }) });
+    check(await get(failed), 'get', '/models/{name}/batch-jobs/{id}');
+    check(await start({ ...good, input: 's3://elsewhere/x.csv' }), 'post', '/models/{name}/batch-jobs');
+    check(await get(id, PRO_KEY), 'get', '/models/{name}/batch-jobs/{id}');
+    check(await start(good, UNPLANNED_KEY), 'post', '/models/{name}/batch-jobs');
   });
 });
 

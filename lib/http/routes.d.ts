@@ -57,7 +57,7 @@ export interface Route {
   tags: string[];
   /** The request body's schemas: a predict body of the model's kind, the Open Inference request, or a shared schema of /openapi.json by name. */
   body?: 'predict' | 'infer' | 'FeedbackRequest' | 'BatchJobRequest';
-  /** A schema of components/schemas, "ready:<schema>" (503 also carries it), or a special answer. */
+  /** A schema of components/schemas, "ready:<schema>" (503 also carries it), "accepted:<schema>" (a 202), or a special answer. */
   answer: string;
   /** Statuses the route answers itself, beside the gateway's 403/429 and a 5XX. */
   errors: string[];

@@ -180,7 +180,7 @@ export const sharedSchemas: Record<string, unknown> = {
     type: 'object',
     required: ['id', 'model', 'status', 'format', 'input', 'output', 'folder'],
     properties: {
-      id: { type: 'string', format: 'uuid' },
+      id: { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' },
       model: { type: 'object', required: ['name'], properties: { name: ref('ModelName'), version: ref('Version'), label: { type: 'string' } } },
       status: { enum: ['running', 'succeeded', 'failed', 'timed_out', 'aborted', 'pending_redrive'] },
       format: { enum: ['csv', 'jsonl'] },

@@ -113,6 +113,7 @@ function answerOf(answer: string, versions: readonly UsableVersion[]): Json {
     case 'asset':
       return { '200': { description: 'the file', content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } } } };
     default:
+      if (answer.startsWith('accepted:')) return { '202': { description: 'accepted: the work is started; follow it at the answer\'s own route', content: json(ref(answer.slice('accepted:'.length))) } };
       return answer.startsWith('ready:') ? readyAnswer(answer.slice('ready:'.length)) : { '200': { description: 'the answer', content: json(ref(answer)) } };
   }
 }
@@ -191,7 +192,7 @@ function parameters(models: readonly ModelEntry[]): Json {
     version: path('version', "a version of the model (GET /models/{name} lists them)", ref('Version')),
     label: path('label', "a label of the model's traffic file (e.g. stable, canary)", { type: 'string' }),
     asset: path('asset', 'a file of the docs page', { type: 'string' }),
-    id: path('id', 'a batch job, as POST /models/{name}/batch-jobs answered it', { type: 'string', format: 'uuid' }),
+    id: path('id', 'a batch job, as POST /models/{name}/batch-jobs answered it', { type: 'string' }),
   };
 }
 
