@@ -124,8 +124,15 @@ async function succeededRuns(results: { Bucket: string; Key: string }): Promise<
 /** Parts at least this large go up as they come (S3's smallest multipart part is 5 MiB, the last excepted). */
 const PART_BYTES = 8 * 1024 * 1024;
 
-/** `head` and then each source object, in order, as one object: a multipart upload once there is more than one part's worth, else one PUT. */
-async function concatenate(target: S3Location, head: string, sources: readonly S3Location[], contentType: string): Promise<void> {
+/**
+ * `head` and then each source object, in order, as one object: a multipart
+ * upload once there is more than one part's worth, else one PUT. Each source
+ * is read whole (a part: one range's rows), so memory holds about a part and
+ * a source, whatever the output's size. Hand-written rather than
+ * @aws-sdk/lib-storage's Upload, which is not a dependency and would do the
+ * same three calls.
+ */
+export async function concatenate(target: S3Location, head: string, sources: readonly S3Location[], contentType: string, partBytes = PART_BYTES): Promise<void> {
   const { client, sdk } = await s3();
   let buffered: Buffer[] = [Buffer.from(head, 'utf8')];
   let size = buffered[0]!.length;
@@ -144,7 +151,7 @@ async function concatenate(target: S3Location, head: string, sources: readonly S
       const bytes = Buffer.from(await (await read(source)).Body!.transformToByteArray());
       buffered.push(bytes);
       size += bytes.length;
-      if (size >= PART_BYTES) await flush();
+      if (size >= partBytes) await flush();
     }
     if (uploadId === undefined) {
       await client.send(new sdk.PutObjectCommand({ Bucket: target.bucket, Key: target.key, Body: Buffer.concat(buffered), ContentType: contentType }));
