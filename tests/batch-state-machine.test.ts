@@ -13,6 +13,8 @@ import aslValidator from 'asl-validator';
 const batch = require('../resources/batch.js') as {
   definition: (settings: { rangesPerBatch: number; maxConcurrency: number; toleratedFailurePercent: number }) => Json;
   parsePrefixes: (text: string) => { bucket: string; prefix: string }[];
+  resources: (context: { resolveVariable: (name: string) => Promise<unknown> }) => Promise<{ Resources: Record<string, Json> }>;
+  prefixes: (context: { resolveVariable: (name: string) => Promise<unknown> }) => Promise<Json>;
 };
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- an ASL definition is free-form JSON
 
@@ -86,6 +88,27 @@ describe('batchPrefixes', () => {
       { bucket: 'acme-out', prefix: '' },
     ]);
     expect(batch.parsePrefixes('')).toEqual([]);
+  });
+
+  it("become the roles' only S3 data resources and BATCH_PREFIXES, in place of the stack's bucket", async () => {
+    const params: Record<string, unknown> = {
+      'self:service': 'ml-inference',
+      'sls:stage': 'dev',
+      'param:batchPrefixes': 's3://acme-data/batch/in/,s3://acme-out/',
+      'param:batchRangesPerBatch': 4,
+      'param:batchMaxConcurrency': 10,
+      'param:batchToleratedFailurePercent': 5,
+    };
+    const context = { resolveVariable: async (name: string) => params[name] };
+    const { Resources } = await batch.resources(context);
+    const data = [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::acme-data/batch/in/*' }, { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::acme-out/*' }];
+    const statements = (role: string) => (Resources[role].Properties.Policies as Json[]).flatMap((p) => p.PolicyDocument.Statement as Json[]);
+    for (const role of ['BatchFunctionRole', 'BatchStateMachineRole']) {
+      const s3 = statements(role).filter((st) => (st.Action as string[]).some((a) => a.startsWith('s3:')) && !(st.Action as string[]).includes('s3:ListBucket'));
+      const onData = s3.filter((st) => JSON.stringify(st.Resource) !== JSON.stringify([{ 'Fn::Sub': '${BatchBucket.Arn}/usage/*' }]));
+      expect(onData.map((st) => st.Resource)).toEqual(onData.map(() => data));
+    }
+    expect(await batch.prefixes(context)).toEqual({ 'Fn::Join': [',', ['s3://acme-data/batch/in/', 's3://acme-out/']] });
   });
 
   it.each(['s3://acme-data/batch', 's3://acme-data/batch/*', 'acme-data/batch/', 's3://Acme/batch/', 's3://acme-data'])('stops the packaging on %s, naming it', (entry) => {

@@ -7,17 +7,24 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import S3rver from 's3rver';
-import { lambdaLogicalId } from '../../lib/http/routes';
+import aslValidator from 'asl-validator';
+import { lambdaLogicalId, steps } from '../../lib/http/routes';
+import { stopProcessGroup, type LocalApi } from '../../scripts/local-api';
+import { callWithKey, startCapturedLocalApi } from '../helpers/local-api';
 import type { Job, Plan, Range, Summary } from '../../lib/batch-jobs/job';
 import { freshHandlers } from '../helpers/handlers';
 import { invokeText } from '../helpers/lambda';
 import { route } from '../helpers/routes';
 import { telcoHead, telcoText } from '../helpers/telco';
-import { template, type Resource } from './artifacts';
+import { resolvedService, routesOf, template, type Resource } from './artifacts';
 import { zipPath } from './zip';
 
 /**
- * The batch state machine's steps (resources/batch.js) as they run deployed:
+ * Batch jobs as packaged (README, "Batch scoring"; resources/batch.js): the
+ * compiled state machine, roles and functions of dev and prod; the job
+ * routes behind the key on `npm start`; then the steps as they run deployed.
+ *
+ * The batch state machine's steps as they run deployed:
  * handlers/batch.js from dev's packaged zip, unzipped and run in plain Node,
  * against a real S3 API (s3rver, from npm, on 127.0.0.1, behind a proxy here
  * that records each request). Step Functions cannot run here, so this test
@@ -39,6 +46,111 @@ const resources = template('dev').Resources;
 const fn = resources[lambdaLogicalId('batch')] as Resource;
 const definition = resources.BatchStateMachine!.Properties.Definition as Json;
 const map = definition.States.Score;
+
+/** Every statement of a role as "action on resource" lines (conditions appended), resources as the template writes them. */
+function grants(role: Resource): string[] {
+  const text = (value: Json): string => (typeof value === 'string' ? value : value['Fn::Sub'] ?? (value['Fn::GetAtt'] ? `\${${(value['Fn::GetAtt'] as string[]).join('.')}}` : JSON.stringify(value)));
+  const list = (value: Json): Json[] => (Array.isArray(value) ? value : [value]);
+  return (role.Properties.Policies as { PolicyDocument: { Statement: Json[] } }[])
+    .flatMap((p) => p.PolicyDocument.Statement)
+    .flatMap((st) => {
+      expect(st.Effect).toBe('Allow');
+      return list(st.Action).flatMap((action: string) => list(st.Resource).map((r) => `${action} on ${text(r)}${st.Condition ? ` if ${JSON.stringify(st.Condition)}` : ''}`));
+    })
+    .sort();
+}
+
+describe.each(['dev', 'prod'])('the packaged %s template', (stage) => {
+  const r = template(stage).Resources;
+  const params = (resolvedService(stage) as unknown as { initialServerlessConfig: { params: { default: Record<string, number> } } }).initialServerlessConfig.params.default;
+  const machine = `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:ml-inference-${stage}-batch`;
+  const executions = `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:execution:ml-inference-${stage}-batch:*`;
+
+  it("carries the state machine: valid Amazon States Language once its substitution is made, the params' Distributed Map settings", () => {
+    const sm = r.BatchStateMachine!;
+    expect(sm.Type).toBe('AWS::StepFunctions::StateMachine');
+    expect(sm.Properties).toMatchObject({ StateMachineName: `ml-inference-${stage}-batch`, StateMachineType: 'STANDARD', RoleArn: { 'Fn::GetAtt': ['BatchStateMachineRole', 'Arn'] } });
+    expect(sm.Properties.DefinitionSubstitutions).toEqual({ BatchFunctionArn: { 'Fn::GetAtt': [lambdaLogicalId('batch'), 'Arn'] } });
+    const concrete = JSON.parse(JSON.stringify(sm.Properties.Definition).replaceAll('${BatchFunctionArn}', `arn:aws:lambda:us-east-1:123456789012:function:ml-inference-${stage}-batch`));
+    const { isValid, errorsText } = aslValidator(concrete);
+    expect(errorsText('\n')).toBe('');
+    expect(isValid).toBe(true);
+    const scoring = concrete.States.Score;
+    expect(scoring.ItemProcessor.ProcessorConfig.Mode).toBe('DISTRIBUTED');
+    expect([scoring.ItemBatcher.MaxItemsPerBatch, scoring.MaxConcurrency, scoring.ToleratedFailurePercentage]).toEqual([params.batchRangesPerBatch, params.batchMaxConcurrency, params.batchToleratedFailurePercent]);
+    expect(Object.keys(scoring)).toEqual(expect.arrayContaining(['ItemReader', 'ItemBatcher', 'ResultWriter']));
+  });
+
+  it('gives the job routes, the steps and the state machine their own least-privilege roles: the batch prefixes, the ledger, this state machine', () => {
+    const data = '${BatchBucket.Arn}/jobs/*';
+    const usage = ' if {"StringLike":{"s3:prefix":["usage/*"]}}';
+    const logs = (fn: string) => [`logs:CreateLogStream on \${${lambdaLogicalId(fn).replace(/LambdaFunction$/, 'LogGroup')}.Arn}`, `logs:PutLogEvents on \${${lambdaLogicalId(fn).replace(/LambdaFunction$/, 'LogGroup')}.Arn}`, 'xray:PutTelemetryRecords on *', 'xray:PutTraceSegments on *'];
+    expect(grants(r.BatchJobsFunctionRole!)).toEqual(
+      [...logs('batch-jobs'), `states:StartExecution on ${machine}`, `states:DescribeExecution on ${executions}`, 'apigateway:GET on arn:${AWS::Partition}:apigateway:${AWS::Region}::/usageplans', `s3:ListBucket on \${BatchBucket.Arn}${usage}`].sort(),
+    );
+    expect(grants(r.BatchFunctionRole!)).toEqual(
+      [...logs('batch'), `s3:GetObject on ${data}`, `s3:PutObject on ${data}`, `s3:AbortMultipartUpload on ${data}`, 's3:PutObject on ${BatchBucket.Arn}/usage/*', `s3:ListBucket on \${BatchBucket.Arn}${usage}`].sort(),
+    );
+    expect(grants(r.BatchStateMachineRole!)).toEqual(
+      [
+        `lambda:InvokeFunction on \${${lambdaLogicalId('batch')}.Arn}`,
+        `lambda:InvokeFunction on \${${lambdaLogicalId('batch')}.Arn}:*`,
+        `s3:GetObject on ${data}`,
+        `s3:PutObject on ${data}`,
+        `s3:AbortMultipartUpload on ${data}`,
+        `s3:ListMultipartUploadParts on ${data}`,
+        `states:StartExecution on ${machine}`,
+        `states:DescribeExecution on ${executions}`,
+        `states:StopExecution on ${executions}`,
+      ].sort(),
+    );
+    expect(r.BatchStateMachineRole!.Properties.AssumeRolePolicyDocument.Statement).toEqual([expect.objectContaining({ Principal: { Service: 'states.amazonaws.com' } })]);
+    // The batch bucket: private, encrypted, TLS only, its ledger expiring.
+    expect(r.BatchBucket!.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(r.BatchBucket!.Properties.LifecycleConfiguration.Rules).toContainEqual(expect.objectContaining({ Prefix: 'usage/', ExpirationInDays: 2 }));
+  });
+
+  it('runs the routes and the steps as their own functions, the routes behind the key', () => {
+    const routes = routesOf(template(stage)).filter((x) => x.route.includes('batch-jobs'));
+    expect(routes.map(({ route: path, keyed }) => ({ path, keyed })).sort((a, b) => a.path.localeCompare(b.path))).toEqual([
+      { path: 'GET /models/{name}/batch-jobs/{id}', keyed: true },
+      { path: 'POST /models/{name}/batch-jobs', keyed: true },
+    ]);
+    expect(r[lambdaLogicalId('batch-jobs')]!.Properties.Role).toEqual({ 'Fn::GetAtt': ['BatchJobsFunctionRole', 'Arn'] });
+    const stepsFn = r[lambdaLogicalId('batch')]!.Properties;
+    expect({ role: stepsFn.Role, timeout: stepsFn.Timeout, memory: stepsFn.MemorySize, reserved: stepsFn.ReservedConcurrentExecutions }).toEqual({
+      role: { 'Fn::GetAtt': ['BatchFunctionRole', 'Arn'] },
+      timeout: steps.batch.timeout,
+      memory: steps.batch.memorySize,
+      reserved: params.batchReservedConcurrency,
+    });
+  });
+});
+
+describe('the job routes on npm start (no state machine there)', () => {
+  let api: LocalApi | undefined;
+  beforeAll(async () => {
+    api = await startCapturedLocalApi({ settings: { BATCH_PREFIXES: 's3://acme-data/batch/' } });
+  }, 120_000);
+  afterAll(async () => {
+    if (api) await stopProcessGroup(api.child);
+  });
+
+  it('refuses them without a key (403), checks the body with one (400 for a location outside BATCH_PREFIXES), and answers 503 for a job it cannot start', async () => {
+    const key = api!.keys['ml-inference-local-free']!;
+    const body = JSON.stringify({ input: 's3://acme-data/batch/in.csv', output: 's3://acme-data/batch/out/' });
+    for (const [method, route] of [['POST', '/models/churn/batch-jobs'], ['GET', '/models/churn/batch-jobs/7d0c3f9e-1111-4222-8333-444455556666']] as const) {
+      const bare = await fetch(`${api!.base}${route}`, { method, ...(method === 'POST' ? { body, headers: { 'content-type': 'application/json' } } : {}) });
+      expect({ route, status: bare.status, code: ((await bare.json()) as { code: string }).code }).toEqual({ route, status: 403, code: 'invalid_api_key' });
+    }
+    const outside = await callWithKey(api!.base, key, '/models/churn/batch-jobs', { method: 'POST', body: JSON.stringify({ input: 's3://acme-data/private/in.csv', output: 's3://acme-data/batch/out/' }) });
+    expect(outside.status).toBe(400);
+    expect(((await outside.json()) as { details: unknown }).details).toEqual([{ path: '/input', problem: expect.stringContaining('is outside the batch prefixes') }]);
+    const start = await callWithKey(api!.base, key, '/models/churn/batch-jobs', { method: 'POST', body });
+    expect(start.status).toBe(503);
+    expect(((await start.json()) as { code: string }).code).toBe('batch_jobs_unavailable');
+  });
+});
 
 /** CloudFormation's Ref, Fn::Sub and Fn::Join, for the few the batch function's environment holds (the stack's bucket). */
 function resolveCfn(value: Json): string {
