@@ -24,6 +24,7 @@ import { loadTest } from './http-load';
 import { costPerMillion } from './cost';
 import { IMAGE_BASELINE_INSTALL, imageBaselineAvailable, imageKindLanded, runImages } from './images';
 import { pinning } from './pin';
+import { runScoreMemory, runScoreThroughput, scoreMachine, scoreSection, type ScoreResults } from './score';
 import { writeReport, type ColdFigure, type Results } from './report';
 import { latency, median, medians } from './stats';
 
@@ -40,13 +41,13 @@ const HTTP_CONNECTIONS = 1;
 const TENSOR_FIXTURE = 'tests/fixtures/torch_multi_io.onnx';
 const MiB = 2 ** 20;
 
-/** bench/results.json: the main figures, and the capture and monitor rows (bench/capture.ts, bench/monitor.ts) when measured. */
-type AllResults = Results & { capture?: CaptureResults; monitor?: MonitorResults };
+/** bench/results.json: the main figures, and the capture, monitor and batch scorer rows (bench/capture.ts, bench/monitor.ts, bench/score.ts) when measured. */
+type AllResults = Results & { capture?: CaptureResults; monitor?: MonitorResults; score?: ScoreResults };
 
-/** writeReport, then the capture and monitor sections after its BENCHMARKS.md (report.ts knows only the main figures). */
+/** writeReport, then the capture, monitor and batch scorer sections after its BENCHMARKS.md (report.ts knows only the main figures). */
 function writeAll(results: AllResults): void {
   writeReport(root, results);
-  appendFileSync(path.join(root, 'BENCHMARKS.md'), `\n${captureSection(results.capture)}\n${monitorSection(results.monitor)}`);
+  appendFileSync(path.join(root, 'BENCHMARKS.md'), `\n${captureSection(results.capture)}\n${monitorSection(results.monitor)}\n${scoreSection(results.score)}`);
 }
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
@@ -256,9 +257,28 @@ async function monitoringOnly(which: readonly ('capture' | 'monitor')[]): Promis
   }
 }
 
+/**
+ * `npm run bench -- score` (records/s of `npm run score`), `-- score-memory`
+ * (its peak RSS on a generated 1 GB CSV), or BENCH_ONLY=score|score-memory:
+ * those rows alone (bench/score.ts), every other figure of
+ * bench/results.json kept. Neither packages the stage nor needs the Python baseline.
+ */
+const SCORE_ONLY = (['score', 'score-memory'] as const).filter((s) => process.env.BENCH_ONLY === s || process.argv.slice(2).includes(s));
+
+function scoreOnly(which: readonly ('score' | 'score-memory')[]): void {
+  const pinned = pinning();
+  log(pinned.command ? `pinned to CPU ${pinned.cpu} (${pinned.command})` : 'taskset is not available: running unpinned (results.json records it)');
+  const previous = JSON.parse(readFileSync(path.join(root, 'bench/results.json'), 'utf8')) as AllResults;
+  const score: ScoreResults = { ...previous.score, ...scoreMachine(pinned) };
+  if (which.includes('score')) score.throughput = runScoreThroughput(pinned, log);
+  if (which.includes('score-memory')) score.memory = runScoreMemory(pinned, log);
+  writeAll({ ...previous, score });
+}
+
 async function main(): Promise<void> {
   if (IMAGES_ONLY) return imagesOnly();
   if (MONITORING_ONLY.length > 0) return monitoringOnly(MONITORING_ONLY);
+  if (SCORE_ONLY.length > 0) return scoreOnly(SCORE_ONLY);
   const python = baselinePython();
   // Each missing baseline is named with its command, both before anything is measured.
   const tabularMissing = !baselineAvailable(python);
@@ -389,6 +409,9 @@ async function main(): Promise<void> {
     const images = await runImages(python, pinned, { taskRoot, env: deployed });
     const capture = runCapture(pinned, taskRoot, deployed);
     const monitor = runMonitorBench(pinned, taskRoot, deployed);
+    // The 1 GB memory run is its own mode (minutes): its last figures are kept.
+    const previousScore = (JSON.parse(readFileSync(path.join(root, 'bench/results.json'), 'utf8')) as AllResults).score;
+    const score: ScoreResults = { ...scoreMachine(pinned), throughput: runScoreThroughput(pinned, log), ...(previousScore?.memory ? { memory: previousScore.memory } : {}) };
 
     const warm = latency(handler.warmMs);
     const results: AllResults = {
@@ -432,6 +455,7 @@ async function main(): Promise<void> {
       images,
       capture,
       monitor,
+      score,
     };
     writeAll(results);
   } finally {

@@ -109,7 +109,7 @@ export interface CsvRowsOptions {
 }
 
 /** What a CSV source holds: its header, then its rows in chunks (see the top of this file). */
-export async function* csvRows(source: AsyncIterable<Buffer | string>, options: CsvRowsOptions = {}): AsyncGenerator<BatchRow[], void, undefined> {
+export async function* csvRows(source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, options: CsvRowsOptions = {}): AsyncGenerator<BatchRow[], void, undefined> {
   let header = options.header;
   for await (const records of fileRecords(source, true, options.start)) {
     let from = 0;

@@ -30,7 +30,7 @@ export interface JsonlRowsOptions {
 }
 
 /** What a JSON lines source holds, in chunks (see the top of this file). */
-export async function* jsonlRows(source: AsyncIterable<Buffer | string>, options: JsonlRowsOptions = {}): AsyncGenerator<BatchRow[], void, undefined> {
+export async function* jsonlRows(source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, options: JsonlRowsOptions = {}): AsyncGenerator<BatchRow[], void, undefined> {
   for await (const records of fileRecords(source, false, options.start)) {
     if (records.length > 0) yield records.map(rowOf);
   }

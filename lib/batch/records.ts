@@ -59,12 +59,29 @@ function textOf(parts: readonly Buffer[]): string {
   return bytes.toString('utf8', 0, end);
 }
 
+/** The source as Buffers, its first one (at the top of a file) at least three bytes long when the file is, so that a BOM is seen whole. */
+async function* atLeastBomLong(source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, top: boolean): AsyncGenerator<Buffer> {
+  let head: Buffer | null = top ? Buffer.alloc(0) : null;
+  for await (const chunk of source) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    if (head === null) {
+      yield bytes;
+      continue;
+    }
+    head = Buffer.concat([head, bytes]);
+    if (head.length < 3) continue;
+    yield head;
+    head = null;
+  }
+  if (head !== null && head.length > 0) yield head;
+}
+
 /**
  * The records of a stream of bytes, one array per chunk read (an empty
  * array when a chunk ended no record). `quoted`: CSV's rule, a line break
  * inside quotes does not end a record. A byte-order mark at offset 0 is dropped.
  */
-export async function* fileRecords(source: AsyncIterable<Buffer | string>, quoted: boolean, start: Position = { line: 1, offset: 0 }): AsyncGenerator<FileRecord[]> {
+export async function* fileRecords(source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, quoted: boolean, start: Position = { line: 1, offset: 0 }): AsyncGenerator<FileRecord[]> {
   let parts: Buffer[] = [];
   let line = start.line;
   let offset = start.offset;
@@ -95,8 +112,7 @@ export async function* fileRecords(source: AsyncIterable<Buffer | string>, quote
     tooLong = false;
     return taken;
   };
-  for await (const chunk of source) {
-    let bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+  for await (let bytes of atLeastBomLong(source, start.offset === 0)) {
     if (first && bytes.length > 0) {
       first = false;
       // The BOM is not part of the first record; its bytes still count in offsets.

@@ -1,0 +1,192 @@
+// npm run bench -- score: the local batch scorer's records/s (README, "Batch
+// scoring"), `npm run score` as a user runs it (its bundle, a fresh process,
+// pinned to one CPU), on churn (CSV: the Telco file's customers repeated) and
+// intent (JSON lines: its messages repeated). npm run bench -- score-memory:
+// its peak RSS on a generated 1 GB CSV against the bound the README states,
+// beside the same on the 1 MB Telco file. Each keeps the other's figures.
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { root } from './artifact';
+import type { Pinned } from './pin';
+import { median } from './stats';
+
+/** The bound README "Batch scoring" states for the scorer's peak RSS, whatever the file's size. */
+export const SCORE_RSS_BOUND_MB = 256;
+const THROUGHPUT_ROWS = Number(process.env.BENCH_SCORE_ROWS ?? 100_000);
+const THROUGHPUT_RUNS = Number(process.env.BENCH_SCORE_RUNS ?? 3);
+const MEMORY_BYTES = Number(process.env.BENCH_SCORE_BYTES ?? 2 ** 30);
+const MiB = 2 ** 20;
+
+export interface ScoreRun {
+  seconds: number;
+  peakRssMb: number;
+}
+
+export interface ScoreThroughput {
+  model: string;
+  format: 'csv' | 'jsonl';
+  input: string;
+  rows: number;
+  bytes: number;
+  runs: ScoreRun[];
+  /** Rows over the median run's wall time, process start and model load included. */
+  recordsPerSecond: number;
+  peakRssMb: number;
+}
+
+export interface ScoreMemory {
+  bytes: number;
+  rows: number;
+  seconds: number;
+  recordsPerSecond: number;
+  peakRssMb: number;
+  /** The same on the Telco file (1 MB): the start-up's share of the peak. */
+  smallPeakRssMb: number;
+  boundMb: number;
+}
+
+export interface ScoreResults {
+  measured: string;
+  machine: { cpu: string; cores: number; node: string };
+  pinned: { cpu: number | null; command: string | null };
+  throughput?: ScoreThroughput[];
+  memory?: ScoreMemory;
+}
+
+const telcoPath = path.join(root, '..', 'shared', 'data', 'telco-customer-churn.csv');
+
+/** The scorer's bundle, built as `npm run score` builds it. */
+function bundle(): string {
+  const out = path.join(root, '.esbuild/score.js');
+  execFileSync(path.join(root, 'node_modules/.bin/esbuild'), [
+    path.join(root, 'scripts/score/main.ts'), '--bundle', '--platform=node', '--target=node20', '--external:onnxruntime-node', '--external:onnxruntime-common', '--external:sharp', `--outfile=${out}`, '--log-level=warning',
+  ]);
+  return out;
+}
+
+/** A file of `header` then `lines` cycled until it holds `rows` rows or `bytes` bytes, written in large pieces. */
+function generate(file: string, header: string, lines: readonly string[], limit: { rows?: number; bytes?: number }): { rows: number; bytes: number } {
+  const fd = openSync(file, 'w');
+  let rows = 0;
+  let bytes = 0;
+  try {
+    bytes += writeSync(fd, header);
+    const block = `${lines.join('\n')}\n`;
+    const blockBytes = Buffer.byteLength(block);
+    while ((limit.rows === undefined || rows + lines.length <= limit.rows) && (limit.bytes === undefined || bytes + blockBytes <= limit.bytes)) {
+      bytes += writeSync(fd, block);
+      rows += lines.length;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { rows, bytes };
+}
+
+/** One `npm run score` process, pinned, its wall time and VmHWM (bench/probes/peak-rss.js). */
+function scoreOnce(pinned: Pinned, scorer: string, input: string, model: string, out: string, progress: boolean): ScoreRun {
+  const rssFile = `${out}.rss`;
+  const started = performance.now();
+  pinned.run(process.execPath, ['--require', path.join(root, 'bench/probes/peak-rss.js'), scorer, input, '--model', model, '--out', out], {
+    env: { ...process.env, BENCH_PEAK_RSS_FILE: rssFile },
+    stdio: ['ignore', 'ignore', progress ? 'inherit' : 'ignore'],
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const peakRssMb = (Number(readFileSync(rssFile, 'utf8')) * 1024) / MiB;
+  rmSync(rssFile, { force: true });
+  return { seconds, peakRssMb };
+}
+
+function telcoLines(): { header: string; lines: string[] } {
+  const text = readFileSync(telcoPath, 'utf8');
+  const [header, ...lines] = text.split('\n').filter((l) => l !== '');
+  return { header: `${header}\n`, lines };
+}
+
+function intentLines(): string[] {
+  const rows = parse(readFileSync(path.join(root, 'models/intent/data/messages.csv'), 'utf8'), { columns: true }) as { text: string }[];
+  return rows.map((r) => JSON.stringify({ text: r.text }));
+}
+
+export function runScoreThroughput(pinned: Pinned, log: (message: string) => void): ScoreThroughput[] {
+  const scorer = bundle();
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-score-'));
+  try {
+    const telco = telcoLines();
+    const inputs = [
+      { model: 'churn', format: 'csv' as const, file: path.join(dir, 'churn.csv'), what: 'the Telco customers repeated', ...generate(path.join(dir, 'churn.csv'), telco.header, telco.lines, { rows: THROUGHPUT_ROWS }) },
+      { model: 'intent', format: 'jsonl' as const, file: path.join(dir, 'intent.jsonl'), what: "intent's messages repeated", ...generate(path.join(dir, 'intent.jsonl'), '', intentLines(), { rows: THROUGHPUT_ROWS }) },
+    ];
+    return inputs.map((input) => {
+      log(`score: ${input.model} (${input.format}), ${input.rows} rows, ${THROUGHPUT_RUNS} runs`);
+      const runs = Array.from({ length: THROUGHPUT_RUNS }, () => scoreOnce(pinned, scorer, input.file, input.model, path.join(dir, `out.${input.format}`), false));
+      const seconds = median(runs.map((r) => r.seconds));
+      return {
+        model: input.model,
+        format: input.format,
+        input: input.what,
+        rows: input.rows,
+        bytes: input.bytes,
+        runs,
+        recordsPerSecond: input.rows / seconds,
+        peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+      };
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function runScoreMemory(pinned: Pinned, log: (message: string) => void): ScoreMemory {
+  const scorer = bundle();
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-score-memory-'));
+  try {
+    const telco = telcoLines();
+    const file = path.join(dir, 'large.csv');
+    const { rows, bytes } = generate(file, telco.header, telco.lines, { bytes: MEMORY_BYTES });
+    log(`score-memory: ${(statSync(file).size / MiB).toFixed(0)} MiB, ${rows} rows generated; scoring (minutes)`);
+    const small = scoreOnce(pinned, scorer, telcoPath, 'churn', path.join(dir, 'small.out.csv'), false);
+    const large = scoreOnce(pinned, scorer, file, 'churn', path.join(dir, 'large.out.csv'), true);
+    return { bytes, rows, seconds: large.seconds, recordsPerSecond: rows / large.seconds, peakRssMb: large.peakRssMb, smallPeakRssMb: small.peakRssMb, boundMb: SCORE_RSS_BOUND_MB };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function scoreMachine(pinned: Pinned): Pick<ScoreResults, 'measured' | 'machine' | 'pinned'> {
+  return { measured: new Date().toISOString(), machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version }, pinned: { cpu: pinned.cpu, command: pinned.command } };
+}
+
+const n = (x: number) => Math.round(x).toLocaleString('en-US');
+const f = (x: number) => x.toFixed(1);
+
+/** BENCHMARKS.md's section on the batch scorer. */
+export function scoreSection(results: ScoreResults | undefined): string {
+  if (results === undefined) return '## The batch scorer\n\nNot measured yet: `npm run bench -- score` and `npm run bench -- score-memory`.\n';
+  const pin = results.pinned.command ? `pinned to one CPU (\`${results.pinned.command}\`)` : 'unpinned (taskset missing)';
+  const lines = [
+    '## The batch scorer',
+    '',
+    `\`npm run score\` (README, "Batch scoring") as a user runs it: its bundle in a fresh process, ${pin}, on ${results.machine.cpu}, Node ${results.machine.node}, measured ${results.measured.slice(0, 10)}. Records/s are rows over the wall time of the whole run, the process's start and the model's load included; peak RSS is the process's VmHWM at exit (bench/probes/peak-rss.js).`,
+    '',
+  ];
+  if (results.throughput) {
+    lines.push('| model | input | rows | size | records/s | runs (s) | peak RSS |', '| --- | --- | --- | --- | --- | --- | --- |');
+    for (const t of results.throughput) {
+      lines.push(`| ${t.model} | ${t.format.toUpperCase()}, ${t.input} | ${n(t.rows)} | ${f(t.bytes / MiB)} MiB | ${n(t.recordsPerSecond)} | ${t.runs.map((r) => f(r.seconds)).join(', ')} | ${f(t.peakRssMb)} MB |`);
+    }
+    lines.push('', '`npm run bench -- score`. No image model is bundled, so there is no image row.', '');
+  }
+  if (results.memory) {
+    const m = results.memory;
+    const met = m.peakRssMb < m.boundMb ? 'met' : 'missed';
+    lines.push(
+      `A generated CSV of ${f(m.bytes / MiB)} MiB (${n(m.rows)} rows, the Telco customers repeated) scored by churn in ${f(m.seconds)} s (${n(m.recordsPerSecond)} records/s): peak RSS ${f(m.peakRssMb)} MB, against ${f(m.smallPeakRssMb)} MB on the 1 MB Telco file; bound ${m.boundMb} MB: ${met}. \`npm run bench -- score-memory\`.`,
+      '',
+    );
+  }
+  return lines.join('\n');
+}
