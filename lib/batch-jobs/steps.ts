@@ -1,4 +1,4 @@
-import { csvRows, fileRecords, jsonlRows, parseCsvHeader, rowWriter, scoreRows, type BatchRow, type RowWriter } from '../batch';
+import { fileRecords, parseCsvHeader, rowWriter, scoreStream, type RowWriter } from '../batch';
 import { describe } from '../dataplane/describe';
 import { s3 } from '../monitoring/store';
 import { settings } from '../settings';
@@ -81,12 +81,6 @@ export async function plan(job: Job, rangeBytes = settings.batchRangeBytes()): P
   return { header, ranges: files.ranges, rangeCount: ranges.length, records, results: { bucket: files.results.bucket, prefix: files.results.key } };
 }
 
-/** One range's rows, read from S3 by its byte range. */
-function rowsOf(job: Job, header: string[] | null, body: AsyncIterable<Buffer>, range: Range): AsyncGenerator<BatchRow[]> {
-  const start = { line: range.line, offset: range.start };
-  return job.format === 'csv' ? csvRows(body, { header: header ?? [], start }) : jsonlRows(body, { start });
-}
-
 export async function score(job: Job, header: string[] | null, ranges: readonly Range[]): Promise<{ ranges: RangeResult[] }> {
   const writer = writerOf(job);
   const results: RangeResult[] = [];
@@ -94,8 +88,8 @@ export async function score(job: Job, header: string[] | null, ranges: readonly 
     const object = await read(job.input, range);
     const text: string[] = [];
     const result: RangeResult = { range: range.range, rows: 0, errors: 0, errorsByCode: {} };
-    for await (const rows of rowsOf(job, header, object.Body as AsyncIterable<Buffer>, range)) {
-      const scored = await scoreRows(job.model, rows, job.format);
+    const source = object.Body as AsyncIterable<Buffer>;
+    for await (const scored of scoreStream(job.model, source, { format: job.format, ...(header ? { header } : {}), start: { line: range.line, offset: range.start } })) {
       text.push(writer.rows(scored));
       result.rows += scored.length;
       for (const row of scored) {
