@@ -229,7 +229,7 @@ export async function runBatchCost(pinned: Pinned, log: (message: string) => voi
   }
 }
 
-const usd = (x: number) => (x === 0 ? '—' : x >= 0.01 ? `$${x.toFixed(2)}` : `$${x.toPrecision(2)}`);
+export const usd = (x: number) => (x === 0 ? '—' : x >= 0.01 ? `$${x.toFixed(2)}` : `$${x.toPrecision(2)}`);
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
 
 export function batchCostSection(results: BatchCostResults | undefined): string {
