@@ -68,7 +68,7 @@ const billed = (pricing: Pricing, ms: number) => Math.max(1, Math.ceil(ms / pric
  * million records (jobs like it, each with its own plan and finish: an upper
  * bound for one large job, which plans and finishes once); Step Functions'
  * state transitions as a Standard workflow counts them, one per state
- * entered (Plan, Score, Finish, and each child run's ScoreRanges), no retries.
+ * entered (Plan, Planned, Score, Finish, and each child run's ScoreRanges), no retries.
  */
 export function batchCost(pricing: Pricing, run: BatchRun, online: { singleMs: number; batch: BatchFigure; batchRecords: number; memoryMb: number }): BatchCostResults['perMillion'] {
   const scale = 1e6 / run.rows;
@@ -76,7 +76,7 @@ export function batchCost(pricing: Pricing, run: BatchRun, online: { singleMs: n
   const durations = [run.planMs, ...run.scoreMs, run.finishMs];
   const gbSeconds = durations.reduce((sum, ms) => sum + (gb * billed(pricing, ms)) / 1000, 0) * scale;
   const invocations = durations.length * scale;
-  const transitions = (3 + run.batches) * scale;
+  const transitions = (4 + run.batches) * scale;
   const count = (put: boolean) => Object.entries(run.s3).reduce((n, [op, c]) => n + (PUT_CLASS.has(op) === put ? c : 0), 0);
   const s3Get = (count(false) + run.stepFunctionsS3.get) * scale;
   const s3Put = (count(true) + run.stepFunctionsS3.put) * scale;

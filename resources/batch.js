@@ -4,7 +4,8 @@
 //   POST /models/{name}/batch-jobs (the batch-jobs function) ── StartExecution ──▶ the state machine:
 //     Plan   (the batch function, step "plan"): reads the input once, counts its
 //            records against the caller's daily record limit, writes
-//            <job>/ranges.json: one item per byte range of about batchRangeBytes
+//            <job>/ranges.json: one item per byte range of about batchRangeBytes;
+//            or refuses the job (Planned → Refused: the plan's error and reason)
 //     Score  Distributed Map: ItemReader reads ranges.json, ItemBatcher hands
 //            batchRangesPerBatch ranges to one run of the batch function (step
 //            "score"), which reads each range from S3 by Range GET (never from
@@ -23,6 +24,7 @@
 // tests/package/batch-template.test.ts reads the compiled result.
 
 const { functions, steps, lambdaLogicalId } = require('../lib/http/routes');
+const { policy, allow, functionRole: ownRole } = require('./iam');
 
 const ROUTES_FUNCTION = 'batch-jobs';
 const ROUTES_ROLE = 'BatchJobsFunctionRole';
@@ -62,29 +64,10 @@ const objectsUnder = ({ bucket, prefix }) =>
 /** BATCH_PREFIXES as the functions read it: the URLs joined by commas. */
 const prefixesSetting = (locations) => ({ 'Fn::Join': [',', locations.map(urlOf)] });
 
-const policy = (name, statements) => ({ PolicyName: name, PolicyDocument: { Version: '2012-10-17', Statement: statements } });
-const allow = (Action, Resource, extra = {}) => ({ Effect: 'Allow', Action, Resource, ...extra });
 const ledger = { 'Fn::Sub': '${BatchBucket.Arn}/usage/*' };
 const ledgerBucket = { 'Fn::GetAtt': ['BatchBucket', 'Arn'] };
-const logGroupId = (name) => lambdaLogicalId(name).replace(/LambdaFunction$/, 'LogGroup');
-
-/** A Lambda function's own role: its log group, X-Ray (no resource-level permissions), and `statements`. */
-function functionRole(name, description, statements) {
-  return {
-    Type: 'AWS::IAM::Role',
-    Properties: {
-      Description: description,
-      AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
-      Policies: [
-        policy('logs-and-traces', [
-          allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [{ 'Fn::GetAtt': [logGroupId(name), 'Arn'] }]),
-          allow(['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], '*'),
-        ]),
-        policy('batch-jobs', statements),
-      ],
-    },
-  };
-}
+/** A function's own role (resources/iam.js), its work's statements on the batch prefixes and the ledger. */
+const functionRole = (name, description, statements) => ownRole(name, description, 'batch-jobs', statements);
 
 /** Transient Lambda failures worth a retry (AWS's recommended list for lambda:invoke), with backoff. */
 const LAMBDA_RETRY = [
@@ -116,7 +99,11 @@ function definition({ rangesPerBatch, maxConcurrency, toleratedFailurePercent })
     Comment: 'A batch scoring job (README, "Batch scoring"): plan byte ranges, score them in a Distributed Map, assemble the parts in order',
     StartAt: 'Plan',
     States: {
-      Plan: { ...invoke('plan', {}), ResultPath: '$.plan', Next: 'Score' },
+      Plan: { ...invoke('plan', {}), ResultPath: '$.plan', Next: 'Planned' },
+      // A job the plan refuses (the day's records, a header that cannot be read) ends here with the plan's reason,
+      // not as a Lambda error: the errors alarm counts the functions' failures, not the callers'.
+      Planned: { Type: 'Choice', Choices: [{ Variable: '$.plan.value.refused', IsPresent: true, Next: 'Refused' }], Default: 'Score' },
+      Refused: { Type: 'Fail', ErrorPath: '$.plan.value.refused.error', CausePath: '$.plan.value.refused.cause' },
       Score: {
         Type: 'Map',
         ItemReader: {

@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import S3rver from 's3rver';
 import { concatenate } from '../lib/batch-jobs/steps';
 import { s3 } from '../lib/monitoring/store';
+import { startS3rver } from './helpers/s3rver';
 
 /**
  * How the finish step assembles a job's output (lib/batch-jobs/steps.ts):
@@ -14,23 +11,12 @@ import { s3 } from '../lib/monitoring/store';
  */
 
 const BUCKET = 'ml-inference-concatenate';
-let server: S3rver;
-let data: string;
+let server: Awaited<ReturnType<typeof startS3rver>>;
 /** The S3 operations the client sent, by the SDK's command names. */
 const sent: string[] = [];
 
 beforeAll(async () => {
-  data = mkdtempSync(path.join(os.tmpdir(), 's3rver-concat-'));
-  server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: data, configureBuckets: [{ name: BUCKET, configs: [] }] });
-  const { port } = (await server.run()) as unknown as { port: number };
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`,
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_REGION: 'us-east-1',
-    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-  });
+  server = await startS3rver([BUCKET]);
   const { client } = await s3();
   client.middlewareStack.add((next, context) => async (args) => {
     sent.push(String(context.commandName).replace(/Command$/, ''));
@@ -40,7 +26,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server.close();
-  rmSync(data, { recursive: true, force: true });
 });
 
 async function put(key: string, body: Buffer | string) {

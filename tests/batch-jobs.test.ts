@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import S3rver from 's3rver';
 import type { Job, Summary } from '../lib/batch-jobs/job';
 import { FakeApiGateway } from './helpers/api-gateway-stand-in';
 import type { HttpHandler } from './helpers/lambda';
 import { invoke } from './helpers/lambda';
 import { route } from './helpers/routes';
+import { startS3rver } from './helpers/s3rver';
 import { changeSettings } from './helpers/settings';
 import { FakeStepFunctions } from './helpers/step-functions-stand-in';
 import { DocumentSchemas, type OpenApiDocument } from './helpers/openapi';
@@ -30,26 +27,15 @@ const PRO_KEY = 'keypro0001';
 const UNPLANNED_KEY = 'keynoplan1';
 const CUSTOMER = 'mlk_ezxn4zchmr_sS2dgIJ0bTCS9BGe6ThM6IvRedK0Ks82';
 
-let server: S3rver;
-let data: string;
+let s3: Awaited<ReturnType<typeof startS3rver>>;
 let restore: () => void;
 let handler: HttpHandler;
 const sfn = new FakeStepFunctions();
 const gateway = new FakeApiGateway(() => Date.now());
 
 beforeAll(async () => {
-  data = mkdtempSync(path.join(os.tmpdir(), 's3rver-batch-'));
-  server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: data, configureBuckets: [{ name: LEDGER, configs: [] }, { name: DATA, configs: [] }] });
-  const { port } = (await server.run()) as unknown as { port: number };
+  s3 = await startS3rver([LEDGER, DATA]);
   restore = changeSettings({ BATCH_PREFIXES: `s3://${DATA}/in/, s3://${DATA}/out/`, BATCH_STATE_MACHINE_ARN: MACHINE, BATCH_BUCKET: LEDGER, BATCH_RECORD_LIMITS: 'planfreedv=1000,planpro001=100000' });
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`,
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_REGION: 'us-east-1',
-    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-  });
   gateway.planKeys.push({ usagePlanId: 'planfreedv', keyId: FREE_KEY }, { usagePlanId: 'planpro001', keyId: PRO_KEY });
   // The handler and the clients it uses, from this test's module registry.
   handler = require('../handlers/batch-jobs').handler as HttpHandler;
@@ -58,8 +44,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   restore();
-  await server.close();
-  rmSync(data, { recursive: true, force: true });
+  await s3.close();
 });
 
 const start = (body: unknown, apiKeyId = FREE_KEY, name = 'churn', headers: Record<string, string> = {}) =>
@@ -188,7 +173,8 @@ describe('GET /models/{name}/batch-jobs/{id}', () => {
     expect(typeof done.json.stopped).toBe('string');
 
     const over = String((await start(good)).json.id);
-    sfn.finish(over, { status: 'FAILED', error: 'RecordLimitExceeded', cause: JSON.stringify({ errorType: 'RecordLimitExceeded', errorMessage: 'your plan may score 1000 batch records a day (UTC); 0 are used today and this job holds 7043', trace: ['at x'] }) });
+    // As the Refused state ends a job its plan refused: the plan's error name, and its message as the cause.
+    sfn.finish(over, { status: 'FAILED', error: 'RecordLimitExceeded', cause: 'your plan may score 1000 batch records a day (UTC); 0 are used today and this job holds 7043' });
     expect((await get(over)).json).toMatchObject({ status: 'failed', error: { code: 'RecordLimitExceeded', message: 'your plan may score 1000 batch records a day (UTC); 0 are used today and this job holds 7043' } });
   });
 

@@ -27,7 +27,8 @@ describe('the batch state machine definition', () => {
   const definition = substituted(batch.definition(settings));
 
   it('is valid Amazon States Language, ARNs and paths checked', () => {
-    const { isValid, errorsText } = aslValidator(definition);
+    // On a copy: the validator fills in defaults (QueryLanguage) where it checks.
+    const { isValid, errorsText } = aslValidator(structuredClone(definition));
     expect(errorsText('\n')).toBe('');
     expect(isValid).toBe(true);
   });
@@ -41,9 +42,11 @@ describe('the batch state machine definition', () => {
     expect(aslValidator(noProcessor).isValid).toBe(false);
   });
 
-  it('plans, scores in a Distributed Map, then finishes', () => {
+  it('plans, scores in a Distributed Map, then finishes; or ends a job the plan refused with its reason', () => {
     expect(definition.StartAt).toBe('Plan');
-    expect([definition.States.Plan.Next, definition.States.Score.Next, definition.States.Finish.End]).toEqual(['Score', 'Finish', true]);
+    expect([definition.States.Plan.Next, definition.States.Planned.Default, definition.States.Score.Next, definition.States.Finish.End]).toEqual(['Planned', 'Score', 'Finish', true]);
+    expect(definition.States.Planned.Choices).toEqual([{ Variable: '$.plan.value.refused', IsPresent: true, Next: 'Refused' }]);
+    expect(definition.States.Refused).toEqual({ Type: 'Fail', ErrorPath: '$.plan.value.refused.error', CausePath: '$.plan.value.refused.cause' });
     const map = definition.States.Score;
     expect(map.Type).toBe('Map');
     expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });

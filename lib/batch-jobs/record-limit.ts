@@ -68,7 +68,7 @@ export function limitExceeded(limit: number, used: number, records?: number): Re
   );
 }
 
-/** Counts a job's records against the day, or refuses it (RecordLimitExceeded) when they would take the caller past the limit. */
+/** Counts a job's records against the day, or refuses it (RecordLimitExceeded; the plan answers it as the job's refusal) when they would take the caller past the limit. */
 export async function chargeRecords(bucket: string, job: { id: string; owner: string; day: string; recordLimit: number }, records: number): Promise<void> {
   const used = await recordsUsed(bucket, job.owner, job.day);
   if (used + records > job.recordLimit) throw limitExceeded(job.recordLimit, used, records);

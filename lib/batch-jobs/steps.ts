@@ -1,5 +1,6 @@
 import { fileRecords, parseCsvHeader, rowWriter, scoreStream, type RowWriter } from '../batch';
 import { describe } from '../dataplane/describe';
+import { ServiceError } from '../errors';
 import { s3 } from '../monitoring/store';
 import { settings } from '../settings';
 import { jobFiles, type Job, type Plan, type Range, type RangeResult, type Summary } from './job';
@@ -14,7 +15,7 @@ import { chargeRecords } from './record-limit';
  *   BATCH_RANGE_BYTES that start and end on row boundaries (lib/batch's
  *   records: a quoted CSV value may hold line breaks), counts the records
  *   against the caller's daily limit, writes ranges.json for the
- *   Distributed Map's ItemReader.
+ *   Distributed Map's ItemReader; or answers {refused} (planOrRefuse).
  * - score: one batch of ranges as ItemBatcher hands it over ({job, header,
  *   ranges: [{range, start, end, line, rows}]}): each range read from S3 by
  *   a Range GET (never from the state), scored by lib/batch's scoreRows,
@@ -185,10 +186,29 @@ export async function finish(job: Job, planned: Plan, results: { Bucket: string;
   return summary;
 }
 
+/** A job the plan refuses: the error's name and message, which the state machine's Refused state makes the execution's error and cause. */
+export interface Refused {
+  refused: { error: string; cause: string };
+}
+
+/**
+ * The plan, or its refusal of a job for the caller's reasons (a ServiceError:
+ * the record limit, a header that cannot be read, an unknown model): answered,
+ * not thrown, so that only the function's own failures are Lambda errors.
+ */
+async function planOrRefuse(job: Job): Promise<Plan | Refused> {
+  try {
+    return await plan(job);
+  } catch (error) {
+    if (error instanceof ServiceError) return { refused: { error: error.name, cause: error.message } };
+    throw error;
+  }
+}
+
 export async function runStep(event: StepEvent): Promise<unknown> {
   switch (event.step) {
     case 'plan':
-      return plan(event.job);
+      return planOrRefuse(event.job);
     case 'score':
       return score(event.job, event.header, event.ranges);
     case 'finish':

@@ -277,6 +277,14 @@ async function execute(job: Job, env: Record<string, string>, failing: number[] 
   // A plan that fails ends the execution there (the step's error is the execution's): nothing else to report.
   if (planned.error) return { error: planned.error } as Execution;
   state = { ...state, plan: payloadOf(definition.States.Plan.ResultSelector, { Payload: planned.result }) };
+  // The Choice after it: a refused job goes to the Fail state, whose ErrorPath and CausePath are the execution's error and cause.
+  const choice = definition.States[definition.States.Plan.Next];
+  const refusedAt = payloadOf({ 'refused.$': choice.Choices[0].Variable }, state).refused;
+  if (refusedAt !== undefined) {
+    const fail = definition.States[choice.Choices[0].Next];
+    const ended = payloadOf({ 'errorType.$': fail.ErrorPath, 'errorMessage.$': fail.CausePath }, state);
+    return { error: ended } as Execution;
+  }
   const reader = payloadOf(map.ItemReader.Parameters, state);
   const items = JSON.parse(await get(reader.Key)) as Range[];
   const size = map.ItemBatcher.MaxItemsPerBatch as number;
