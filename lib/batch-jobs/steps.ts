@@ -1,6 +1,6 @@
 import { fileRecords, parseCsvHeader, rowWriter, scoreStream, type RowWriter } from '../batch';
 import { describe } from '../dataplane/describe';
-import { ServiceError } from '../errors';
+import { InvalidCsv, ServiceError } from '../errors';
 import { s3 } from '../monitoring/store';
 import { settings } from '../settings';
 import { jobFiles, type Job, type Plan, type Range, type RangeResult, type Summary } from './job';
@@ -60,6 +60,8 @@ export async function plan(job: Job, rangeBytes = settings.batchRangeBytes()): P
   for await (const chunk of fileRecords(object.Body as AsyncIterable<Buffer>, csv)) {
     for (const record of chunk) {
       if (csv && header === null) {
+        // As lib/batch's csvRows reads a header: none can be read past a quote it leaves open.
+        if (record.open || record.tooLong) throw new InvalidCsv(`the CSV file's header opens a quote that is never closed (line ${record.line})`);
         header = parseCsvHeader(record.text);
         continue;
       }
@@ -72,7 +74,7 @@ export async function plan(job: Job, rangeBytes = settings.batchRangeBytes()): P
     }
   }
   if (current) ranges.push({ ...current, end: size });
-  if (csv && header === null) parseCsvHeader('');
+  if (csv && header === null) throw new InvalidCsv('the CSV file is empty; it needs a header row, then one row per record');
 
   const bucket = settings.batchBucket();
   if (bucket === undefined) throw new Error('BATCH_BUCKET is not set: the daily record limit has no ledger');
