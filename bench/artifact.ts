@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Manifest } from '../lib/kinds';
 import type { Pinned } from './pin';
 
 export const root = path.resolve(__dirname, '..');
@@ -19,6 +20,20 @@ export function packageArtifact(): { zip: string; memoryMb: number; artifactDir:
   const taskRoot = mkdtempSync(path.join(tmpdir(), 'bench-task-'));
   execFileSync('unzip', ['-q', zip, '-d', taskRoot]);
   return { zip, memoryMb: state.service.provider.memorySize, artifactDir: out, taskRoot };
+}
+
+/**
+ * `npm run model:add -- <file> --name <name>` into `modelsDir`, in a process
+ * of its own (as a user runs it; the bench's own process never loads the
+ * model); the version's manifest.
+ */
+export function modelAdd(file: string, name: string, modelsDir: string): Manifest {
+  const bundle = path.join(root, '.esbuild/model-add.js');
+  execFileSync(path.join(root, 'node_modules/.bin/esbuild'), [
+    path.join(root, 'scripts/model-add/main.ts'), '--bundle', '--platform=node', '--target=node20', '--external:onnxruntime-node', '--external:onnxruntime-common', '--external:sharp', `--outfile=${bundle}`, '--log-level=warning',
+  ]);
+  execFileSync(process.execPath, [bundle, file, '--name', name], { cwd: root, env: { ...process.env, MODELS_DIR: modelsDir }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return JSON.parse(readFileSync(path.join(modelsDir, name, '1.0.0', 'model.json'), 'utf8')) as Manifest;
 }
 
 export const bytesIn = (dir: string) => Number(execFileSync('du', ['-sb', dir]).toString().split('\t')[0]);

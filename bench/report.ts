@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { CODE_BUDGET, MB } from '../scripts/model-sizing';
 import type { Ablations } from './ablations-format';
 import type { Baseline } from './baseline';
 import type { Cost } from './cost';
@@ -104,7 +105,7 @@ function rows(r: Results): Row[] {
     out.push(row(`batch ${size}, library: records/s`, o.libraryBatch[size]!.recordsPerSecond, b.batch[size]?.recordsPerSecond, 'rec/s', size === '1000' ? '≥ 10×' : undefined));
     out.push(row(`batch ${size}, full handler incl. JSON: records/s`, o.handlerBatch[size]!.recordsPerSecond, b.batch[size]?.recordsPerSecond, 'rec/s'));
   }
-  out.push(row('artifact, unzipped, without models/', o.artifact.withoutModelsMiB, undefined, 'MiB', '< 50 MiB'));
+  out.push(row('artifact, unzipped, without models/', o.artifact.withoutModelsMiB, undefined, 'MiB', `≤ ${CODE_BUDGET.unzippedBytes / MB} MiB`));
   out.push(row('artifact, unzipped', o.artifact.unzippedMiB, undefined, 'MiB'));
   out.push(row('artifact, zipped', o.artifact.zippedMb, undefined, 'MB'));
   out.push(row(`cost per 1M warm predictions, x86_64 @ ${o.cost.memoryMb} MB`, o.cost.x86_64, undefined, '$'));
@@ -197,10 +198,11 @@ const TARGETS: Target[] = [
   {
     name: 'unzipped artifact without models/',
     value: (r) => r.ours.artifact.withoutModelsMiB,
-    met: (v) => v < 50,
-    goal: '< 50 MiB',
+    // The code's budget the package tests hold (scripts/model-sizing.js, CODE_BUDGET): models/ is the models' share of Lambda's 250 MB.
+    met: (v) => v <= CODE_BUDGET.unzippedBytes / MB,
+    goal: `≤ ${CODE_BUDGET.unzippedBytes / MB} MiB`,
     unit: 'MiB',
-    whenMissed: () => "onnxruntime's linux library alone is 43.7 MiB.",
+    whenMissed: () => "onnxruntime's linux library alone is 43.7 MiB, sharp's libvips 18 MiB.",
   },
   {
     name: 'warm handler p50 vs transform + predict_proba',

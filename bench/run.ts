@@ -15,9 +15,11 @@ import { createEncoder } from '../lib/kinds/binary-classification/one-hot-encode
 import type { BinaryClassificationManifest } from '../lib/kinds/binary-classification/manifest';
 import { kindOf, type Manifest } from '../lib/kinds';
 import { freePort, startLocalApi, stopProcessGroup } from '../scripts/local-api';
-import { bytesIn, childJson, customers, functionEnvironments, lambdaTracing, packageArtifact, root, SAMPLED, UNSAMPLED } from './artifact';
+import { bytesIn, childJson, modelAdd, customers, functionEnvironments, lambdaTracing, packageArtifact, root, SAMPLED, UNSAMPLED } from './artifact';
 import { BASELINE_INSTALL, baselineAvailable, baselinePython } from './baseline-check';
 import { captureSection, runCapture, type CaptureResults } from './capture';
+import { largeModelSection, runLargeModel, type LargeModelResults } from './large-model';
+import { fromLocalStore } from './large-model-store';
 import { monitorSection, runMonitorBench, type MonitorResults } from './monitor';
 import { pythonColdStart, runBaseline, startGunicorn, trainBaseline, type Baseline } from './baseline';
 import { loadTest } from './http-load';
@@ -42,13 +44,13 @@ const HTTP_CONNECTIONS = 1;
 const TENSOR_FIXTURE = 'tests/fixtures/torch_multi_io.onnx';
 const MiB = 2 ** 20;
 
-/** bench/results.json: the main figures, and the capture, monitor, batch scorer and batch job cost rows (bench/capture.ts, bench/monitor.ts, bench/score.ts, bench/batch-cost.ts) when measured. */
-type AllResults = Results & { capture?: CaptureResults; monitor?: MonitorResults; score?: ScoreResults; batchCost?: BatchCostResults };
+/** bench/results.json: the main figures, and the capture, monitor, large-model, batch scorer and batch job cost rows (bench/capture.ts, bench/monitor.ts, bench/large-model.ts, bench/score.ts, bench/batch-cost.ts) when measured. */
+type AllResults = Results & { capture?: CaptureResults; monitor?: MonitorResults; largeModel?: LargeModelResults; score?: ScoreResults; batchCost?: BatchCostResults };
 
-/** writeReport, then the capture, monitor and batch scorer sections after its BENCHMARKS.md (report.ts knows only the main figures). */
+/** writeReport, then the capture, monitor, large-model, batch scorer and batch job cost sections after its BENCHMARKS.md (report.ts knows only the main figures). */
 function writeAll(results: AllResults): void {
   writeReport(root, results);
-  appendFileSync(path.join(root, 'BENCHMARKS.md'), `\n${captureSection(results.capture)}\n${monitorSection(results.monitor)}\n${scoreSection(results.score)}\n${batchCostSection(results.batchCost)}`);
+  appendFileSync(path.join(root, 'BENCHMARKS.md'), `\n${captureSection(results.capture)}\n${monitorSection(results.monitor)}\n${largeModelSection(results.largeModel)}\n${scoreSection(results.score)}\n${batchCostSection(results.batchCost)}`);
 }
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
@@ -117,12 +119,7 @@ function tensorModelsDir(taskRoot: string): { dir: string; name: string; body: u
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-tensor-'));
   cpSync(path.join(taskRoot, 'models'), dir, { recursive: true });
   const name = 'ranker';
-  const bundle = path.join(root, '.esbuild/model-add.js');
-  execFileSync(path.join(root, 'node_modules/.bin/esbuild'), [
-    path.join(root, 'scripts/model-add/main.ts'), '--bundle', '--platform=node', '--target=node20', '--external:onnxruntime-node', '--external:onnxruntime-common', '--external:sharp', `--outfile=${bundle}`, '--log-level=warning',
-  ]);
-  execFileSync(process.execPath, [bundle, path.join(root, TENSOR_FIXTURE), '--name', name], { cwd: root, env: { ...process.env, MODELS_DIR: dir }, stdio: ['ignore', 'ignore', 'inherit'] });
-  const manifest = JSON.parse(readFileSync(path.join(dir, name, '1.0.0', 'model.json'), 'utf8')) as Manifest;
+  const manifest = modelAdd(path.join(root, TENSOR_FIXTURE), name, dir);
   if (manifest.kind !== 'tensor') throw new Error(`model:add made ${TENSOR_FIXTURE} a ${manifest.kind} model, not a tensor one`);
   return { dir, name, body: kindOf(manifest).goldenRequest(manifest, manifest.golden.cases[0]!) };
 }
@@ -259,6 +256,28 @@ async function monitoringOnly(which: readonly ('capture' | 'monitor')[]): Promis
 }
 
 /**
+ * `npm run bench -- large-model` (or BENCH_ONLY=large-model): the large-model
+ * rows alone (bench/large-model.ts) on the packaged predict handler with its
+ * deployed environment, the other figures of bench/results.json kept. Not
+ * part of the default run: it writes models of up to 500 MB.
+ */
+const LARGE_MODEL_ONLY = process.env.BENCH_ONLY === 'large-model' || process.argv.slice(2).includes('large-model');
+
+async function largeModelOnly(): Promise<void> {
+  const pinned = pinning();
+  log(pinned.command ? `pinned to CPU ${pinned.cpu} (${pinned.command})` : 'taskset is not available: running unpinned (results.json records it)');
+  const previous = JSON.parse(readFileSync(path.join(root, 'bench/results.json'), 'utf8')) as AllResults;
+  log('packaging the dev stage');
+  const { artifactDir, taskRoot } = packageArtifact();
+  try {
+    const env = { ...functionEnvironments(artifactDir).predict!, POWERTOOLS_METRICS_DISABLED: 'true', CAPTURE_SAMPLE: '0' };
+    writeAll({ ...previous, largeModel: await runLargeModel(pinned, taskRoot, env, [fromLocalStore]) });
+  } finally {
+    rmSync(taskRoot, { recursive: true, force: true });
+  }
+}
+
+/**
  * `npm run bench -- score` (records/s of `npm run score`), `-- score-memory`
  * (its peak RSS on a generated 1 GB CSV), or BENCH_ONLY=score|score-memory:
  * those rows alone (bench/score.ts), every other figure of
@@ -292,6 +311,7 @@ async function batchCostOnly(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (LARGE_MODEL_ONLY) return largeModelOnly();
   if (IMAGES_ONLY) return imagesOnly();
   if (BATCH_COST_ONLY) return batchCostOnly();
   if (MONITORING_ONLY.length > 0) return monitoringOnly(MONITORING_ONLY);
@@ -474,6 +494,8 @@ async function main(): Promise<void> {
       images,
       capture,
       monitor,
+      // Measured by its own mode only (npm run bench -- large-model): kept as last measured.
+      largeModel: (JSON.parse(readFileSync(path.join(root, 'bench/results.json'), 'utf8')) as AllResults).largeModel,
       score,
       ...(previousBatchCost ? { batchCost: previousBatchCost } : {}),
     };

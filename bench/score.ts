@@ -101,9 +101,9 @@ function scoreOnce(pinned: Pinned, scorer: string, input: string, model: string,
     stdio: ['ignore', 'ignore', progress ? 'inherit' : 'ignore'],
   });
   const seconds = (performance.now() - started) / 1000;
-  const probe = JSON.parse(readFileSync(rssFile, 'utf8')) as { peakKiB: number; cpuMs: number };
+  const probe = JSON.parse(readFileSync(rssFile, 'utf8')) as { peakRssMb: number; cpuMs: number };
   rmSync(rssFile, { force: true });
-  return { seconds, cpuSeconds: probe.cpuMs / 1000, peakRssMb: (probe.peakKiB * 1024) / MiB };
+  return { seconds, cpuSeconds: probe.cpuMs / 1000, peakRssMb: probe.peakRssMb };
 }
 
 export function telcoLines(): { header: string; lines: string[] } {

@@ -1,3 +1,4 @@
+import { syncRepository } from '../lib/dataplane/repository-sync';
 import { httpFunction } from '../lib/http/api';
 import { jsonResponse } from '../lib/http/response';
 import { basePath } from '../lib/protocols/openapi/base-path';
@@ -13,7 +14,11 @@ import { openApiDocument } from '../lib/protocols/openapi/document';
 export const handler = httpFunction(
   'docs',
   {
-    openApiDocument: async (event) => ({ response: jsonResponse(200, openApiDocument(basePath(event))) }),
+    openApiDocument: async (event) => {
+      // The document lists the served models: with a model store, as last listed.
+      await syncRepository();
+      return { response: jsonResponse(200, openApiDocument(basePath(event))) };
+    },
     docsPage: async (event) => ({ response: docsPage(basePath(event)) }),
     docsAsset: async (event) => ({ response: docsAsset(event.pathParameters?.asset) }),
   },

@@ -1,6 +1,7 @@
 import { isColdStart } from '../lib/cold-start';
 import { preload } from '../lib/dataplane/preload';
 import { health } from '../lib/dataplane/readiness';
+import { inSyncWithRepository } from '../lib/dataplane/repository-sync';
 import { httpFunction } from '../lib/http/api';
 import { jsonResponse } from '../lib/http/response';
 import { defaultModelName } from '../lib/protocols/rest/default-model';
@@ -26,4 +27,4 @@ export const handler = httpFunction('health', {
     };
     return { response: jsonResponse(200, body), facts };
   },
-});
+}).use(inSyncWithRepository());

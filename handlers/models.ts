@@ -1,3 +1,4 @@
+import { inSyncWithRepository } from '../lib/dataplane/repository-sync';
 import { httpFunction } from '../lib/http/api';
 import { pathParameter } from '../lib/http/dispatch';
 import { modelDetail, modelList } from '../lib/protocols/rest/describe';
@@ -12,4 +13,4 @@ export const handler = httpFunction('models', {
   listModels: async () => modelList(settings.defaultModel()),
   describeModel: async (event) => modelDetail(pathParameter(event, 'name')),
   describeModelVersion: async (event) => modelDetail(pathParameter(event, 'name'), pathParameter(event, 'version')),
-});
+}).use(inSyncWithRepository());

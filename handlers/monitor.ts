@@ -1,6 +1,7 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { logger } from '../lib/logger';
 import { baselineFromModels } from '../lib/dataplane/baselines';
+import { syncRepository } from '../lib/dataplane/repository-sync';
 import { runMonitor, writeReports } from '../lib/monitoring/monitor';
 import { reportHtml } from '../lib/monitoring/report-html';
 import { bucketStore } from '../lib/monitoring/store';
@@ -19,6 +20,8 @@ export async function handler(_event?: ScheduledEvent): Promise<{ reports: numbe
   const bucket = settings.monitoringBucket();
   if (bucket === undefined) throw new Error('MONITORING_BUCKET is not set: the monitor has no captures to read');
   const store = bucketStore(bucket);
+  // The baselines are the served versions': with a model store, as listed now.
+  await syncRepository();
   const run = await runMonitor({ store, hours: settings.monitorWindowHours(), baselineOf: baselineFromModels });
   await writeReports(store, run.reports, reportHtml);
   publishMonitorMetrics(

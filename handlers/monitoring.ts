@@ -1,4 +1,5 @@
 import { callerId } from '../lib/caller';
+import { inSyncWithRepository } from '../lib/dataplane/repository-sync';
 import { bodyFunction } from '../lib/http/api';
 import { pathParameter } from '../lib/http/dispatch';
 import { jsonFormat } from '../lib/http/request-body';
@@ -18,4 +19,4 @@ export const handler = bodyFunction('monitoring', jsonFormat, {
       requestId: event.requestContext?.requestId,
     }),
   describeMonitoring: async (event) => monitoringSummary(pathParameter(event, 'name')),
-});
+}).use(inSyncWithRepository());

@@ -1,6 +1,7 @@
 import { callerId } from '../lib/caller';
 import type { ModelRequest } from '../lib/dataplane/infer';
 import { preload } from '../lib/dataplane/preload';
+import { inSyncWithRepository } from '../lib/dataplane/repository-sync';
 import { bodyFunction } from '../lib/http/api';
 import { pathParameter } from '../lib/http/dispatch';
 import type { BodyEvent } from '../lib/http/request-body';
@@ -36,4 +37,4 @@ export const handler = bodyFunction('predict', predictBody, {
   predictModel: (event) => predict(event, { name: pathParameter(event, 'name') }),
   predictModelVersion: (event) => predict(event, { name: pathParameter(event, 'name'), version: pathParameter(event, 'version') }),
   predictModelLabel: (event) => predict(event, { name: pathParameter(event, 'name'), label: pathParameter(event, 'label') }),
-}, { capture: true });
+}, { capture: true }).use(inSyncWithRepository());

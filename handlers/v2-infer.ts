@@ -1,5 +1,6 @@
 import { callerId } from '../lib/caller';
 import { preload } from '../lib/dataplane/preload';
+import { inSyncWithRepository } from '../lib/dataplane/repository-sync';
 import { bodyFunction } from '../lib/http/api';
 import { pathParameter } from '../lib/http/dispatch';
 import { jsonFormat, type JsonEvent } from '../lib/http/request-body';
@@ -21,4 +22,4 @@ const apiKeyIdOf = (event: JsonEvent) => callerId(event.headers?.['x-api-key'], 
 export const handler = bodyFunction('v2-infer', jsonFormat, {
   v2Infer: (event) => inferWith({ name: pathParameter(event, 'name'), apiKeyId: apiKeyIdOf(event) }, event.body, event.headers?.accept),
   v2InferVersion: (event) => inferWith({ name: pathParameter(event, 'name'), version: pathParameter(event, 'version'), apiKeyId: apiKeyIdOf(event) }, event.body, event.headers?.accept),
-}, { capture: true });
+}, { capture: true }).use(inSyncWithRepository());

@@ -1,4 +1,5 @@
 import { preload } from '../lib/dataplane/preload';
+import { inSyncWithRepository } from '../lib/dataplane/repository-sync';
 import { httpFunction } from '../lib/http/api';
 import { pathParameter } from '../lib/http/dispatch';
 import { modelMetadata, serverMetadata } from '../lib/protocols/open-inference/metadata';
@@ -19,4 +20,4 @@ export const handler = httpFunction('v2-metadata', {
   v2ModelVersionMetadata: (event) => modelMetadata(pathParameter(event, 'name'), pathParameter(event, 'version')),
   v2ModelReady: (event) => modelReady(pathParameter(event, 'name')),
   v2ModelVersionReady: (event) => modelReady(pathParameter(event, 'name'), pathParameter(event, 'version')),
-});
+}).use(inSyncWithRepository());

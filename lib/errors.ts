@@ -129,6 +129,18 @@ export class ModelLoadError extends Error {
 }
 
 /**
+ * A model's files could not be read from the model store for a reason that
+ * may pass (S3 unreachable, throttled, a timeout): unlike a ModelLoadError it
+ * is retried, with backoff, by later requests. The message is safe to show.
+ */
+export class ModelFetchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelFetchError';
+  }
+}
+
+/**
  * Every code an error body can carry, with a real example of its message:
  * ours (the classes above, and internal_error for anything else), API
  * Gateway's own answers (serverless.yml's GatewayResponses) and AWS WAF's

@@ -112,6 +112,17 @@ export const MAX_BODY_LIMIT = Math.floor(((LAMBDA_PAYLOAD_BYTES - EVENT_ENVELOPE
  */
 const BUNDLED_MODELS = path.resolve(__dirname, '..', 'models');
 
+/** MODEL_STORE_PINS: `churn@1.0.0=<64 hex>,intent@1.0.0=<64 hex>`, by `name@version`. */
+function parsePins(text: string): ReadonlyMap<string, string> | undefined {
+  const pins = new Map<string, string>();
+  for (const pin of text.split(',')) {
+    const match = /^\s*([a-z0-9][a-z0-9_-]{0,63})@([A-Za-z0-9][A-Za-z0-9._-]{0,63})=([0-9a-f]{64})\s*$/.exec(pin);
+    if (!match || pins.has(`${match[1]}@${match[2]}`)) return undefined;
+    pins.set(`${match[1]}@${match[2]}`, match[3]!);
+  }
+  return pins;
+}
+
 /** Keeps each definition's value type and literal name (`define<number>()({...})`: TypeScript cannot infer one and be given the other). */
 const define =
   <T>() =>
@@ -131,6 +142,39 @@ const DEFINITIONS = {
     fallback: BUNDLED_MODELS,
     defaultText: '`models/` of the package',
     description: 'where the model folders (`<name>/<version>/model.json`) are read from',
+  }),
+  modelStore: define<string | undefined>()({
+    name: 'MODEL_STORE',
+    setBy: 'you',
+    ...matching(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9!_.*'()\/-]*)?$/, 'an s3://bucket/prefix URL'),
+    fallback: undefined,
+    defaultText: 'none: the models of `MODELS_DIR` (serverless.yml: the `modelStore` param)',
+    description: 'serve the models of an S3 model store (`npm run model:push` fills it) instead of `MODELS_DIR`; README, "Large models"',
+  }),
+  modelStoreRelistSeconds: define<number>()({
+    name: 'MODEL_STORE_RELIST_SECONDS',
+    setBy: 'you',
+    ...integer(0, 86400),
+    fallback: 60,
+    defaultText: '60',
+    description: 'how often at most a warm function lists the model store again, to see versions pushed since (0: at every request)',
+  }),
+  modelStoreCacheMb: define<number>()({
+    name: 'MODEL_STORE_CACHE_MB',
+    setBy: 'you',
+    ...integer(16, 10240),
+    fallback: 448,
+    defaultText: '448 (serverless.yml: the `ephemeralStorageSize` param less 64)',
+    description: "how many MB of downloaded model files a function keeps in /tmp; the least recently used version's files go first",
+  }),
+  modelStorePins: define<ReadonlyMap<string, string> | undefined>()({
+    name: 'MODEL_STORE_PINS',
+    setBy: 'you',
+    accepts: 'name@version=sha256 pairs, comma-separated (the sha256 of its model.json, lower-case hex)',
+    parse: parsePins,
+    fallback: undefined,
+    defaultText: 'none: every version in the store (serverless.yml: the `modelPins` param)',
+    description: "serve only these versions from the model store, and only with this model.json (`npm run model:push` prints each version's pin)",
   }),
   defaultModel: define<string | undefined>()({
     name: 'DEFAULT_MODEL',
@@ -396,6 +440,14 @@ export function resetSettings(): void {
 export const settings = {
   /** Where model folders live, absolute. */
   modelsDir: (): string => current.modelsDir,
+  /** The S3 model store served instead of modelsDir (`s3://bucket/prefix`), if one is set. */
+  modelStore: (): string | undefined => current.modelStore,
+  /** Seconds a listing of the model store is trusted before a request lists it again. */
+  modelStoreRelistSeconds: (): number => current.modelStoreRelistSeconds,
+  /** Bytes of downloaded model files kept in /tmp. */
+  modelStoreCacheBytes: (): number => current.modelStoreCacheMb * 1024 * 1024,
+  /** The only versions served from the store, with their model.json's sha256, by `name@version`. */
+  modelStorePins: (): ReadonlyMap<string, string> | undefined => current.modelStorePins,
   /** The model behind POST /predict and GET /health (serverless.yml). */
   defaultModel: (): string | undefined => current.defaultModel,
   /** Most records (or rows of a tensor) one request may carry. */

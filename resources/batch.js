@@ -25,6 +25,7 @@
 
 const { functions, steps, lambdaLogicalId } = require('../lib/http/routes');
 const { policy, allow, functionRole: ownRole } = require('./iam');
+const modelStore = require('./model-store');
 
 const ROUTES_FUNCTION = 'batch-jobs';
 const ROUTES_ROLE = 'BatchJobsFunctionRole';
@@ -66,8 +67,13 @@ const prefixesSetting = (locations) => ({ 'Fn::Join': [',', locations.map(urlOf)
 
 const ledger = { 'Fn::Sub': '${BatchBucket.Arn}/usage/*' };
 const ledgerBucket = { 'Fn::GetAtt': ['BatchBucket', 'Arn'] };
-/** A function's own role (resources/iam.js), its work's statements on the batch prefixes and the ledger. */
-const functionRole = (name, description, statements) => ownRole(name, description, 'batch-jobs', statements);
+/** A function's own role (resources/iam.js): its work's statements on the batch prefixes and the ledger, and the model store's when there is one. */
+const functionRole = (name, description, statements, modelStoreStatements) =>
+  ownRole(name, description, [
+    policy('batch-jobs', statements),
+    // Both read the models' manifests (the steps their files too): from the model store when the stage has one (resources/model-store.js).
+    ...(modelStoreStatements.length > 0 ? [policy('model-store', modelStoreStatements)] : []),
+  ]);
 
 /** Transient Lambda failures worth a retry (AWS's recommended list for lambda:invoke), with backoff. */
 const LAMBDA_RETRY = [
@@ -158,6 +164,7 @@ async function resources({ resolveVariable }) {
   const executionsArn = { 'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:execution:${name}:*` };
   const data = locations.map(objectsUnder);
   const batchFunctionArn = { 'Fn::GetAtt': [lambdaLogicalId(STEPS_FUNCTION), 'Arn'] };
+  const modelStoreStatements = modelStore.readStatements(await modelStore.storeOf(resolveVariable));
 
   return {
     Resources: {
@@ -201,7 +208,7 @@ async function resources({ resolveVariable }) {
         allow(['states:DescribeExecution'], [executionsArn]),
         allow(['apigateway:GET'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:apigateway:${AWS::Region}::/usageplans' }]),
         allow(['s3:ListBucket'], [ledgerBucket], { Condition: { StringLike: { 's3:prefix': ['usage/*'] } } }),
-      ]),
+      ], modelStoreStatements),
       // The steps: read the input, write the ranges, parts, output and summary,
       // under the prefixes only (multipart: the assembled output); the ledger.
       [STEPS_ROLE]: functionRole(STEPS_FUNCTION, 'The batch steps: plan, score and assemble under the batch prefixes', [
@@ -209,7 +216,7 @@ async function resources({ resolveVariable }) {
         allow(['s3:PutObject', 's3:AbortMultipartUpload'], data),
         allow(['s3:PutObject'], [ledger]),
         allow(['s3:ListBucket'], [ledgerBucket], { Condition: { StringLike: { 's3:prefix': ['usage/*'] } } }),
-      ]),
+      ], modelStoreStatements),
       // Step Functions: run the batch function, read the ranges (ItemReader),
       // write its results (ResultWriter) under the prefixes, and run the
       // Distributed Map's child executions of this state machine.

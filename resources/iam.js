@@ -10,8 +10,8 @@ const logGroupId = (name) => lambdaLogicalId(name).replace(/LambdaFunction$/, 'L
 const policy = (name, statements) => ({ PolicyName: name, PolicyDocument: { Version: '2012-10-17', Statement: statements } });
 const allow = (Action, Resource, extra = {}) => ({ Effect: 'Allow', Action, Resource, ...extra });
 
-/** A Lambda function's own role: its log group, X-Ray (which has no resource-level permissions), and `statements` as the policy `policyName`. */
-function functionRole(name, description, policyName, statements) {
+/** A Lambda function's own role: its log group, X-Ray (which has no resource-level permissions), and the inline policies of its work. */
+function functionRole(name, description, policies) {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
@@ -26,7 +26,7 @@ function functionRole(name, description, policyName, statements) {
           allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [{ 'Fn::GetAtt': [logGroupId(name), 'Arn'] }]),
           allow(['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], '*'),
         ]),
-        policy(policyName, statements),
+        ...policies,
       ],
     },
   };

@@ -15,6 +15,7 @@
 
 const { functions, scheduled } = require('../lib/http/routes');
 const { logGroupId, policy, allow, functionRole: ownRole } = require('./iam');
+const modelStore = require('./model-store');
 
 /** The functions that write capture lines (predict and infer captures, feedback): their log groups are subscribed. */
 const CAPTURING = ['predict', 'v2-infer', 'monitoring'];
@@ -33,8 +34,13 @@ const bucketArn = { 'Fn::GetAtt': ['MonitoringBucket', 'Arn'] };
 /** Objects under a prefix of the monitoring bucket: "captures/" → arn:…:bucket/captures/*. */
 const objects = (prefix) => ({ 'Fn::Sub': `\${MonitoringBucket.Arn}/${prefix}*` });
 
-/** A function's own role (resources/iam.js), its work's statements on the monitoring bucket. */
-const functionRole = (name, description, statements) => ownRole(name, description, 'monitoring-bucket', statements);
+/** A function's own role (resources/iam.js): its work's statements on the monitoring bucket, and the model store's when there is one. */
+const functionRole = (name, description, statements, modelStoreStatements = []) =>
+  ownRole(name, description, [
+    policy('monitoring-bucket', statements),
+    // Both read models' manifests (and the monitor their baselines): from the model store when there is one (resources/model-store.js).
+    ...(modelStoreStatements.length > 0 ? [policy('model-store', modelStoreStatements)] : []),
+  ]);
 
 /** A Glue table over one kind of capture line (newline-delimited JSON), its partitions projected from the S3 layout. */
 function capturesTable({ kind, description, columns, versioned, retentionDays }) {
@@ -97,6 +103,7 @@ module.exports = async ({ resolveVariable }) => {
   const service = await resolveVariable('self:service');
   const stage = await resolveVariable('sls:stage');
   const retentionDays = await resolveVariable('param:captureRetentionDays');
+  const modelStoreStatements = modelStore.readStatements(await modelStore.storeOf(resolveVariable));
   for (const name of CAPTURING) {
     if (!(name in functions)) throw new Error(`resources/monitoring.js: ${name} is not a function of lib/http/routes.js`);
   }
@@ -262,7 +269,7 @@ module.exports = async ({ resolveVariable }) => {
       allow(['s3:ListBucket'], [bucketArn], { Condition: { StringLike: { 's3:prefix': ['captures/*'] } } }),
       allow(['s3:GetObject'], [objects('captures/')]),
       allow(['s3:PutObject'], [objects('reports/')]),
-    ]),
+    ], modelStoreStatements),
     // The monitoring function (feedback in, report summary out): reads
     // reports/ only. And lists the bucket, without a prefix condition: S3
     // answers a GetObject of a missing key (a model with no report yet) with
@@ -272,7 +279,7 @@ module.exports = async ({ resolveVariable }) => {
     MonitoringFunctionRole: functionRole('monitoring', 'The monitoring function: reads the latest reports', [
       allow(['s3:GetObject'], [objects('reports/')]),
       allow(['s3:ListBucket'], [bucketArn]),
-    ]),
+    ], modelStoreStatements),
 
     // Athena's view of the captures.
     MonitoringDatabase: {

@@ -36,7 +36,7 @@ export const BESIDE: readonly string[] = ['lib/http', 'lib/observability', 'lib/
 const HTTP_ONLY_FROM = ['handlers', 'lib/protocols'];
 
 /** Small helpers with no project imports of their own beyond each other and the modules beside: usable from anywhere. */
-export const UTILITIES: readonly string[] = ['lib/caller', 'lib/sha256', 'lib/plain-object', 'lib/media-type', 'lib/logger', 'lib/shorten', 'lib/json-pointer', 'lib/ajv', 'lib/validators', 'lib/cold-start'];
+export const UTILITIES: readonly string[] = ['lib/caller', 'lib/sha256', 'lib/plain-object', 'lib/media-type', 'lib/logger', 'lib/shorten', 'lib/json-pointer', 'lib/ajv', 'lib/validators', 'lib/cold-start', 'lib/s3'];
 
 /** A file's unit: its folder under lib/ (lib/kinds/tabular/index.ts → lib/kinds), or lib/<file> without extension, or handlers. */
 export function unitOf(relative: string): string | null {

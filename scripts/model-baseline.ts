@@ -1,3 +1,4 @@
+import { settings } from '../lib/settings';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,7 +31,7 @@ export async function cli(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    const entry = findVersion(name, parsed.values.version);
+    const entry = findVersion(name, parsed.values.version, settings.modelsDir());
     const manifestFile = path.join(entry.dir, 'model.json');
     const manifest = parseManifest(readFileSync(manifestFile, 'utf8'));
     const model = await loadModel(entry.dir, manifest);

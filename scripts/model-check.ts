@@ -3,6 +3,7 @@
 // sha256, the graph's signature against the manifest, and the golden cases;
 // then each traffic.json (usable, every version it names loads).
 // Exits 1 if any folder or traffic file fails.
+import { settings } from '../lib/settings';
 import { loadModel } from '../lib/model';
 import { listModels } from '../lib/repository/model-repository';
 import { ModelLoadError } from '../lib/errors';
@@ -10,7 +11,8 @@ import { trafficVersions } from '../lib/rollout/route';
 
 async function main(): Promise<number> {
   let failed = 0;
-  const models = listModels();
+  // The models folder, even with MODEL_STORE set: model:check checks what model:push would send.
+  const models = listModels(settings.modelsDir());
   if (models.length === 0) console.log('no model folders found');
   for (const model of models) {
     const { versions } = model;

@@ -12,7 +12,7 @@ export const trafficFile = (name: string) => path.join(settings.modelsDir(), nam
 /** The model's versions, oldest first. */
 export function versionsOf(name: string): string[] {
   forgetRepository();
-  return listModels().find((m) => m.name === name)?.versions.map((v) => v.version) ?? [];
+  return listModels(settings.modelsDir()).find((m) => m.name === name)?.versions.map((v) => v.version) ?? [];
 }
 
 /** The file as it stands: null without one; throws with the reason when it cannot be used. */

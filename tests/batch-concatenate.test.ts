@@ -1,6 +1,6 @@
 import { concatenate } from '../lib/batch-jobs/steps';
-import { s3 } from '../lib/monitoring/store';
-import { startS3rver } from './helpers/s3rver';
+import { s3 } from '../lib/s3';
+import { startS3 } from './helpers/s3rver';
 
 /**
  * How the finish step assembles a job's output (lib/batch-jobs/steps.ts):
@@ -11,12 +11,13 @@ import { startS3rver } from './helpers/s3rver';
  */
 
 const BUCKET = 'ml-inference-concatenate';
-let server: Awaited<ReturnType<typeof startS3rver>>;
+let server: Awaited<ReturnType<typeof startS3>>;
 /** The S3 operations the client sent, by the SDK's command names. */
 const sent: string[] = [];
 
 beforeAll(async () => {
-  server = await startS3rver([BUCKET]);
+  server = await startS3([BUCKET]);
+  Object.assign(process.env, server.env);
   const { client } = await s3();
   client.middlewareStack.add((next, context) => async (args) => {
     sent.push(String(context.commandName).replace(/Command$/, ''));

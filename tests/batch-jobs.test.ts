@@ -3,7 +3,7 @@ import { FakeApiGateway } from './helpers/api-gateway-stand-in';
 import type { HttpHandler } from './helpers/lambda';
 import { invoke } from './helpers/lambda';
 import { route } from './helpers/routes';
-import { startS3rver } from './helpers/s3rver';
+import { startS3 } from './helpers/s3rver';
 import { changeSettings } from './helpers/settings';
 import { FakeStepFunctions } from './helpers/step-functions-stand-in';
 import { DocumentSchemas, type OpenApiDocument } from './helpers/openapi';
@@ -27,14 +27,15 @@ const PRO_KEY = 'keypro0001';
 const UNPLANNED_KEY = 'keynoplan1';
 const CUSTOMER = 'mlk_ezxn4zchmr_sS2dgIJ0bTCS9BGe6ThM6IvRedK0Ks82';
 
-let s3: Awaited<ReturnType<typeof startS3rver>>;
+let s3: Awaited<ReturnType<typeof startS3>>;
 let restore: () => void;
 let handler: HttpHandler;
 const sfn = new FakeStepFunctions();
 const gateway = new FakeApiGateway(() => Date.now());
 
 beforeAll(async () => {
-  s3 = await startS3rver([LEDGER, DATA]);
+  s3 = await startS3([LEDGER, DATA]);
+  Object.assign(process.env, s3.env);
   restore = changeSettings({ BATCH_PREFIXES: `s3://${DATA}/in/, s3://${DATA}/out/`, BATCH_STATE_MACHINE_ARN: MACHINE, BATCH_BUCKET: LEDGER, BATCH_RECORD_LIMITS: 'planfreedv=1000,planpro001=100000' });
   gateway.planKeys.push({ usagePlanId: 'planfreedv', keyId: FREE_KEY }, { usagePlanId: 'planpro001', keyId: PRO_KEY });
   // The handler and the clients it uses, from this test's module registry.
@@ -139,7 +140,7 @@ describe('POST /models/{name}/batch-jobs', () => {
   });
 
   it("refuses with 429 record_limit_exceeded a caller whose day's records are used up, or whose key is on no plan with batch records", async () => {
-    const { s3 } = require('../lib/monitoring/store') as typeof import('../lib/monitoring/store');
+    const { s3 } = require('../lib/s3') as typeof import('../lib/s3');
     const { client, sdk } = await s3();
     const day = new Date().toISOString().slice(0, 10);
     // Two earlier jobs of the pro key today: 60,000 and 40,000 of its 100,000.

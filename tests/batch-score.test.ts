@@ -202,6 +202,13 @@ describe('exit codes', () => {
     expect(readdirSync(dir).filter((f) => f.includes('never'))).toEqual([]);
   });
 
+  it('1 when the output cannot be written, before anything is scored', async () => {
+    const run = await score(telcoPath, '--model', 'churn', '--out', path.join(dir, 'no-such-folder', 'scores.csv'));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/score: the run failed, nothing was written to .*scores\.csv: ENOENT/);
+    expect(run.stderr).not.toContain('rows/s');
+  });
+
   it('1 for a header that names a column twice, 2 for a usage mistake', async () => {
     expect((await score(write('twice.csv', 'tenure,tenure\n1,2\n'), '--model', 'churn', '--out', path.join(dir, 'twice.out.csv'))).code).toBe(1);
     expect(existsSync(path.join(dir, 'twice.out.csv'))).toBe(false);

@@ -101,6 +101,7 @@ describe('batchPrefixes', () => {
       'param:batchRangesPerBatch': 4,
       'param:batchMaxConcurrency': 10,
       'param:batchToleratedFailurePercent': 5,
+      'param:modelStore': '',
     };
     const context = { resolveVariable: async (name: string) => params[name] };
     const { Resources } = await batch.resources(context);

@@ -1,7 +1,7 @@
 import { runStep } from '../lib/batch-jobs/steps';
 import type { Job } from '../lib/batch-jobs/job';
-import { s3 } from '../lib/monitoring/store';
-import { startS3rver } from './helpers/s3rver';
+import { s3 } from '../lib/s3';
+import { startS3 } from './helpers/s3rver';
 import { changeSettings } from './helpers/settings';
 
 /**
@@ -13,11 +13,12 @@ import { changeSettings } from './helpers/settings';
  */
 
 const BUCKET = 'ml-inference-batch-steps';
-let server: Awaited<ReturnType<typeof startS3rver>>;
+let server: Awaited<ReturnType<typeof startS3>>;
 let restore: () => void;
 
 beforeAll(async () => {
-  server = await startS3rver([BUCKET]);
+  server = await startS3([BUCKET]);
+  Object.assign(process.env, server.env);
   restore = changeSettings({ BATCH_BUCKET: BUCKET, BATCH_PREFIXES: `s3://${BUCKET}/jobs/` });
 }, 30_000);
 

@@ -96,6 +96,8 @@ describe('the model repository', () => {
       versions: ['1.0.0', '1.9.0', '1.10.0'],
       // Without WATCH_MODELS the registry keeps a loaded version under its folder alone.
       key: path.join(root, 'churn', '1.10.0'),
+      // A models folder's version: its files are there, nothing to download.
+      store: null,
     });
     expect(findVersion('churn', '1.9.0', root).dir).toBe(path.join(root, 'churn', '1.9.0'));
   });

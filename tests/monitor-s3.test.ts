@@ -3,7 +3,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import S3rver from 's3rver';
 import { bucketStore } from '../lib/monitoring/store';
 import type { Report, ReportSummary } from '../lib/monitoring/report';
 import { freshHandlers } from './helpers/handlers';
@@ -12,6 +11,7 @@ import { captureOutput, emfLines } from './helpers/log-lines';
 import { parityFixture, repoRoot } from './helpers/models';
 import { route } from './helpers/routes';
 import { changeSettings } from './helpers/settings';
+import { startS3, type LocalS3 } from './helpers/s3rver';
 
 /**
  * The monitor against a real S3 API: s3rver (an S3-compatible server from
@@ -28,19 +28,9 @@ const BUCKET = 'ml-inference-monitoring-test';
 const exec = promisify(execFile);
 const customers = parityFixture().cases.slice(0, 400);
 
-let server: S3rver;
-let endpoint: string;
-let data: string;
+let s3: LocalS3;
 let captured: string;
-const s3Env = () => ({
-  AWS_ENDPOINT_URL_S3: endpoint,
-  AWS_ACCESS_KEY_ID: 'S3RVER',
-  AWS_SECRET_ACCESS_KEY: 'S3RVER',
-  AWS_REGION: 'us-east-1',
-  // s3rver 3.7 predates the SDK's default request checksums (aws-chunked bodies): only where S3 requires one.
-  AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-  AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-});
+const s3Env = () => s3.env;
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -50,11 +40,8 @@ function filesUnder(dir: string): string[] {
 }
 
 beforeAll(async () => {
-  data = mkdtempSync(path.join(os.tmpdir(), 's3rver-'));
   captured = mkdtempSync(path.join(os.tmpdir(), 'captured-'));
-  server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: data, configureBuckets: [{ name: BUCKET, configs: [] }] });
-  const { port } = (await server.run()) as unknown as { port: number };
-  endpoint = `http://127.0.0.1:${port}`;
+  s3 = await startS3([BUCKET]);
   Object.assign(process.env, s3Env());
 
   // Real capture and feedback lines from the handlers.
@@ -81,8 +68,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await server.close();
-  rmSync(data, { recursive: true, force: true });
+  await s3.close();
   rmSync(captured, { recursive: true, force: true });
 });
 

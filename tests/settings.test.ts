@@ -24,6 +24,10 @@ describe('settings', () => {
   it('take their defaults when unset, and when empty', () => {
     const defaults: SettingValues = {
       modelsDir: path.resolve(__dirname, '..', 'models'),
+      modelStore: undefined,
+      modelStoreRelistSeconds: 60,
+      modelStoreCacheMb: 448,
+      modelStorePins: undefined,
       defaultModel: undefined,
       maxBatch: 1000,
       maxBodyBytes: 4_194_304,
@@ -75,6 +79,11 @@ describe('settings', () => {
     ['MODELS_DIR', '/abs/models', 'modelsDir', '/abs/models'],
     ['SERVICE_VERSION', '2.0.0-rc.1+build 7', 'serviceVersion', '2.0.0-rc.1+build 7'],
     ['AWS_XRAY_DAEMON_ADDRESS', '169.254.79.129:2000', 'xrayDaemonAddress', '169.254.79.129:2000'],
+    ['MODEL_STORE', 's3://models-bucket/prod', 'modelStore', 's3://models-bucket/prod'],
+    ['MODEL_STORE', 's3://models-bucket', 'modelStore', 's3://models-bucket'],
+    ['MODEL_STORE_RELIST_SECONDS', '0', 'modelStoreRelistSeconds', 0],
+    ['MODEL_STORE_CACHE_MB', '10240', 'modelStoreCacheMb', 10240],
+    ['MODEL_STORE_PINS', `churn@1.0.0=${'a'.repeat(64)}, intent@2.0.0-rc.1=${'b'.repeat(64)}`, 'modelStorePins', new Map([['churn@1.0.0', 'a'.repeat(64)], ['intent@2.0.0-rc.1', 'b'.repeat(64)]])],
   ] as const)('%s=%j is read as %j', (name, text, key, value) => {
     expect(readSettings({ [name]: text })[key]).toEqual(value);
   });
@@ -101,6 +110,11 @@ describe('settings', () => {
     ['CAPTURE_SAMPLE', '101', 'a number from 0 to 100'],
     ['CAPTURE_SAMPLE', '5%', 'a number from 0 to 100'],
     ['MONITORING_BUCKET', 's3://bucket', 'an S3 bucket name'],
+    ['MODEL_STORE', 'models-bucket/prod', 'an s3://bucket/prefix URL'],
+    ['MODEL_STORE', 's3://Bucket/prod', 'an s3://bucket/prefix URL'],
+    ['MODEL_STORE', 's3://bucket/a b', 'an s3://bucket/prefix URL'],
+    ['MODEL_STORE_CACHE_MB', '8', 'an integer from 16 to 10240'],
+    ['MODEL_STORE_PINS', 'churn@1.0.0', 'name@version=sha256 pairs, comma-separated (the sha256 of its model.json, lower-case hex)'],
     ['MONITOR_WINDOW_HOURS', '0', 'an integer from 1 to 2160'],
     ['POWERTOOLS_LOGGER_SAMPLE_RATE', '-0.1', 'a number from 0 to 1'],
     ['DEFAULT_MODEL', 'Churn', 'a model name: 1 to 64 of a-z, 0-9, _ and -, starting with a letter or digit'],
@@ -109,6 +123,10 @@ describe('settings', () => {
     ['POWERTOOLS_SERVICE_NAME', 'tab\tname', '1 to 64 printable ASCII characters, no space at either end'],
   ])('%s=%j is refused, naming the variable, its value and what it accepts', (name, text, accepts) => {
     expect(refusal({ [name]: text })).toBe(`${name} is ${JSON.stringify(text)}: expected ${accepts}`);
+  });
+
+  it.each([`churn@1.0.0=${'A'.repeat(64)}`, `churn@1.0.0=${'a'.repeat(64)},churn@1.0.0=${'b'.repeat(64)}`, `churn@1.0.0=${'a'.repeat(63)}`])('MODEL_STORE_PINS=%j (upper-case hex, a version pinned twice, a short sha256) is refused', (text) => {
+    expect(refusal({ MODEL_STORE_PINS: text })).toMatch(/^MODEL_STORE_PINS is ".*": expected name@version=sha256 pairs, comma-separated \(the sha256 of its model.json, lower-case hex\)$/);
   });
 
   it('shorten a long value in the message, and never put a raw line break in it', () => {

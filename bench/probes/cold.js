@@ -6,7 +6,7 @@
 // marks each model ready on the performance timeline (lib/registry.ts), which
 // splits the wait into module load, model loading and the first call.
 // After the handler's own log and metric lines, prints one line:
-// BENCH-RESULT {moduleLoadMs, sessionMs, firstCallMs, totalMs, peakRssMb, goldenMs, compiledSchemas,
+// BENCH-RESULT {moduleLoadMs, sessionMs, firstCallMs, totalMs, peakRssMb, fetchMs, goldenMs, compiledSchemas,
 // answeredNs}, the last CLOCK_MONOTONIC (process.hrtime), which all processes share on Linux, so the
 // parent can time from spawn to the answer.
 'use strict';
@@ -41,6 +41,8 @@ function peakRssMb() {
     firstCallMs: answered - readyAt,
     totalMs: answered - started,
     peakRssMb: peakRssMb(),
+    // A model store's downloads (lib/registry.ts marks each; part of sessionMs).
+    fetchMs: performance.getEntriesByType('mark').filter((m) => m.name.startsWith('model-fetched ') && m.startTime <= answered).reduce((sum, m) => sum + m.detail.ms, 0),
     // The golden self-tests of the models loaded (part of sessionMs).
     goldenMs: ready.reduce((sum, m) => sum + m.detail.goldenMs, 0),
     // Schemas compiled at run time rather than found precompiled (lib/ajv.ts).

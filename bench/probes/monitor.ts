@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     write: base.write,
   };
   // Load the baseline once before timing: it is read on the first line, and its sha256 check is not the run's work.
-  baselineFromModels('churn', '1.0.0');
+  await baselineFromModels('churn', '1.0.0');
   gc!();
   const rssBeforeMb = statusMb('VmRSS');
   const heapBeforeMb = heapMb();

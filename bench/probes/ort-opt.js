@@ -12,10 +12,7 @@
 'use strict';
 const { readFileSync } = require('node:fs');
 
-const status = (key) => {
-  const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith(`${key}:`));
-  return Number(/(\d+)/.exec(line)[1]) / 1024;
-};
+const { status } = require('./proc-status');
 
 (async () => {
   const t0 = performance.now();

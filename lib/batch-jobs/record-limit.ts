@@ -1,5 +1,6 @@
 import { RecordLimitExceeded } from '../errors';
-import { bucketStore, s3 } from '../monitoring/store';
+import { bucketStore } from '../monitoring/store';
+import { s3 } from '../s3';
 
 /**
  * The daily record limit of batch jobs (README, "Batch scoring"): usage

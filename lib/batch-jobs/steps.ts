@@ -1,7 +1,7 @@
 import { fileRecords, parseCsvHeader, rowWriter, scoreStream, type RowWriter } from '../batch';
 import { describe } from '../dataplane/describe';
 import { InvalidCsv, ServiceError } from '../errors';
-import { s3 } from '../monitoring/store';
+import { s3 } from '../s3';
 import { settings } from '../settings';
 import { jobFiles, type Job, type Plan, type Range, type RangeResult, type Summary } from './job';
 import type { S3Location } from './locations';

@@ -31,6 +31,13 @@ const checkedFiles = new WeakMap<VersionEntry, FileCheck>();
  * /v2/models/{name}/ready).
  */
 export function fileCheck(entry: VersionEntry, manifest: Manifest): FileCheck {
+  // A model store's version is not downloaded to be described (the models
+  // function would fetch every model): its files must be in the store, and
+  // their sha256s are checked as they download, before it loads.
+  if (entry.store) {
+    const missing = entry.store.missing([manifest.file, ...Object.keys(manifest.files ?? {})]);
+    return missing.length === 0 ? { ready: true } : { ready: false, reason: `${missing[0]} is missing from the model store` };
+  }
   let checked = checkedFiles.get(entry);
   if (!checked) {
     try {

@@ -70,4 +70,5 @@ export const routes: readonly Route[];
 /** The request headers the CORS preflight allows. */
 export const CORS_HEADERS: readonly string[];
 export function lambdaLogicalId(name: string): string;
-export function serverlessFunctions(): Record<string, unknown>;
+/** The CLI passes its variable resolver, to read the `image` param; without it the zip's handlers. */
+export function serverlessFunctions(context?: { resolveVariable?: (variable: string) => Promise<unknown> }): Promise<Record<string, unknown>>;

@@ -189,14 +189,29 @@ function lambdaLogicalId(name) {
  */
 const environmentOf = (name) => `\${param:settingsFromShell, self:custom.functionEnvironment.${name}, null}`;
 
+/**
+ * How a function's code is given: the zip's handler file, or, when the
+ * `image` param names a container image (`<uri>@sha256:<digest>`, README
+ * "Large models"), that image with the same handler as its command: the image
+ * carries the zip's files (Dockerfile, scripts/image-task-root.js).
+ */
+const codeOf = (name, image) => (image ? { image: { uri: image, command: [`handlers/${name}.handler`] } } : { handler: `handlers/${name}.handler` });
+
+/** A digest, never a tag: a tag can move, so the stack would not say which image runs. */
+const IMAGE_PATTERN = /^[^@\s]+@sha256:[a-f0-9]{64}$/;
+
 /** serverless.yml's `functions:`: ${file(lib/http/routes.js):serverlessFunctions}. */
-function serverlessFunctions() {
+async function serverlessFunctions({ resolveVariable } = {}) {
+  const image = resolveVariable ? await resolveVariable("param:image, ''") : '';
+  if (image && !IMAGE_PATTERN.test(image)) throw new Error(`the image param must be <uri>@sha256:<64 hex digits> (README, "Container image"), not ${JSON.stringify(image)}`);
   const http = Object.entries(functions).map(([name, fn]) => [
     name,
     {
-      handler: `handlers/${name}.handler`,
+      ...codeOf(name, image),
       description: fn.description,
       reservedConcurrency: `\${param:${fn.concurrencyParam}}`,
+      // Sized to the largest model served (scripts/model-sizing.js): a model from the store is downloaded into /tmp.
+      ephemeralStorageSize: '${param:ephemeralStorageSize}',
       environment: environmentOf(name),
       ...(fn.role ? { role: fn.role } : {}),
       events: routes
@@ -207,7 +222,7 @@ function serverlessFunctions() {
   const timed = Object.entries(scheduled).map(([name, fn]) => [
     name,
     {
-      handler: `handlers/${name}.handler`,
+      ...codeOf(name, image),
       description: fn.description,
       timeout: fn.timeout,
       reservedConcurrency: fn.reservedConcurrency,

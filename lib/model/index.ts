@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { InferenceSession } from 'onnxruntime-node';
 import { InferenceFailed, ModelLoadError, ServiceError } from '../errors';
 import { shorten } from '../shorten';
@@ -161,20 +162,31 @@ function timedRunner(run: RunGraph): { run: RunGraph; elapsed: () => number } {
 }
 
 /**
+ * How the ONNX file reaches onnxruntime. `check-in-memory` (a models
+ * folder): read, its sha256 checked, and the bytes handed over, all before
+ * the first await, so that during Lambda's init the default model's session
+ * is being built while the first event is on its way. `checked-on-disk` (a
+ * model store's download, checked as it was written by a process that trusts
+ * nothing on disk it did not write): onnxruntime reads the file itself, so a
+ * large model is never held twice in memory.
+ */
+export type ModelFileSource = 'check-in-memory' | 'checked-on-disk';
+
+/**
  * Loads one model version from its valid manifest: verifies the ONNX file's
  * sha256 before onnxruntime ever sees it, creates the session, checks its
  * signature against the manifest, builds the kind's runtime and passes the
  * golden self-test. Throws ModelLoadError with a reason that is safe to
  * return to a client (no paths).
  */
-export async function loadModel(dir: string, manifest: Manifest): Promise<Model> {
+export async function loadModel(dir: string, manifest: Manifest, source: ModelFileSource = 'check-in-memory'): Promise<Model> {
   const started = performance.now();
-  const bytes = verifiedModelFile(dir, manifest);
+  const model = source === 'checked-on-disk' ? path.join(dir, manifest.file) : verifiedModelFile(dir, manifest);
   const files = verifiedCompanionFiles(dir, manifest);
 
   let session: InferenceSession;
   try {
-    session = await InferenceSession.create(bytes, SESSION_OPTIONS);
+    session = await InferenceSession.create(model as string, SESSION_OPTIONS);
   } catch {
     throw new ModelLoadError(`onnxruntime could not load ${manifest.file}`);
   }

@@ -28,7 +28,7 @@ export interface MonitorOptions {
   /** The window's end (now). */
   now?: Date;
   /** A version's baseline, or why it has none (no baseline file, the version is not in the models folder). */
-  baselineOf: (model: string, version: string) => Baseline | string;
+  baselineOf: (model: string, version: string) => Baseline | string | Promise<Baseline | string>;
 }
 
 export interface MonitorRun {
@@ -130,7 +130,7 @@ export async function runMonitor(options: MonitorOptions): Promise<MonitorRun> {
     const id = `${line.model}\u0000${line.version}`;
     let window = windows.get(id);
     if (window === undefined) {
-      const baseline = options.baselineOf(line.model, line.version);
+      const baseline = await options.baselineOf(line.model, line.version);
       window = new VersionWindow(line.model, line.version, typeof baseline === 'string' ? undefined : baseline);
       windows.set(id, window);
       pairs.set(window, []);

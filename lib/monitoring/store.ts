@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { isNoSuchKey, s3, s3Location } from '../s3';
 
 /**
  * Where captures, feedback and reports lie (README, "Monitoring"): a local
@@ -52,20 +52,6 @@ export function folderStore(root: string): Store {
   };
 }
 
-/**
- * The AWS SDK's client, loaded on first use: the functions that never touch
- * S3 do not pay for loading it (the batch steps use it too, for ranged reads
- * and multipart writes). A custom endpoint (AWS_ENDPOINT_URL_S3, an
- * S3-compatible server such as s3rver in the tests) is addressed path-style,
- * as such servers expect.
- */
-let client: S3Client | undefined;
-export async function s3(): Promise<{ client: S3Client; sdk: typeof import('@aws-sdk/client-s3') }> {
-  const sdk = await import('@aws-sdk/client-s3');
-  client ??= new sdk.S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
-  return { client, sdk };
-}
-
 export function bucketStore(bucket: string, prefix = ''): Store {
   const root = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
   return {
@@ -87,7 +73,7 @@ export function bucketStore(bucket: string, prefix = ''): Store {
         const object = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: root + key }));
         return await object.Body?.transformToString('utf8');
       } catch (error) {
-        if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+        if (isNoSuchKey(error)) return undefined;
         throw error;
       }
     },
@@ -100,6 +86,6 @@ export function bucketStore(bucket: string, prefix = ''): Store {
 
 /** A store from a folder path or an s3://bucket/prefix URL. */
 export function storeAt(location: string): Store {
-  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(location);
-  return match ? bucketStore(match[1]!, match[2]!) : folderStore(path.resolve(location));
+  const bucket = s3Location(location);
+  return bucket ? bucketStore(bucket.bucket, bucket.prefix) : folderStore(path.resolve(location));
 }

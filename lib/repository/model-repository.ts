@@ -10,11 +10,13 @@ import { settings } from '../settings';
 import { shorten } from '../shorten';
 import { readModelFile } from '../model/model-files';
 import { compareVersions } from './versions';
+import { activeStore, type ModelStore } from './store/model-store';
 
 /**
  * Which models and versions are deployed: the folders
- * models/<name>/<version>/ holding a model.json or an ONNX file. Adding a folder adds a model;
- * no code changes. Reads manifests, never onnxruntime, and never throws for a
+ * models/<name>/<version>/ holding a model.json or an ONNX file, or with
+ * MODEL_STORE the same layout in an S3 model store (./store), mirrored into
+ * /tmp. Adding a folder (or pushing one) adds a model; no code changes. Reads manifests, never onnxruntime, and never throws for a
  * broken folder: a manifest that cannot be read or is invalid is recorded
  * with its reason, so the other models, the listing and readiness go on.
  */
@@ -34,6 +36,18 @@ export interface VersionEntry {
    * whose files changed loads afresh and an unchanged one is not reloaded.
    */
   readonly key: string;
+  /** A version in the model store: its files are downloaded when it loads. Null for a models folder's. */
+  readonly store: StoreFiles | null;
+}
+
+/** What a version in the model store does that a folder's does not: bring its files to `dir`. */
+export interface StoreFiles {
+  /** Downloads (once) and checks the named files, by name with their sha256, into the version's folder. */
+  fetch(wanted: ReadonlyMap<string, string>): Promise<void>;
+  /** Whether the files are on disk, checked (no download: the models route asks). */
+  has(files: readonly string[]): boolean;
+  /** Which of these files the store does not hold. */
+  missing(files: readonly string[]): string[];
 }
 
 export interface ModelEntry {
@@ -79,10 +93,11 @@ function readManifest(dir: string, name: string, version: string): { manifest: M
  * only (measured: listing parsed every manifest and compiled each kind's
  * schema, ~38 ms on the predict function's first call for two models).
  */
-function versionEntry(root: string, name: string, version: string, versions: readonly string[], stamp: string | undefined): VersionEntry {
+function versionEntry(root: string, name: string, version: string, versions: readonly string[], stamp: string | undefined, store: ModelStore | undefined): VersionEntry {
   const dir = path.join(root, name, version);
   let read: ReturnType<typeof readManifest> | undefined;
-  const parsed = () => (read ??= readManifest(dir, name, version));
+  const refused = store?.snapshot().problems.get(`${name}/${version}`);
+  const parsed = () => (read ??= refused !== undefined ? { manifest: null, problem: refused } : readManifest(dir, name, version));
   return {
     name,
     version,
@@ -95,10 +110,19 @@ function versionEntry(root: string, name: string, version: string, versions: rea
     },
     versions,
     key: stamp === undefined ? dir : `${dir}\n${stamp}`,
+    store: store
+      ? {
+          fetch: (wanted) => store.fetch(name, version, wanted),
+          has: (files) => store.hasFiles(name, version, files),
+          missing: (files) => store.missingFiles(name, version, files),
+        }
+      : null,
   };
 }
 
-function readTraffic(root: string, name: string, versions: readonly string[]): ModelEntry['traffic'] {
+function readTraffic(root: string, name: string, versions: readonly string[], store: ModelStore | undefined): ModelEntry['traffic'] {
+  const refused = store?.snapshot().problems.get(`${name}|traffic`);
+  if (refused !== undefined) return { problem: refused };
   const file = path.join(root, name, 'traffic.json');
   if (!existsSync(file)) return null;
   try {
@@ -108,13 +132,13 @@ function readTraffic(root: string, name: string, versions: readonly string[]): M
   }
 }
 
-function modelEntry(root: string, name: string, versions: readonly string[], stamps: ReadonlyMap<string, string> | undefined): ModelEntry {
+function modelEntry(root: string, name: string, versions: readonly string[], stamps: ReadonlyMap<string, string> | undefined, store?: ModelStore): ModelEntry {
   let traffic: ModelEntry['traffic'] | undefined;
   return {
     name,
-    versions: versions.map((version) => versionEntry(root, name, version, versions, stamps?.get(`${name}/${version}`))),
+    versions: versions.map((version) => versionEntry(root, name, version, versions, stamps?.get(`${name}/${version}`), store)),
     get traffic() {
-      if (traffic === undefined) traffic = readTraffic(root, name, versions);
+      if (traffic === undefined) traffic = readTraffic(root, name, versions, store);
       return traffic;
     },
   };
@@ -172,6 +196,23 @@ function fingerprintOf(root: string): { whole: string; stamps: Map<string, strin
   return { whole: [...stamps].map(([key, value]) => `${key}=${value}`).join('\n'), stamps };
 }
 
+/** Where the served models are read from: the model store's mirror with MODEL_STORE, else MODELS_DIR. */
+export function servedRoot(): string {
+  return activeStore()?.root ?? settings.modelsDir();
+}
+
+/**
+ * With MODEL_STORE: lists the store if its listing is older than
+ * MODEL_STORE_RELIST_SECONDS (./store/model-store.ts), before a request reads
+ * the repository. Without: nothing to do. A 503 only when the store was never
+ * listed.
+ */
+export { activeStore };
+
+export async function syncRepository(): Promise<void> {
+  await activeStore()?.sync();
+}
+
 /**
  * Every model with at least one version folder, by name. Read once per
  * container (and models folder): a deployed zip's files never change, and
@@ -179,9 +220,12 @@ function fingerprintOf(root: string): { whole: string; stamps: Map<string, strin
  * read again whenever the folder's files have changed since, so a change
  * made while `npm start` runs reaches every worker at its next request; a
  * version whose own files changed has a new key, which the registry loads
- * afresh (the others keep theirs, and their loaded sessions).
+ * afresh (the others keep theirs, and their loaded sessions). With a model
+ * store, the same holds of its listing (syncRepository).
  */
-export function listModels(root = settings.modelsDir()): ModelEntry[] {
+export function listModels(root = servedRoot()): ModelEntry[] {
+  const store = activeStore();
+  if (store && root === store.root) return storeModels(store);
   const cached = repositories.get(root);
   // Taken before reading, so a change made during the read is seen by the next request.
   const fingerprint = settings.watchModels() ? fingerprintOf(root) : undefined;
@@ -201,13 +245,24 @@ export function listModels(root = settings.modelsDir()): ModelEntry[] {
   return models;
 }
 
+/** The store's models as last listed, read again only when the listing changed. */
+function storeModels(store: ModelStore): ModelEntry[] {
+  const snapshot = store.snapshot();
+  const generation = `store ${snapshot.generation}`;
+  const cached = repositories.get(store.root);
+  if (cached?.fingerprint === generation) return cached.models;
+  const models = [...snapshot.models.keys()].sort().map((name) => modelEntry(store.root, name, snapshot.models.get(name)!, snapshot.stamps, store));
+  repositories.set(store.root, { models, fingerprint: generation });
+  return models;
+}
+
 /** Forgets what was read, so a tool that writes model folders (model:add, tests) sees them anew. */
 export function forgetRepository(): void {
   repositories.clear();
 }
 
 /** A deployed model, or ModelNotFound (404) naming those there are. */
-export function findModel(name: string, root = settings.modelsDir()): ModelEntry {
+export function findModel(name: string, root = servedRoot()): ModelEntry {
   const models = listModels(root);
   const entry = models.find((m) => m.name === name);
   if (!entry) {
@@ -218,7 +273,7 @@ export function findModel(name: string, root = settings.modelsDir()): ModelEntry
 }
 
 /** A deployed model version (the newest when none is named), or ModelNotFound (404) naming what exists. On every request's path: it allocates nothing. */
-export function findVersion(name: string, version?: string, root = settings.modelsDir()): VersionEntry {
+export function findVersion(name: string, version?: string, root = servedRoot()): VersionEntry {
   return versionIn(findModel(name, root), version);
 }
 

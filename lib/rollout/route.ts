@@ -1,7 +1,6 @@
 import { ModelNotFound, ModelUnavailable } from '../errors';
-import { findModel, versionIn, type ModelEntry, type VersionEntry } from '../repository/model-repository';
+import { findModel, servedRoot, versionIn, type ModelEntry, type VersionEntry } from '../repository/model-repository';
 import type { Traffic } from '../repository/parse-traffic';
-import { settings } from '../settings';
 import { shorten } from '../shorten';
 
 /** What a request asks for beside its model: perhaps an exact version or a label. */
@@ -127,7 +126,7 @@ export function describedVersion(model: ModelEntry, version?: string): VersionEn
 }
 
 /** The primary version of a model named in a models folder (tools and tests; the routes use describedVersion). */
-export function primaryVersion(name: string, root = settings.modelsDir()): VersionEntry {
+export function primaryVersion(name: string, root = servedRoot()): VersionEntry {
   return describedVersion(findModel(name, root));
 }
 

@@ -17,6 +17,7 @@ import { settings } from '../../lib/settings';
 import { datatypeOf } from '../../lib/tensors/datatypes';
 import { protocolShape, shapeText } from '../../lib/tensors/shape';
 import { changeTraffic, describeTraffic, readTrafficFile, writeTrafficFile } from '../traffic-file';
+import { CODE_BUDGET, formatNeeds, modelNeeds, modelsIn, zipCheck } from '../model-sizing';
 import { chooseKind } from './choose-kind';
 import { IMAGE_FLAG_NAMES, ImageFlagError, imageChoice, type ImageChoice, type ImageFlags } from './image-choice';
 import { verifiedCompanionFiles } from '../../lib/model/model-files';
@@ -99,6 +100,20 @@ function kindFields(manifest: Manifest): Record<string, unknown> {
   return Object.fromEntries(Object.entries(manifest).filter(([key]) => !Object.hasOwn(baseProperties, key)));
 }
 
+/**
+ * What the added version needs of a function (memory, /tmp: the stage's
+ * params follow the largest model, README "Large models"), and a warning
+ * when the models folder with it would make a zip Lambda refuses, counting
+ * the code at its budget (scripts/model-sizing.js).
+ */
+export function sizingLines(versionDir: string): string[] {
+  const label = `${path.basename(path.dirname(versionDir))}/${path.basename(versionDir)}`;
+  const lines = [`${formatNeeds(label, modelNeeds(versionDir))} (serverless.yml's params follow the largest model: README, "Large models")`];
+  const check = zipCheck(CODE_BUDGET.unzippedBytes, modelsIn(path.dirname(path.dirname(versionDir))));
+  if (!check.ok) lines.push(`warning: with the code at its budget of ${CODE_BUDGET.unzippedBytes / 2 ** 20} MB, ${check.message}`);
+  return lines;
+}
+
 export async function addModel(options: AddOptions): Promise<Added> {
   const { name, force = false } = options;
   if (!new RegExp(NAME_PATTERN).test(name)) throw new Refused(`--name "${name}" is not a model name: lower-case letters, digits, "-" and "_", starting with a letter or digit (${NAME_PATTERN})`);
@@ -132,7 +147,7 @@ export async function addModel(options: AddOptions): Promise<Added> {
     const outputs = signature(session.outputMetadata, 'output');
 
     forgetRepository();
-    const existing = listModels().find((m) => m.name === name);
+    const existing = listModels(settings.modelsDir()).find((m) => m.name === name);
     const previous = existing?.versions.filter((v) => v.manifest).at(-1)?.manifest ?? null;
     if (existing && options.version === undefined) {
       throw new Refused(`model "${name}" exists (versions ${existing.versions.map((v) => v.version).join(', ')}); give --version for the new one`);
@@ -415,6 +430,7 @@ export async function cli(argv: string[]): Promise<number> {
     if (manifest.files) console.log(`wrote ${Object.keys(manifest.files).join(', ')} beside it (each file's sha256 in model.json's files)`);
     console.log(`wrote ${path.join(dir, 'model.json')}: kind ${manifest.kind} (${manifest.kind_reason}); ${manifest.golden.cases.length} golden cases`);
     for (const line of traffic) console.log(line);
+    for (const line of sizingLines(dir)) console.log(line);
     console.log(`\nTry it with npm start running:\n${exampleCurls(manifest, dir).map((c) => `  ${c}`).join('\n')}`);
     return 0;
   } catch (error) {

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import path from 'node:path';
@@ -58,12 +59,17 @@ export async function cli(argv: readonly string[], io: ScoreIo = { stdout: proce
     process.exit(130);
   };
   process.once('SIGINT', interrupted);
+  // A write that fails (a folder that does not exist, a full disk, a closed pipe) fails the run, named, rather than crashing it.
+  const broken = new Promise<never>((_, reject) => out.once('error', reject));
+  broken.catch(() => undefined);
   try {
-    const summary = await scoreFile(args, out, (progress) => view.update(progress));
+    // The output is opened before anything is scored.
+    if (staged !== undefined) await Promise.race([once(out, 'open'), broken]);
+    const summary = await Promise.race([scoreFile(args, out, (progress) => view.update(progress)), broken]);
     view.done({ bytesRead: 1, totalBytes: 1, rows: summary.rows, elapsedMs: summary.elapsedMs });
     if (staged !== undefined) {
       out.end();
-      await finished(out);
+      await Promise.race([finished(out), broken]);
       renameSync(staged, args.out!);
     }
     io.stderr.write(report(summary, args.input, args.out ?? 'standard output'));
@@ -73,7 +79,8 @@ export async function cli(argv: readonly string[], io: ScoreIo = { stdout: proce
       out.destroy();
       rmSync(staged, { force: true });
     }
-    io.stderr.write(`\nscore: the run failed, nothing was written${args.out === undefined ? ' after the rows above' : ` to ${args.out}`}: ${(error as Error).message}\n`);
+    // On a terminal the bar may be mid-line.
+    io.stderr.write(`${io.stderr.isTTY ? '\n' : ''}score: the run failed, nothing was written${args.out === undefined ? ' after the rows above' : ` to ${args.out}`}: ${(error as Error).message}\n`);
     return 1;
   } finally {
     process.removeListener('SIGINT', interrupted);

@@ -4,17 +4,27 @@ import path from 'node:path';
 import S3rver from 's3rver';
 
 /**
- * A real S3 API for a test file: s3rver (npm) on 127.0.0.1 with these
- * buckets, in a scratch folder, and this process's AWS SDK pointed at it
- * (AWS_ENDPOINT_URL_S3; lib/monitoring/store.ts then addresses it
- * path-style). Stop it with close().
+ * A real S3 API for a test: s3rver (an S3-compatible server from npm) on
+ * 127.0.0.1, its objects in a scratch folder. `env` points the AWS SDK at it
+ * (AWS_ENDPOINT_URL_S3, the SDK's standard variable, which lib/s3.ts
+ * addresses path-style). `restart` stops it and starts it again on the same
+ * port and folder: S3 unreachable for a while, then back.
  */
-export async function startS3rver(buckets: readonly string[]): Promise<{ endpoint: string; close: () => Promise<void> }> {
-  const data = mkdtempSync(path.join(os.tmpdir(), 's3rver-'));
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: data, configureBuckets: buckets.map((name) => ({ name, configs: [] })) });
+export interface LocalS3 {
+  endpoint: string;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startS3(buckets: readonly string[]): Promise<LocalS3> {
+  const directory = mkdtempSync(path.join(os.tmpdir(), 's3rver-'));
+  const options = (port: number) => ({ address: '127.0.0.1', port, silent: true, directory, configureBuckets: buckets.map((name) => ({ name, configs: [] })) });
+  let server: S3rver | undefined = new S3rver(options(0));
   const { port } = (await server.run()) as unknown as { port: number };
   const endpoint = `http://127.0.0.1:${port}`;
-  Object.assign(process.env, {
+  const env = {
     AWS_ENDPOINT_URL_S3: endpoint,
     AWS_ACCESS_KEY_ID: 'S3RVER',
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
@@ -22,12 +32,23 @@ export async function startS3rver(buckets: readonly string[]): Promise<{ endpoin
     // s3rver 3.7 predates the SDK's default request checksums (aws-chunked bodies): only where S3 requires one.
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
     AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-  });
+  };
+  const stop = async () => {
+    await server?.close();
+    server = undefined;
+  };
   return {
     endpoint,
-    close: async () => {
-      await server.close();
-      rmSync(data, { recursive: true, force: true });
+    env,
+    stop,
+    async restart() {
+      await stop();
+      server = new S3rver(options(port));
+      await server.run();
+    },
+    async close() {
+      await stop();
+      rmSync(directory, { recursive: true, force: true });
     },
   };
 }

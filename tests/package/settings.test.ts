@@ -56,6 +56,10 @@ const FROM_SHELL: Record<string, string> = {
   BATCH_RECORD_LIMITS: 'plan1=5,plan2=6',
   BATCH_RANGE_BYTES: '65536',
   WATCH_MODELS: 'false',
+  MODEL_STORE: 's3://store-from-the-shell/local/',
+  MODEL_STORE_RELIST_SECONDS: '5',
+  MODEL_STORE_CACHE_MB: '100',
+  MODEL_STORE_PINS: `churn@1.0.0=${'c'.repeat(64)}`,
 };
 
 /** What the local stage sets itself, beside provider.environment (serverless.yml, params.local.settingsFromShell). */
@@ -83,6 +87,8 @@ const RESOLVED: Record<string, string> = {
   BatchStateMachine: 'arn:aws:states:us-east-1:123456789012:stateMachine:ml-inference-dev-batch',
   ApiGatewayUsagePlanFree: 'a1b2c3',
   ApiGatewayUsagePlanPro: 'd4e5f6',
+  // MODEL_STORE: {Fn::Sub: s3://${ModelStoreBucket}/dev/} (resources/model-store.js).
+  ModelStoreBucket: 'ml-inference-dev-modelstorebucket-1a2b3c4d5e6f',
 };
 type Cfn = string | number | { Ref?: string; 'Fn::Sub'?: string; 'Fn::Join'?: [string, Cfn[]] };
 function resolved(value: Cfn): string {
@@ -154,7 +160,7 @@ describe('every packaged stage', () => {
     expect(functions.length).toBe(Object.keys(httpFunctions).length + Object.keys(scheduled).length + Object.keys(steps).length);
     for (const [id, fn] of functions) {
       const variables = fn.Properties.Environment.Variables as Record<string, Cfn>;
-      // As CloudFormation resolves the references to the stack's buckets, state machine and usage plans.
+      // As CloudFormation resolves the references to the stack's buckets (the model store's too), state machine and usage plans.
       const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, resolved(v)]));
       let problem: string | null = null;
       try {
