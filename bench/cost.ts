@@ -4,6 +4,10 @@ export interface Pricing {
   source: string;
   lambda: { perGbSecond: { x86_64: number; arm64: number }; perMillionRequests: number; billingGranularityMs: number };
   apiGateway: { restPerMillionRequests: number };
+  /** Standard workflows: per 1,000 state transitions (batch jobs, bench/batch-cost.ts). */
+  stepFunctions: { perThousandStandardTransitions: number };
+  /** S3 Standard: per 1,000 GET-class (GET, HEAD) and PUT-class (PUT, POST, LIST, multipart) requests. */
+  s3: { perThousandGet: number; perThousandPut: number };
 }
 
 export interface Cost {

@@ -27,6 +27,7 @@ import { costPerMillion } from './cost';
 import { IMAGE_BASELINE_INSTALL, imageBaselineAvailable, imageKindLanded, runImages } from './images';
 import { pinning } from './pin';
 import { runScoreMemory, runScoreThroughput, scoreMachine, scoreSection, type ScoreResults } from './score';
+import { batchCostSection, runBatchCost, type BatchCostResults } from './batch-cost';
 import { writeReport, type ColdFigure, type Results } from './report';
 import { latency, median, medians } from './stats';
 
@@ -43,13 +44,13 @@ const HTTP_CONNECTIONS = 1;
 const TENSOR_FIXTURE = 'tests/fixtures/torch_multi_io.onnx';
 const MiB = 2 ** 20;
 
-/** bench/results.json: the main figures, and the capture, monitor, large-model and batch scorer rows (bench/capture.ts, bench/monitor.ts, bench/large-model.ts, bench/score.ts) when measured. */
-type AllResults = Results & { capture?: CaptureResults; monitor?: MonitorResults; largeModel?: LargeModelResults; score?: ScoreResults };
+/** bench/results.json: the main figures, and the capture, monitor, large-model, batch scorer and batch job cost rows (bench/capture.ts, bench/monitor.ts, bench/large-model.ts, bench/score.ts, bench/batch-cost.ts) when measured. */
+type AllResults = Results & { capture?: CaptureResults; monitor?: MonitorResults; largeModel?: LargeModelResults; score?: ScoreResults; batchCost?: BatchCostResults };
 
-/** writeReport, then the capture, monitor, large-model and batch scorer sections after its BENCHMARKS.md (report.ts knows only the main figures). */
+/** writeReport, then the capture, monitor, large-model, batch scorer and batch job cost sections after its BENCHMARKS.md (report.ts knows only the main figures). */
 function writeAll(results: AllResults): void {
   writeReport(root, results);
-  appendFileSync(path.join(root, 'BENCHMARKS.md'), `\n${captureSection(results.capture)}\n${monitorSection(results.monitor)}\n${largeModelSection(results.largeModel)}\n${scoreSection(results.score)}`);
+  appendFileSync(path.join(root, 'BENCHMARKS.md'), `\n${captureSection(results.capture)}\n${monitorSection(results.monitor)}\n${largeModelSection(results.largeModel)}\n${scoreSection(results.score)}\n${batchCostSection(results.batchCost)}`);
 }
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
@@ -294,9 +295,25 @@ function scoreOnly(which: readonly ('score' | 'score-memory')[]): void {
   writeAll({ ...previous, score });
 }
 
+/**
+ * `npm run bench -- batch-cost` (or BENCH_ONLY=batch-cost): a deployed batch
+ * job's cost per million records beside the online API's (bench/batch-cost.ts),
+ * from the packaged batch function's measured steps and the warm handler's
+ * figures already in bench/results.json; every other figure kept.
+ */
+const BATCH_COST_ONLY = process.env.BENCH_ONLY === 'batch-cost' || process.argv.slice(2).includes('batch-cost');
+
+async function batchCostOnly(): Promise<void> {
+  const pinned = pinning();
+  log(pinned.command ? `pinned to CPU ${pinned.cpu} (${pinned.command})` : 'taskset is not available: running unpinned (results.json records it)');
+  const previous = JSON.parse(readFileSync(path.join(root, 'bench/results.json'), 'utf8')) as AllResults;
+  writeAll({ ...previous, batchCost: await runBatchCost(pinned, log) });
+}
+
 async function main(): Promise<void> {
   if (LARGE_MODEL_ONLY) return largeModelOnly();
   if (IMAGES_ONLY) return imagesOnly();
+  if (BATCH_COST_ONLY) return batchCostOnly();
   if (MONITORING_ONLY.length > 0) return monitoringOnly(MONITORING_ONLY);
   if (SCORE_ONLY.length > 0) return scoreOnly(SCORE_ONLY);
   const python = baselinePython();
@@ -432,6 +449,8 @@ async function main(): Promise<void> {
     // The 1 GB memory run is its own mode (minutes): its last figures are kept.
     const previousScore = (JSON.parse(readFileSync(path.join(root, 'bench/results.json'), 'utf8')) as AllResults).score;
     const score: ScoreResults = { ...scoreMachine(pinned), throughput: runScoreThroughput(pinned, log), ...(previousScore?.memory ? { memory: previousScore.memory } : {}) };
+    // Its own mode too (it packages and runs the batch steps): its last figures are kept.
+    const previousBatchCost = (JSON.parse(readFileSync(path.join(root, 'bench/results.json'), 'utf8')) as AllResults).batchCost;
 
     const warm = latency(handler.warmMs);
     const results: AllResults = {
@@ -478,6 +497,7 @@ async function main(): Promise<void> {
       // Measured by its own mode only (npm run bench -- large-model): kept as last measured.
       largeModel: (JSON.parse(readFileSync(path.join(root, 'bench/results.json'), 'utf8')) as AllResults).largeModel,
       score,
+      ...(previousBatchCost ? { batchCost: previousBatchCost } : {}),
     };
     writeAll(results);
   } finally {

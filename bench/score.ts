@@ -74,7 +74,7 @@ function bundle(): string {
 }
 
 /** A file of `header` then `lines` cycled until it holds `rows` rows or `bytes` bytes, written in large pieces. */
-function generate(file: string, header: string, lines: readonly string[], limit: { rows?: number; bytes?: number }): { rows: number; bytes: number } {
+export function generate(file: string, header: string, lines: readonly string[], limit: { rows?: number; bytes?: number }): { rows: number; bytes: number } {
   const fd = openSync(file, 'w');
   let rows = 0;
   let bytes = 0;
@@ -106,7 +106,7 @@ function scoreOnce(pinned: Pinned, scorer: string, input: string, model: string,
   return { seconds, cpuSeconds: probe.cpuMs / 1000, peakRssMb: probe.peakRssMb };
 }
 
-function telcoLines(): { header: string; lines: string[] } {
+export function telcoLines(): { header: string; lines: string[] } {
   const text = readFileSync(telcoPath, 'utf8');
   const [header, ...lines] = text.split('\n').filter((l) => l !== '');
   return { header: `${header}\n`, lines };

@@ -103,6 +103,18 @@ export class InferenceFailed extends ServiceError {
   readonly code = 'inference_failed';
 }
 
+/** A batch job would take the caller past its usage plan's daily record limit (README, "Batch scoring"). */
+export class RecordLimitExceeded extends ServiceError {
+  readonly statusCode = 429;
+  readonly code = 'record_limit_exceeded';
+}
+
+/** Batch jobs need the deployed state machine (BATCH_STATE_MACHINE_ARN), which `npm start` has not. */
+export class BatchJobsUnavailable extends ServiceError {
+  readonly statusCode = 503;
+  readonly code = 'batch_jobs_unavailable';
+}
+
 export class ModelUnavailable extends ServiceError {
   readonly statusCode = 503;
   readonly code = 'model_unavailable';
@@ -150,6 +162,8 @@ export const ERROR_CODES = {
   unsupported_media_type: 'Content-Type must be application/json, text/csv, multipart/form-data, image/jpeg, image/png, image/webp or image/gif',
   non_finite_output: 'the model answered NaN for /instances/0',
   inference_failed: 'onnxruntime could not run the model on inputs "pixel_values" [1, 3, 5, 5]: …',
+  record_limit_exceeded: 'your plan may score 100000 batch records a day (UTC); 99000 are used today and this job holds 7043',
+  batch_jobs_unavailable: 'batch jobs need a deployed stage: this one has no batch state machine (BATCH_STATE_MACHINE_ARN)',
   model_unavailable: 'model churn 1.1.0 could not be loaded: sha256 mismatch: model.onnx is …, the manifest expects …',
   internal_error: 'internal error',
   invalid_api_key: 'a valid x-api-key header is required',

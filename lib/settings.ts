@@ -299,6 +299,47 @@ const DEFINITIONS = {
     defaultText: '24',
     description: 'how many hours of captures and feedback the scheduled monitor reads at each run',
   }),
+  batchPrefixes: define<string | undefined>()({
+    name: 'BATCH_PREFIXES',
+    setBy: 'you',
+    // lib/batch-jobs/locations.ts parses it; the same rule as resources/batch.js's parsePrefixes.
+    ...matching(/^\s*s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/([^*?,\s]+\/)?\s*(,\s*s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/([^*?,\s]+\/)?\s*)*$/, 'a comma-separated list of s3://<bucket>/ or s3://<bucket>/<prefix>/'),
+    fallback: undefined,
+    defaultText: "none (serverless.yml: the `batchPrefixes` param, else the stack's batch bucket under `jobs/`)",
+    description: 'where batch jobs may read their input and write their output; any other S3 location is refused with 400 (README, "Batch scoring")',
+  }),
+  batchStateMachineArn: define<string | undefined>()({
+    name: 'BATCH_STATE_MACHINE_ARN',
+    setBy: 'you',
+    ...matching(/^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/, 'a Step Functions state machine ARN'),
+    fallback: undefined,
+    defaultText: "none: batch jobs answer 503 (serverless.yml: the stack's batch state machine)",
+    description: 'the state machine `POST /models/{name}/batch-jobs` starts and `GET …/batch-jobs/{id}` describes',
+  }),
+  batchBucket: define<string | undefined>()({
+    name: 'BATCH_BUCKET',
+    setBy: 'you',
+    ...matching(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'),
+    fallback: undefined,
+    defaultText: "none (serverless.yml: the stack's batch bucket)",
+    description: "the bucket of the batch jobs' usage ledger (`usage/<caller>/<day>/<job>`), which the daily record limit reads",
+  }),
+  batchRecordLimits: define<string | undefined>()({
+    name: 'BATCH_RECORD_LIMITS',
+    setBy: 'you',
+    ...matching(/^[A-Za-z0-9]{1,32}=[0-9]{1,12}(,[A-Za-z0-9]{1,32}=[0-9]{1,12})*$/, 'a comma-separated list of <usage plan id>=<records>'),
+    fallback: undefined,
+    defaultText: 'none: no key may start a job (serverless.yml: each plan\'s `<plan>BatchRecordsPerDay` param)',
+    description: "records a caller's batch jobs may score per UTC day, by the caller's usage plan",
+  }),
+  batchRangeBytes: define<number>()({
+    name: 'BATCH_RANGE_BYTES',
+    setBy: 'you',
+    ...integer(1024, 256 * 1024 * 1024),
+    fallback: 4 * 1024 * 1024,
+    defaultText: '4194304 (4 MiB; serverless.yml: the `batchRangeBytes` param)',
+    description: 'about how many bytes of a batch input one range holds: the unit the Distributed Map batches and a scoring run reads by Range GET',
+  }),
   xrayDaemonAddress: define<string | undefined>()({
     name: 'AWS_XRAY_DAEMON_ADDRESS',
     setBy: 'lambda',
@@ -436,6 +477,13 @@ export const settings = {
   monitoringBucket: (): string | undefined => current.monitoringBucket,
   /** Hours of captures the scheduled monitor reads. */
   monitorWindowHours: (): number => current.monitorWindowHours,
+  /** Where batch jobs may read and write: BATCH_PREFIXES' text (lib/batch-jobs/locations.ts parses it). */
+  batchPrefixes: (): string | undefined => current.batchPrefixes,
+  batchStateMachineArn: (): string | undefined => current.batchStateMachineArn,
+  batchBucket: (): string | undefined => current.batchBucket,
+  /** BATCH_RECORD_LIMITS' text (lib/batch-jobs/record-limit.ts parses it). */
+  batchRecordLimits: (): string | undefined => current.batchRecordLimits,
+  batchRangeBytes: (): number => current.batchRangeBytes,
   /** Whether Lambda started this container ahead of requests (provisioned concurrency): then no request is a cold start. */
   provisionedConcurrency: (): boolean => current.initializationType === 'provisioned-concurrency',
 };

@@ -4,11 +4,16 @@
 // function is alarmed on without editing this file. serverless.yml reads it
 // with ${file()}; resources/alarms.yml has the others and the thresholds'
 // reasons.
-const { functions, scheduled, lambdaLogicalId } = require('../lib/http/routes');
+const { functions, scheduled, steps, lambdaLogicalId } = require('../lib/http/routes');
 
 const names = Object.keys(functions);
-/** With the scheduled functions (the monitor), which only the errors alarm watches: no client waits on them. */
-const everyFunction = [...names, ...Object.keys(scheduled)];
+/**
+ * With the scheduled functions (the monitor) and the batch state machine's
+ * steps, which only the errors alarm watches: no client waits on them. A
+ * batch job a caller's input fails (its record limit, its header) ends in the
+ * state machine's Refused state, not as a Lambda error (resources/batch.js).
+ */
+const everyFunction = [...names, ...Object.keys(scheduled), ...Object.keys(steps)];
 /** A metric query's id: a CloudWatch id starts with a lower-case letter and has no dashes. */
 const idOf = (name) => name.replace(/[^a-z0-9]/gi, '');
 /** "v2-infer" → "V2Infer", for an alarm's logical id. */

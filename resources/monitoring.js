@@ -13,7 +13,8 @@
 // resources/dashboard.js. tests/package/monitoring-template.test.ts reads the
 // compiled result.
 
-const { functions, scheduled, lambdaLogicalId } = require('../lib/http/routes');
+const { functions, scheduled } = require('../lib/http/routes');
+const { logGroupId, policy, allow, functionRole: ownRole } = require('./iam');
 const modelStore = require('./model-store');
 
 /** The functions that write capture lines (predict and infer captures, feedback): their log groups are subscribed. */
@@ -26,40 +27,20 @@ const PARTITION_QUERY = '{capture: .capture, model: .model, version: (.version /
 const PREFIX = 'captures/!{partitionKeyFromQuery:capture}/model=!{partitionKeyFromQuery:model}/version=!{partitionKeyFromQuery:version}/date=!{timestamp:yyyy-MM-dd}/';
 const ERROR_PREFIX = 'capture-errors/!{firehose:error-output-type}/date=!{timestamp:yyyy-MM-dd}/';
 
-/** "v2-infer" → "V2DashinferLogGroup": the log group the Serverless Framework creates for a function. */
-const logGroupId = (name) => lambdaLogicalId(name).replace(/LambdaFunction$/, 'LogGroup');
 /** "v2-infer" → "V2Infer", for logical ids of our own. */
 const pascal = (name) => name.split('-').map((part) => part[0].toUpperCase() + part.slice(1)).join('');
 
 const bucketArn = { 'Fn::GetAtt': ['MonitoringBucket', 'Arn'] };
 /** Objects under a prefix of the monitoring bucket: "captures/" → arn:…:bucket/captures/*. */
 const objects = (prefix) => ({ 'Fn::Sub': `\${MonitoringBucket.Arn}/${prefix}*` });
-const policy = (name, statements) => ({ PolicyName: name, PolicyDocument: { Version: '2012-10-17', Statement: statements } });
-const allow = (Action, Resource, extra = {}) => ({ Effect: 'Allow', Action, Resource, ...extra });
 
-/** A Lambda function's own role: its log group, X-Ray (which has no resource-level permissions), and `statements`. */
-function functionRole(name, description, statements, modelStoreStatements = []) {
-  return {
-    Type: 'AWS::IAM::Role',
-    Properties: {
-      Description: description,
-      AssumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-      },
-      Policies: [
-        policy('logs-and-traces', [
-          // The log group's ARN ends in ":*", so it covers its streams.
-          allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [{ 'Fn::GetAtt': [logGroupId(name), 'Arn'] }]),
-          allow(['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], '*'),
-        ]),
-        policy('monitoring-bucket', statements),
-        // Both read models' manifests (and the monitor their baselines): from the model store when there is one (resources/model-store.js).
-        ...(modelStoreStatements.length > 0 ? [policy('model-store', modelStoreStatements)] : []),
-      ],
-    },
-  };
-}
+/** A function's own role (resources/iam.js): its work's statements on the monitoring bucket, and the model store's when there is one. */
+const functionRole = (name, description, statements, modelStoreStatements = []) =>
+  ownRole(name, description, [
+    policy('monitoring-bucket', statements),
+    // Both read models' manifests (and the monitor their baselines): from the model store when there is one (resources/model-store.js).
+    ...(modelStoreStatements.length > 0 ? [policy('model-store', modelStoreStatements)] : []),
+  ]);
 
 /** A Glue table over one kind of capture line (newline-delimited JSON), its partitions projected from the S3 layout. */
 function capturesTable({ kind, description, columns, versioned, retentionDays }) {

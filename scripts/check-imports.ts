@@ -11,6 +11,8 @@ import path from 'node:path';
  */
 export const LAYERS: readonly (readonly string[])[] = [
   ['handlers'],
+  // Batch jobs on a deployed stage: the routes' checks and the state machine's steps, over the batch scorer and the data plane.
+  ['lib/batch-jobs'],
   // Batch scoring reads files of records into the REST route's formats and serves them through the data plane: a protocol beside the routes.
   ['lib/protocols', 'lib/batch'],
   ['lib/dataplane'],

@@ -20,10 +20,11 @@ const handlerOf: Record<FunctionName, HttpHandler> = {
   'v2-metadata': h.v2Metadata,
   'v2-infer': h.v2Infer,
   monitoring: h.monitoring,
+  'batch-jobs': h.batchJobs,
   docs,
 };
 // Real values for every path parameter, so each route reaches its code.
-const params: Record<string, string> = { name: 'churn', version: '1.0.0', label: 'stable', asset: 'swagger-ui.css' };
+const params: Record<string, string> = { name: 'churn', version: '1.0.0', label: 'stable', asset: 'swagger-ui.css', id: '00000000-0000-4000-8000-000000000000' };
 const paramsOf = (path: string) => Object.fromEntries([...path.matchAll(/\{(\w+)\}/g)].map((m) => [m[1]!, params[m[1]!]!]));
 
 describe('the route table and the handlers', () => {

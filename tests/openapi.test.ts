@@ -4,6 +4,7 @@ import { handler as healthHandler } from '../handlers/health';
 import { handler as modelsHandler } from '../handlers/models';
 import { handler as predictHandler } from '../handlers/predict';
 import { handler as monitoringHandler } from '../handlers/monitoring';
+import { handler as batchJobsHandler } from '../handlers/batch-jobs';
 import { handler as inferHandler } from '../handlers/v2-infer';
 import { handler as metadataHandler } from '../handlers/v2-metadata';
 import { DOCS_ASSETS } from '../lib/protocols/openapi/docs-page';
@@ -218,6 +219,9 @@ describe('every route answers as its own document says', () => {
     [monitoringHandler, 'POST', '/models/{name}/feedback', { name: 'fraud' }, json({ inference_id: 'abc', actual: true }), 404],
     [monitoringHandler, 'GET', '/models/{name}/monitoring', { name: 'churn' }, {}, 200],
     [monitoringHandler, 'GET', '/models/{name}/monitoring', { name: 'fraud' }, {}, 404],
+    // No batch state machine here (npm start's settings): 503; its 202 and 200 are validated against this document in tests/batch-jobs.test.ts.
+    [batchJobsHandler, 'POST', '/models/{name}/batch-jobs', { name: 'churn' }, json({ input: 's3://bucket/in/customers.csv', output: 's3://bucket/out/' }), 503],
+    [batchJobsHandler, 'GET', '/models/{name}/batch-jobs/{id}', { name: 'churn', id: '7d0c3f9e-1111-4222-8333-444455556666' }, {}, 503],
     // Every other deployed model (one model:add put in models/) on its own paths, with its first golden request.
     ...deployed
       .filter((m) => m.name !== 'churn' && m.name !== 'intent')
@@ -260,8 +264,14 @@ describe('every route answers as its own document says', () => {
     answered.push(`${method.toLowerCase()} ${path} ${status}`);
   });
 
-  it('has called every operation of the document, template and per model, with a 200', () => {
-    const documented = operations(document).map(([path, method]) => `${method} ${path} 200`);
+  /** Step Functions cannot run here: the batch-job routes' own success answers are validated against this document in tests/batch-jobs.test.ts, with a stand-in. */
+  const NEEDS_STEP_FUNCTIONS = ['post /models/{name}/batch-jobs', 'get /models/{name}/batch-jobs/{id}'];
+
+  it('has called every operation of the document, template and per model, with its success status', () => {
+    const documented = operations(document)
+      .filter(([path, method]) => !NEEDS_STEP_FUNCTIONS.includes(`${method} ${path}`))
+      .map(([path, method, op]) => `${method} ${path} ${Object.keys(op.responses).find((status) => status.startsWith('2'))}`);
+    expect(NEEDS_STEP_FUNCTIONS.every((o) => operations(document).some(([path, method]) => `${method} ${path}` === o))).toBe(true);
     expect(documented.filter((o) => !answered.includes(o))).toEqual([]);
     expect(templatePaths(document).length).toBeGreaterThan(15);
   });

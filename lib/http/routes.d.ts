@@ -28,7 +28,19 @@ export interface ScheduledEntry {
   input?: Readonly<Record<string, string>>;
 }
 
-export type FunctionName = 'predict' | 'health' | 'models' | 'v2-metadata' | 'v2-infer' | 'monitoring' | 'docs';
+/** A function the batch state machine invokes (resources/batch.js), reached by no route or schedule. */
+export interface StepEntry {
+  description: string;
+  /** Seconds. */
+  timeout: number;
+  /** MB. */
+  memorySize: number;
+  /** The serverless.yml param that caps its concurrent containers. */
+  concurrencyParam: string;
+  role: string;
+}
+
+export type FunctionName = 'predict' | 'health' | 'models' | 'v2-metadata' | 'v2-infer' | 'monitoring' | 'batch-jobs' | 'docs';
 
 export interface Route {
   /** The OpenAPI operationId, and the name the function's handler answers it under. */
@@ -44,8 +56,8 @@ export interface Route {
   summary: string;
   tags: string[];
   /** The request body's schemas: a predict body of the model's kind, the Open Inference request, or a shared schema of /openapi.json by name. */
-  body?: 'predict' | 'infer' | 'FeedbackRequest';
-  /** A schema of components/schemas, "ready:<schema>" (503 also carries it), or a special answer. */
+  body?: 'predict' | 'infer' | 'FeedbackRequest' | 'BatchJobRequest';
+  /** A schema of components/schemas, "ready:<schema>" (503 also carries it), "accepted:<schema>" (a 202), or a special answer. */
   answer: string;
   /** Statuses the route answers itself, beside the gateway's 403/429 and a 5XX. */
   errors: string[];
@@ -53,6 +65,7 @@ export interface Route {
 
 export const functions: { readonly [F in FunctionName]: FunctionEntry };
 export const scheduled: { readonly monitor: ScheduledEntry; readonly 'key-expiry': ScheduledEntry };
+export const steps: { readonly batch: StepEntry };
 export const routes: readonly Route[];
 /** The request headers the CORS preflight allows. */
 export const CORS_HEADERS: readonly string[];

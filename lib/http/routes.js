@@ -52,6 +52,14 @@ const functions = {
     // Its own IAM role (resources/monitoring.js): it alone of the API's functions reads the monitoring bucket (reports/ only).
     role: 'MonitoringFunctionRole',
   },
+  'batch-jobs': {
+    description: 'Starts a batch scoring job over an S3 input (a Step Functions execution) and reports one (README, "Batch scoring")',
+    concurrencyParam: 'reservedConcurrency',
+    latencyAlarm: false,
+    throttleAlarm: true,
+    // Its own IAM role (resources/batch.js): StartExecution and DescribeExecution of the batch state machine, the caller's usage plan, the usage ledger; no job data.
+    role: 'BatchJobsFunctionRole',
+  },
   docs: {
     description: 'The OpenAPI document and the interactive docs page (Swagger UI)',
     // Public on purpose (README, "The API"): its own small cap bounds what
@@ -105,6 +113,24 @@ const scheduled = {
 };
 
 /**
+ * Functions no route or schedule reaches: the batch state machine's steps
+ * (resources/batch.js), invoked by Step Functions with an event of its own.
+ */
+const steps = {
+  batch: {
+    description: 'The batch scoring job\'s steps (README, "Batch scoring"): plan byte ranges, score ranges from S3, assemble the parts in order',
+    // A range of batchRangeBytes scores in seconds; the plan reads the whole input once (about a minute per GB), so Lambda's most.
+    timeout: 900,
+    // 1769 MB is one full vCPU: scoring is CPU-bound.
+    memorySize: 1769,
+    // Each execution runs at most batchMaxConcurrency at a time; this caps all jobs of the stage together.
+    concurrencyParam: 'batchReservedConcurrency',
+    // Step Functions retries a failed step itself (resources/batch.js); Lambda's own async retries do not apply to a synchronous invoke.
+    role: 'BatchFunctionRole',
+  },
+};
+
+/**
  * The headers a browser may send on the CORS routes: the Serverless
  * Framework's defaults for `cors: true`, and X-Inference-Id, which a caller
  * may give predict and infer requests to name its own capture (README, "Monitoring").
@@ -141,6 +167,8 @@ const routes = [
   { operation: 'v2InferVersion', function: 'v2-infer', method: 'POST', path: '/v2/models/{name}/versions/{version}/infer', summary: 'Inference on tensors with one version', tags: V2, body: 'infer', answer: 'infer', errors: ['400', '404', '406', '413', '415', '422', '503'] },
   { operation: 'sendFeedback', function: 'monitoring', method: 'POST', path: '/models/{name}/feedback', summary: 'The true outcome of captured inferences (by X-Inference-Id), one or a batch, for live quality', tags: ['monitoring'], body: 'FeedbackRequest', answer: 'FeedbackAccepted', errors: ['400', '404', '413', '415', '503'] },
   { operation: 'describeMonitoring', function: 'monitoring', method: 'GET', path: '/models/{name}/monitoring', summary: "The latest monitoring report's summary: drift per feature, prediction drift, live quality", tags: ['monitoring'], answer: 'MonitoringSummary', errors: ['404', '503'] },
+  { operation: 'startBatchJob', function: 'batch-jobs', method: 'POST', path: '/models/{name}/batch-jobs', summary: 'Start a batch job: score a CSV or JSON-lines object of S3 into an output prefix (README, "Batch scoring")', tags: ['batch'], body: 'BatchJobRequest', answer: 'accepted:BatchJob', errors: ['400', '404', '413', '415', '429', '503'] },
+  { operation: 'describeBatchJob', function: 'batch-jobs', method: 'GET', path: '/models/{name}/batch-jobs/{id}', summary: "A batch job's status, counts and output (the caller's own jobs only)", tags: ['batch'], answer: 'BatchJob', errors: ['404', '503'] },
   { operation: 'openApiDocument', function: 'docs', method: 'GET', path: '/openapi.json', keyed: false, summary: 'This document', tags: ['docs'], answer: 'document', errors: [] },
   // No CORS on the page and its files: a browser opens them, no script fetches them.
   { operation: 'docsPage', function: 'docs', method: 'GET', path: '/docs', keyed: false, cors: false, summary: 'This page: the document in Swagger UI, to try every route with a key', tags: ['docs'], answer: 'html', errors: [] },
@@ -205,7 +233,19 @@ async function serverlessFunctions({ resolveVariable } = {}) {
       events: [{ schedule: { rate: [`\${param:${fn.scheduleParam}}`], enabled: `\${param:${fn.scheduleParam}Enabled, true}`, ...(fn.input ? { input: fn.input } : {}) } }],
     },
   ]);
-  return Object.fromEntries([...http, ...timed]);
+  const invoked = Object.entries(steps).map(([name, fn]) => [
+    name,
+    {
+      handler: `handlers/${name}.handler`,
+      description: fn.description,
+      timeout: fn.timeout,
+      memorySize: fn.memorySize,
+      reservedConcurrency: `\${param:${fn.concurrencyParam}}`,
+      role: fn.role,
+      environment: environmentOf(name),
+    },
+  ]);
+  return Object.fromEntries([...http, ...timed, ...invoked]);
 }
 
-module.exports = { functions, scheduled, routes, CORS_HEADERS, lambdaLogicalId, serverlessFunctions };
+module.exports = { functions, scheduled, steps, routes, CORS_HEADERS, lambdaLogicalId, serverlessFunctions };

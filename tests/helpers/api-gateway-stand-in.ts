@@ -79,7 +79,11 @@ export class FakeApiGateway {
       return this.json(status, { message: `stand-in ${type}` }, { 'x-amzn-errortype': type });
     }
     let m: RegExpExecArray | null;
-    if (request.method === 'GET' && route === '/usageplans') return this.json(200, { item: this.plans });
+    if (request.method === 'GET' && route === '/usageplans') {
+      // GetUsagePlans by keyId: the plans the key is on.
+      const plans = query.keyId ? this.plans.filter((p) => this.planKeys.some((k) => k.usagePlanId === p.id && k.keyId === query.keyId)) : this.plans;
+      return this.json(200, { item: plans });
+    }
     if (request.method === 'GET' && route === '/apikeys') {
       const withValue = query.includeValues === 'true';
       return this.json(200, { item: this.keys.filter((k) => k.name.startsWith(query.name ?? '')).map((k) => this.wire(k, withValue)) });

@@ -1,6 +1,6 @@
 import type { HttpHandler } from './lambda';
 
-export type Handlers = Record<'predict' | 'health' | 'models' | 'v2Infer' | 'v2Metadata' | 'monitoring', HttpHandler>;
+export type Handlers = Record<'predict' | 'health' | 'models' | 'v2Infer' | 'v2Metadata' | 'monitoring' | 'batchJobs', HttpHandler>;
 
 /**
  * Every handler, loaded afresh (jest.isolateModules): for tests that change
@@ -17,6 +17,7 @@ export function freshHandlers(): Handlers {
       v2Infer: require('../../handlers/v2-infer').handler,
       v2Metadata: require('../../handlers/v2-metadata').handler,
       monitoring: require('../../handlers/monitoring').handler,
+      batchJobs: require('../../handlers/batch-jobs').handler,
     };
   });
   return handlers;

@@ -26,7 +26,7 @@ export interface ResolvedService {
       usagePlan: Record<string, { throttle: { rateLimit: number; burstLimit: number }; quota: { limit: number; period: string } }>[];
     };
   };
-  functions: Record<string, { name: string; reservedConcurrency?: number; timeout?: number }>;
+  functions: Record<string, { name: string; reservedConcurrency?: number; timeout?: number; memorySize?: number }>;
 }
 
 export function template(stage: string): Template {

@@ -90,7 +90,7 @@ describe.each(stages)('compiled CloudFormation of $name', ({ name, stage, archit
       expect(config).toBeDefined();
       expect(fn.Properties.Runtime).toBe(provider.runtime);
       expect(fn.Properties.Architectures).toEqual([provider.architecture]);
-      expect(fn.Properties.MemorySize).toBe(provider.memorySize);
+      expect(fn.Properties.MemorySize).toBe(config!.memorySize ?? provider.memorySize);
       expect(fn.Properties.Timeout).toBe(config!.timeout ?? provider.timeout);
       expect(fn.Properties.ReservedConcurrentExecutions).toEqual(expect.any(Number));
       expect(fn.Properties.ReservedConcurrentExecutions).toBe(config!.reservedConcurrency);

@@ -56,7 +56,7 @@ describe.each(['dev', 'prod'])('the key-expiry function on %s', (stage) => {
     expect(JSON.stringify(r.LambdaErrorsAlarm!.Properties.Metrics)).toContain(`{"Ref":"${FUNCTION}"}`);
   });
 
-  it('has its own role: apigateway:GET on /apikeys, apigateway:PATCH on /apikeys/*, its log group and X-Ray; no other function may touch API Gateway', () => {
+  it('has its own role: apigateway:GET on /apikeys, apigateway:PATCH on /apikeys/*, its log group and X-Ray; no other function may touch its keys', () => {
     expect(r[FUNCTION]!.Properties.Role).toEqual({ 'Fn::GetAtt': ['KeyExpiryFunctionRole', 'Arn'] });
     expect(grants(r.KeyExpiryFunctionRole!)).toEqual(
       [
@@ -71,8 +71,9 @@ describe.each(['dev', 'prod'])('the key-expiry function on %s', (stage) => {
     const withApiGateway = resourcesOfType(t, 'AWS::IAM::Role')
       .filter(([, role]) => JSON.stringify(role.Properties.Policies ?? []).includes('apigateway:'))
       .map(([id]) => id);
-    // osls's own role for API Gateway's account settings (access logs) aside.
-    expect(withApiGateway.filter((id) => !/CustomResource/.test(id))).toEqual(['KeyExpiryFunctionRole']);
+    // osls's own role for API Gateway's account settings (access logs) aside; the batch-job routes read usage plans only (GET /usageplans: tests/package/batch.test.ts).
+    expect(withApiGateway.filter((id) => !/CustomResource/.test(id)).sort()).toEqual(['BatchJobsFunctionRole', 'KeyExpiryFunctionRole']);
+    expect(JSON.stringify(r.BatchJobsFunctionRole!.Properties.Policies).match(/apigateway:[A-Z]+|\/apikeys|\/usageplans/g)).toEqual(['apigateway:GET', '/usageplans']);
   });
 });
 

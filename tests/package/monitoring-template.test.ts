@@ -183,7 +183,7 @@ describe.each(deployable)('the monitoring pipeline of the packaged $name templat
     expect(grants(role)).toEqual(['firehose:PutRecord on ${CaptureDeliveryStream.Arn}', 'firehose:PutRecordBatch on ${CaptureDeliveryStream.Arn}']);
   });
 
-  it('grants S3 and Firehose actions by name, never on "*", and only to the pipeline\'s roles and the two monitoring functions', () => {
+  it('grants S3 and Firehose actions by name, never on "*", and only to the pipeline\'s roles, the two monitoring functions and the batch jobs\' own roles', () => {
     const withStorage = new Set<string>();
     for (const [id, role] of resourcesOfType(t, 'AWS::IAM::Role')) {
       for (const s of statementsOf(role)) {
@@ -194,8 +194,8 @@ describe.each(deployable)('the monitoring pipeline of the packaged $name templat
         expect({ id, resources: list(s.Resource).filter((res) => arnText(res) === '*' || arnText(res).endsWith(':*')) }).toEqual({ id, resources: [] });
       }
     }
-    // The functions' shared role (predict, health, ...) reaches no bucket and no stream.
-    expect([...withStorage].sort()).toEqual(['CaptureDeliveryRole', 'CaptureSubscriptionRole', 'MonitorFunctionRole', 'MonitoringFunctionRole']);
+    // The functions' shared role (predict, health, ...) reaches no bucket and no stream; besides the pipeline's, only the batch jobs' own roles do (their grants: tests/package/batch.test.ts).
+    expect([...withStorage].sort()).toEqual(['BatchFunctionRole', 'BatchJobsFunctionRole', 'BatchStateMachineRole', 'CaptureDeliveryRole', 'CaptureSubscriptionRole', 'MonitorFunctionRole', 'MonitoringFunctionRole']);
   });
 
   it('runs the monitor on the monitorSchedule param, alone, with its own role: captures/ read, reports/ written', () => {

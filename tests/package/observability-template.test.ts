@@ -1,4 +1,4 @@
-import { functions as httpFunctions, scheduled } from '../../lib/http/routes';
+import { functions as httpFunctions, scheduled, steps } from '../../lib/http/routes';
 import { DIMENSIONS, METRIC_CATALOG } from '../../lib/observability/metrics';
 import { resolvedService, resourcesOfType, template, type Resource } from './artifacts';
 import { stages } from './stages';
@@ -55,7 +55,7 @@ describe.each(deployable)('observability of the packaged $name stage', ({ name, 
   it('traces every function and the API stage, and names a metrics namespace per stage', () => {
     expect(service.provider.tracing).toEqual({ lambda: true, apiGateway: true });
     const ids = functionIds(name);
-    expect(ids).toHaveLength(Object.keys(httpFunctions).length + Object.keys(scheduled).length);
+    expect(ids).toHaveLength(Object.keys(httpFunctions).length + Object.keys(scheduled).length + Object.keys(steps).length);
     for (const id of ids) {
       const fn = t.Resources[id]!.Properties;
       expect({ id, tracing: fn.TracingConfig }).toEqual({ id, tracing: { Mode: 'Active' } });

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DOCUMENTED_SETTINGS, readSettings } from '../../lib/settings';
-import { functions as httpFunctions, scheduled } from '../../lib/http/routes';
+import { functions as httpFunctions, scheduled, steps } from '../../lib/http/routes';
 import { environmentWithoutSettings } from '../../scripts/local-api';
 import { repoRoot } from '../helpers/models';
 import { resourcesOfType, template } from './artifacts';
@@ -50,6 +50,11 @@ const FROM_SHELL: Record<string, string> = {
   CAPTURE_DIR: '/tmp/captures-from-the-shell',
   MONITORING_BUCKET: 'bucket-from-the-shell',
   MONITOR_WINDOW_HOURS: '6',
+  BATCH_PREFIXES: 's3://bucket-from-the-shell/batch/',
+  BATCH_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:from-the-shell',
+  BATCH_BUCKET: 'ledger-from-the-shell',
+  BATCH_RECORD_LIMITS: 'plan1=5,plan2=6',
+  BATCH_RANGE_BYTES: '65536',
   WATCH_MODELS: 'false',
   MODEL_STORE: 's3://store-from-the-shell/local/',
   MODEL_STORE_RELIST_SECONDS: '5',
@@ -60,20 +65,39 @@ const FROM_SHELL: Record<string, string> = {
 /** What the local stage sets itself, beside provider.environment (serverless.yml, params.local.settingsFromShell). */
 const LOCAL_STAGE_OWN: Record<string, string> = { WATCH_MODELS: 'true' };
 
-/** The functions with settings of their own on a deployable stage (serverless.yml, custom.functionEnvironment): the monitoring bucket, by reference. */
+/** The functions with settings of their own on a deployable stage (serverless.yml, custom.functionEnvironment): the monitoring and batch buckets, the batch state machine and usage plans, by reference. */
+const BATCH_PREFIXES = { 'Fn::Join': [',', [{ 'Fn::Sub': 's3://${BatchBucket}/jobs/' }]] };
 const DEPLOYED_OWN: Record<string, Record<string, unknown>> = {
   monitor: { MONITORING_BUCKET: { Ref: 'MonitoringBucket' }, MONITOR_WINDOW_HOURS: '24' },
   monitoring: { MONITORING_BUCKET: { Ref: 'MonitoringBucket' } },
+  'batch-jobs': {
+    BATCH_PREFIXES,
+    BATCH_STATE_MACHINE_ARN: { Ref: 'BatchStateMachine' },
+    BATCH_BUCKET: { Ref: 'BatchBucket' },
+    BATCH_RECORD_LIMITS: { 'Fn::Join': ['', [{ Ref: 'ApiGatewayUsagePlanFree' }, '=100000,', { Ref: 'ApiGatewayUsagePlanPro' }, '=10000000']] },
+  },
+  batch: { BATCH_PREFIXES, BATCH_BUCKET: { Ref: 'BatchBucket' }, BATCH_RANGE_BYTES: '4194304' },
 };
 /** A name CloudFormation gives a bucket of this stack, for what the functions would read once {Ref: MonitoringBucket} is resolved. */
 const GENERATED_BUCKET = 'ml-inference-dev-monitoringbucket-1a2b3c4d5e6f';
-/** MODEL_STORE as CloudFormation resolves {Fn::Sub: s3://${ModelStoreBucket}/dev/} (resources/model-store.js). */
-const resolved = (value: unknown): string => {
-  const text = JSON.stringify(value);
-  if (text === '{"Ref":"MonitoringBucket"}') return GENERATED_BUCKET;
-  if (text === '{"Fn::Sub":"s3://${ModelStoreBucket}/dev/"}') return 's3://ml-inference-dev-modelstorebucket-1a2b3c4d5e6f/dev/';
-  return String(value);
+/** What CloudFormation makes of the batch functions' references, in the forms the settings take. */
+const RESOLVED: Record<string, string> = {
+  MonitoringBucket: GENERATED_BUCKET,
+  BatchBucket: 'ml-inference-dev-batchbucket-1a2b3c4d5e6f',
+  BatchStateMachine: 'arn:aws:states:us-east-1:123456789012:stateMachine:ml-inference-dev-batch',
+  ApiGatewayUsagePlanFree: 'a1b2c3',
+  ApiGatewayUsagePlanPro: 'd4e5f6',
+  // MODEL_STORE: {Fn::Sub: s3://${ModelStoreBucket}/dev/} (resources/model-store.js).
+  ModelStoreBucket: 'ml-inference-dev-modelstorebucket-1a2b3c4d5e6f',
 };
+type Cfn = string | number | { Ref?: string; 'Fn::Sub'?: string; 'Fn::Join'?: [string, Cfn[]] };
+function resolved(value: Cfn): string {
+  if (typeof value !== 'object') return String(value);
+  if (value.Ref !== undefined) return RESOLVED[value.Ref]!;
+  if (value['Fn::Sub'] !== undefined) return value['Fn::Sub'].replace(/\$\{(\w+)\}/g, (_, name: string) => RESOLVED[name]!);
+  if (value['Fn::Join'] !== undefined) return value['Fn::Join'][1].map(resolved).join(value['Fn::Join'][0]);
+  throw new Error(`not a reference this test resolves: ${JSON.stringify(value)}`);
+}
 
 it('the values given below cover every documented setting, each one the settings accept', () => {
   expect(Object.keys(FROM_SHELL).sort()).toEqual([...DOCUMENTED_SETTINGS].sort());
@@ -133,10 +157,10 @@ describe('every packaged stage', () => {
   it.each(stages.map((s) => s.name))("%s: each function's environment in the template is one the functions accept", (name) => {
     // Ours, not osls's custom resource for API Gateway's CloudWatch role.
     const functions = resourcesOfType(template(name), 'AWS::Lambda::Function').filter(([, fn]) => String(fn.Properties.Handler).startsWith('handlers/'));
-    expect(functions.length).toBe(Object.keys(httpFunctions).length + Object.keys(scheduled).length);
+    expect(functions.length).toBe(Object.keys(httpFunctions).length + Object.keys(scheduled).length + Object.keys(steps).length);
     for (const [id, fn] of functions) {
-      const variables = fn.Properties.Environment.Variables as Record<string, unknown>;
-      // As CloudFormation resolves the reference to the stack's bucket.
+      const variables = fn.Properties.Environment.Variables as Record<string, Cfn>;
+      // As CloudFormation resolves the references to the stack's buckets (the model store's too), state machine and usage plans.
       const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, resolved(v)]));
       let problem: string | null = null;
       try {

@@ -27,8 +27,8 @@ const ERROR_MEANING: Record<string, string> = {
   '406': 'not_acceptable: an Accept that admits no answer format of the route (predict: JSON or CSV; /v2: JSON), or text/csv from a model whose answers are tensors',
   '415': "unsupported_media_type: a Content-Type the route or the model does not take (predict: JSON, CSV for models that take records, pictures and forms for image models; /v2: JSON), or a file that is not the picture its type says",
   '422': "non_finite_output: the model's output is NaN or infinite for a record; inference_failed: onnxruntime cannot run the graph on tensors of these shapes",
-  '429': "throttled or quota_exceeded: the key's usage plan (answered by API Gateway); rate_limited: too many requests from one address (the web application firewall). Each carries Retry-After, in seconds",
-  '503': 'model_unavailable: the model or its traffic file cannot be used; the error says why',
+  '429': "throttled or quota_exceeded: the key's usage plan (answered by API Gateway); rate_limited: too many requests from one address (the web application firewall). Each carries Retry-After, in seconds. record_limit_exceeded: a batch job past the plan's daily record limit (README, \"Batch scoring\")",
+  '503': 'model_unavailable: the model or its traffic file cannot be used; the error says why. batch_jobs_unavailable: a stage without the batch state machine (npm start)',
   '5XX': 'internal_error: a bug; the log has the error with this request_id. function_unavailable: a 500 when the function is at its concurrency limit (retry after Retry-After seconds), a 502 when it failed (answered by API Gateway)',
 };
 
@@ -41,8 +41,8 @@ const CODES_OF: Record<string, ErrorCode[]> = {
   '413': ['payload_too_large'],
   '415': ['unsupported_media_type'],
   '422': ['non_finite_output', 'inference_failed'],
-  '429': ['throttled', 'quota_exceeded', 'rate_limited'],
-  '503': ['model_unavailable'],
+  '429': ['throttled', 'quota_exceeded', 'rate_limited', 'record_limit_exceeded'],
+  '503': ['model_unavailable', 'batch_jobs_unavailable'],
   '5XX': ['internal_error', 'function_unavailable', 'gateway_error'],
 };
 
@@ -113,6 +113,7 @@ function answerOf(answer: string, versions: readonly UsableVersion[]): Json {
     case 'asset':
       return { '200': { description: 'the file', content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } } } };
     default:
+      if (answer.startsWith('accepted:')) return { '202': { description: 'accepted: the work is started; follow it at the answer\'s own route', content: json(ref(answer.slice('accepted:'.length))) } };
       return answer.startsWith('ready:') ? readyAnswer(answer.slice('ready:'.length)) : { '200': { description: 'the answer', content: json(ref(answer)) } };
   }
 }
@@ -191,6 +192,7 @@ function parameters(models: readonly ModelEntry[]): Json {
     version: path('version', "a version of the model (GET /models/{name} lists them)", ref('Version')),
     label: path('label', "a label of the model's traffic file (e.g. stable, canary)", { type: 'string' }),
     asset: path('asset', 'a file of the docs page', { type: 'string' }),
+    id: path('id', 'a batch job, as POST /models/{name}/batch-jobs answered it', { type: 'string' }),
   };
 }
 
@@ -213,6 +215,7 @@ function build(models: readonly ModelEntry[]): Json {
       { name: 'health', description: 'Whether the default model is loaded' },
       { name: 'open inference protocol', description: 'KServe V2 REST routes, on tensors' },
       { name: 'monitoring', description: 'Ground truth for captured inferences (X-Inference-Id), and what the monitor found: drift and live quality' },
+      { name: 'batch', description: 'Score a whole CSV or JSON-lines object of S3 with Step Functions, and follow the job' },
       ...models.map((m) => ({ name: `model ${m.name}`, description: m.versions.at(-1)!.manifest?.description ?? m.versions.at(-1)!.problem ?? '' })),
       { name: 'docs', description: 'This document and its page; no API key needed' },
     ],
