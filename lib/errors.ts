@@ -158,7 +158,7 @@ export const ERROR_CODES = {
   model_not_found: 'no model named "churnn"; the models are churn, intent',
   not_found: 'no such route',
   not_acceptable: 'the pairwise model answers tensors, which have no text/csv form; ask for application/json',
-  payload_too_large: '"instances" holds 1001 records; at most 1000 are accepted per request',
+  payload_too_large: '"instances" holds 1001 records; at most 1000 are accepted per request (a whole file: a batch job, POST /models/{name}/batch-jobs, or npm run score; README, "Batch scoring")',
   unsupported_media_type: 'Content-Type must be application/json, text/csv, multipart/form-data, image/jpeg, image/png, image/webp or image/gif',
   non_finite_output: 'the model answered NaN for /instances/0',
   inference_failed: 'onnxruntime could not run the model on inputs "pixel_values" [1, 3, 5, 5]: …',

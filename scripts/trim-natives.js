@@ -22,6 +22,11 @@ const RUNTIME_PACKAGES = ['onnxruntime-node', 'onnxruntime-common'];
 const SHARP_PACKAGES = ['sharp', 'detect-libc', 'semver'];
 // Ajv's compiler and its dependencies: loaded only for a schema not precompiled (a model added after packaging).
 const AJV_PACKAGES = ['ajv', 'fast-deep-equal', 'fast-uri', 'json-schema-traverse', 'require-from-string'];
+// The AWS SDK's clients (serverless.yml's externals: S3, Step Functions, API
+// Gateway, each loaded on first use) and their dependencies, read from the
+// installed tree (a few dozen packages of @aws-sdk, @smithy and tslib): too
+// many to list, and they move with every SDK release.
+const SDK_ROOTS = ['@aws-sdk/client-s3', '@aws-sdk/client-sfn', '@aws-sdk/client-api-gateway'];
 
 const arch = process.argv[2];
 if (arch !== 'x64' && arch !== 'arm64') {
@@ -32,6 +37,17 @@ if (arch !== 'x64' && arch !== 'arm64') {
 const modules = path.resolve('node_modules');
 const remove = (p) => fs.rmSync(p, { recursive: true, force: true });
 
+/** A package and everything its package.json "dependencies" name, recursively, as installed (top-level: npm hoists them). */
+function closureOf(name, into = new Set()) {
+  const manifest = path.join(modules, name, 'package.json');
+  if (into.has(name) || !fs.existsSync(manifest)) return into;
+  into.add(name);
+  for (const dependency of Object.keys(JSON.parse(fs.readFileSync(manifest, 'utf8')).dependencies ?? {})) closureOf(dependency, into);
+  return into;
+}
+const SDK_PACKAGES = [...SDK_ROOTS.reduce((into, name) => closureOf(name, into), new Set())];
+const kept = (name) => RUNTIME_PACKAGES.includes(name) || SHARP_PACKAGES.includes(name) || AJV_PACKAGES.includes(name) || SDK_PACKAGES.includes(name);
+
 // 1. Nothing but the runtime packages; of @img, sharp's colour helper and this platform's two packages.
 const IMG_PACKAGES = ['colour', `sharp-linux-${arch}`, `sharp-libvips-linux-${arch}`];
 for (const entry of fs.readdirSync(modules)) {
@@ -39,7 +55,13 @@ for (const entry of fs.readdirSync(modules)) {
     for (const scoped of fs.readdirSync(path.join(modules, entry))) {
       if (!IMG_PACKAGES.includes(scoped)) remove(path.join(modules, entry, scoped));
     }
-  } else if (!RUNTIME_PACKAGES.includes(entry) && !SHARP_PACKAGES.includes(entry) && !AJV_PACKAGES.includes(entry)) {
+  } else if (entry.startsWith('@')) {
+    // A scope (@aws-sdk, @smithy, …): its packages one by one.
+    for (const scoped of fs.readdirSync(path.join(modules, entry))) {
+      if (!kept(`${entry}/${scoped}`)) remove(path.join(modules, entry, scoped));
+    }
+    if (fs.readdirSync(path.join(modules, entry)).length === 0) remove(path.join(modules, entry));
+  } else if (!kept(entry)) {
     remove(path.join(modules, entry));
   }
 }
@@ -105,4 +127,10 @@ for (const name of AJV_PACKAGES) {
   if (fs.existsSync(path.join(modules, name))) prune(path.join(modules, name));
 }
 
-console.log(`trim-natives: kept ${[...RUNTIME_PACKAGES, ...SHARP_PACKAGES, ...AJV_PACKAGES].join(', ')} with linux/${arch} binaries`);
+// The SDK clients' CommonJS only: their ES modules and typings are not loaded.
+for (const name of SDK_PACKAGES) {
+  for (const dir of ['dist-es', 'dist-types', 'dist-es5']) remove(path.join(modules, name, dir));
+  if (fs.existsSync(path.join(modules, name))) prune(path.join(modules, name));
+}
+
+console.log(`trim-natives: kept ${[...RUNTIME_PACKAGES, ...SHARP_PACKAGES, ...AJV_PACKAGES].join(', ')} with linux/${arch} binaries, and the AWS SDK's ${SDK_ROOTS.join(', ')} with ${SDK_PACKAGES.length - SDK_ROOTS.length} dependencies`);

@@ -165,8 +165,8 @@ describe('POST /predict with Content-Type text/csv', () => {
     const many = Array.from({ length: 1001 }, () => ['x']);
     const csv = expectError(await postCsv(csvOf([['x'], ...many])), 413, 'payload_too_large');
     const json = expectError(await postJson({ instances: many.map(() => ({})) }), 413, 'payload_too_large');
-    expect(csv.error).toBe('the CSV body holds 1001 records; at most 1000 are accepted per request');
-    expect(json.error).toBe('"instances" holds 1001 records; at most 1000 are accepted per request');
+    expect(csv.error).toBe('the CSV body holds 1001 records; at most 1000 are accepted per request (a whole file: a batch job, POST /models/{name}/batch-jobs, or npm run score; README, "Batch scoring")');
+    expect(json.error).toBe('"instances" holds 1001 records; at most 1000 are accepted per request (a whole file: a batch job, POST /models/{name}/batch-jobs, or npm run score; README, "Batch scoring")');
     expect(csv.details).toEqual(json.details);
   });
 
@@ -220,7 +220,7 @@ describe('DataFrames as JSON: pandas split and MLflow', () => {
   it('refuses more rows than MAX_BATCH with 413', async () => {
     const data = Array.from({ length: 1001 }, () => split.data[0]!);
     const error = expectError(await postJson({ columns: split.columns, data }), 413, 'payload_too_large');
-    expect(error.error).toBe('"data" holds 1001 records; at most 1000 are accepted per request');
+    expect(error.error).toBe('"data" holds 1001 records; at most 1000 are accepted per request (a whole file: a batch job, POST /models/{name}/batch-jobs, or npm run score; README, "Batch scoring")');
   });
 });
 

@@ -88,7 +88,8 @@ describe("the key-expiry bundle from dev's zip, run in plain Node against a stan
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('disables the enabled keys past their expires-at, with the requests API Gateway documents, and logs no value', async () => {
-    execFileSync('unzip', ['-q', zipPath('dev'), 'handlers/key-expiry.js', '-d', dir]);
+    // The bundle and the node_modules beside it: the API Gateway client is one of the zip's externals (serverless.yml).
+    execFileSync('unzip', ['-q', zipPath('dev'), 'handlers/key-expiry.js', 'node_modules/*', '-d', dir]);
     const prefix = customerKeyPrefix(service, 'dev');
     const past = new Date(Date.now() - 60_000).toISOString();
     const future = new Date(Date.now() + 3_600_000).toISOString();

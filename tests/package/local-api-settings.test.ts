@@ -89,7 +89,7 @@ describe('npm start with settings in the shell', () => {
     expect((await batch(2)).status).toBe(200);
     const over = await batch(3);
     expect(over.status).toBe(413);
-    expect(((await over.json()) as { error: string }).error).toBe('"instances" holds 3 records; at most 2 are accepted per request');
+    expect(((await over.json()) as { error: string }).error).toBe('"instances" holds 3 records; at most 2 are accepted per request (a whole file: a batch job, POST /models/{name}/batch-jobs, or npm run score; README, "Batch scoring")');
   });
 
   it('reports SERVICE_VERSION and POWERTOOLS_SERVICE_NAME from the shell in GET /v2', async () => {

@@ -11,6 +11,21 @@ import { resourcesOfType, template } from './artifacts';
 import { zipPath } from './zip';
 
 /**
+ * The batch-jobs function's own settings as CloudFormation would resolve
+ * them (its bucket, state machine and plans are the stack's): no fuzzed body
+ * is a valid job, so nothing is ever started, and any AWS call a body did
+ * reach would go to a closed port on 127.0.0.1, never to AWS.
+ */
+const BATCH_PREFIX = 's3://ml-inference-dev-batchbucket-fuzz/jobs/';
+const BATCH_ENV = {
+  BATCH_PREFIXES: BATCH_PREFIX,
+  BATCH_BUCKET: 'ml-inference-dev-batchbucket-fuzz',
+  BATCH_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:ml-inference-dev-batch',
+  BATCH_RECORD_LIMITS: 'free1234=100000,pro5678=10000000',
+  AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+};
+
+/**
  * Every route of the route table, in the packaged zip run in plain Node, with
  * the inputs that break servers: no body, empty and zero-row bodies, bodies
  * at and over the size and batch limits, for every kind the zip can serve
@@ -79,6 +94,15 @@ describe('every route of the packaged zip under empty, zero-row and maximum-size
           ['zero-row tensors padded to exactly MAX_BODY_BYTES', padded(JSON.stringify(zeroRows), maxBody)],
         ];
       }
+      if (route.body === 'BatchJobRequest') {
+        return [
+          ...common,
+          ['no output', JSON.stringify({ input: `${BATCH_PREFIX}in.csv` })],
+          ['an input outside the batch prefixes', JSON.stringify({ input: 's3://elsewhere/in.csv', output: `${BATCH_PREFIX}out/` })],
+          ['an output that is not a prefix', JSON.stringify({ input: `${BATCH_PREFIX}in.csv`, output: `${BATCH_PREFIX}out.csv` })],
+          ['a location padded to exactly MAX_BODY_BYTES', padded(JSON.stringify({ input: `${BATCH_PREFIX}in.csv`, output: 's3://elsewhere/' }), maxBody)],
+        ];
+      }
       if (route.body === 'FeedbackRequest') {
         return [
           ...common,
@@ -126,7 +150,7 @@ describe('every route of the packaged zip under empty, zero-row and maximum-size
     writeFileSync(path.join(work, 'calls.json'), JSON.stringify(calls.map(({ fn, event }) => ({ fn, event }))));
     const stdout = execFileSync(process.execPath, [path.join(work, 'runner.js'), path.join(work, 'calls.json')], {
       cwd: tmpdir(),
-      env: { ...env, PATH: process.env.PATH ?? '/usr/bin:/bin', LAMBDA_TASK_ROOT: task, NODE_ENV: 'production', HOME: '/tmp', POWERTOOLS_LOG_LEVEL: 'ERROR' },
+      env: { ...env, ...BATCH_ENV, PATH: process.env.PATH ?? '/usr/bin:/bin', LAMBDA_TASK_ROOT: task, NODE_ENV: 'production', HOME: '/tmp', POWERTOOLS_LOG_LEVEL: 'ERROR' },
       encoding: 'utf8',
       maxBuffer: 256 * 1024 * 1024,
       timeout: 120_000,

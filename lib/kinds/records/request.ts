@@ -7,6 +7,9 @@ import { shorten } from '../../shorten';
 import type { RecordBatch, Warning } from '../kind';
 import { isBlank, nameKey, type Preprocessing } from './preprocessing';
 
+/** Where a request over MAX_BATCH records goes instead. */
+const WHOLE_FILE = ' (a whole file: a batch job, POST /models/{name}/batch-jobs, or npm run score; README, "Batch scoring")';
+
 /** A record that passed validation: every field present with the right type. */
 export type FeatureRecord = Readonly<Record<string, unknown>>;
 
@@ -135,7 +138,7 @@ export function readRecords(batch: RecordBatch, reader: RecordReader, validate: 
   const count = batch.records.length;
   if (count === 0) throw new ValidationFailed(`${batch.name} is empty`, [{ path: batch.where, problem: 'must hold at least one record' }]);
   const limit = settings.maxBatch();
-  if (count > limit) throw new PayloadTooLarge(`${batch.name} holds ${count} records; at most ${limit} are accepted per request`);
+  if (count > limit) throw new PayloadTooLarge(`${batch.name} holds ${count} records; at most ${limit} are accepted per request${WHOLE_FILE}`);
 
   const warnings: Warning[] = [];
   // A table reports an unknown column once, however many rows have it.
