@@ -7,6 +7,7 @@ import { settings } from '../settings';
 import type { InferenceLine } from '../capture/capture-line';
 import { writeCaptureLines } from '../capture/capture-writer';
 import type { CaptureSource } from '../capture/observation';
+import { requestSlot } from './request-slot';
 
 /**
  * Request capture (README, "Monitoring"). Every predict and infer answer
@@ -58,7 +59,8 @@ export function inferenceLines(source: CaptureSource, meta: Omit<InferenceLine, 
   }));
 }
 
-const ids = new WeakMap<object, string>();
+/** The request's inference id, on its event (./request-slot.ts). */
+const ids = requestSlot<string>('inference id');
 
 export function captureInferences(family: string): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   return {
