@@ -28,7 +28,7 @@ import { IMAGE_BASELINE_INSTALL, imageBaselineAvailable, imageKindLanded, runIma
 import { pinning } from './pin';
 import { runScoreMemory, runScoreThroughput, scoreMachine, scoreSection, type ScoreResults } from './score';
 import { batchCostSection, runBatchCost, type BatchCostResults } from './batch-cost';
-import { writeReport, type ColdFigure, type Results } from './report';
+import { writeReport, type BatchStages, type ColdFigure, type Results } from './report';
 import { latency, median, medians } from './stats';
 
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 20);
@@ -277,6 +277,85 @@ async function largeModelOnly(): Promise<void> {
   }
 }
 
+type HandlerRun = { earlyMs: number[]; warmMs: number[]; batch: Results['ours']['handlerBatch']; csvBatch?: Results['ours']['handlerCsvBatch'] };
+
+/** The packaged predict handler warm (bench/probes/handler.js): the early and warm windows, then the batches unless `single`. */
+function warmHandlerRun(pinned: ReturnType<typeof pinning>, taskRoot: string, v: Variant, calls: number, single: boolean, env: Record<string, string> = {}): HandlerRun {
+  return childJson<HandlerRun>(
+    pinned,
+    [path.join(root, 'bench/probes/handler.js'), String(calls), ...(single ? ['single'] : [])],
+    { ...v.env, ...env, TASK_ROOT: taskRoot, NODE_ENV: 'production', WARMUP: String(WARMUP), ...(v.firstTraceId ? { FIRST_TRACE_ID: v.firstTraceId } : {}) },
+    JSON.stringify(customers()),
+  ).result;
+}
+
+/** A probe of bench/probes bundled from lib/ (library.ts, batch-stages.ts), its path. */
+function bundleProbe(name: string): string {
+  const bundle = path.join(root, `.esbuild/bench-${name}.js`);
+  execFileSync(path.join(root, 'node_modules/.bin/esbuild'), [
+    path.join(root, `bench/probes/${name}.ts`), '--bundle', '--platform=node', '--target=node20', '--external:onnxruntime-node', '--external:onnxruntime-common', '--external:sharp',
+    `--outfile=${bundle}`, '--log-level=warning',
+  ]);
+  return bundle;
+}
+
+/** Where a 1,000-record request's time goes, stage by stage (bench/probes/batch-stages.ts), pinned. */
+function measureBatchStages(pinned: ReturnType<typeof pinning>): BatchStages {
+  log('a batch of 1,000, stage by stage');
+  return childJson<BatchStages>(pinned, [bundleProbe('batch-stages'), '1000'], {}, JSON.stringify(customers())).result;
+}
+
+/**
+ * `npm run bench -- warm` (or BENCH_ONLY=warm): the warm figures alone, both
+ * sides (the packaged handler's early and warm windows and batches, the
+ * stages of a batch, bench.py's Flask view and batches), written into the
+ * results already there; the cold starts and everything else kept. A few
+ * minutes, for measuring a change to the hot path.
+ */
+const WARM_ONLY = process.env.BENCH_ONLY === 'warm' || process.argv.slice(2).includes('warm');
+
+async function warmOnly(): Promise<void> {
+  const python = baselinePython();
+  if (!baselineAvailable(python)) {
+    process.stderr.write(`bench: the baseline's Python packages are missing on ${python}; the bench measures both stacks or neither. Install them with:\n\n    ${BASELINE_INSTALL}\n\n`);
+    process.exit(2);
+  }
+  const pinned = pinning();
+  log(pinned.command ? `both stacks pinned to CPU ${pinned.cpu} (${pinned.command})` : 'taskset is not available: both stacks run unpinned (results.json records it)');
+  const previous = JSON.parse(readFileSync(path.join(root, 'bench/results.json'), 'utf8')) as AllResults;
+  log('packaging the dev stage');
+  const { artifactDir, taskRoot } = packageArtifact();
+  const xraySink = createSocket('udp4');
+  try {
+    await new Promise<void>((resolve) => xraySink.bind(0, '127.0.0.1', resolve));
+    const env = { ...functionEnvironments(artifactDir).predict!, XRAY_TRACING: 'true', ...lambdaTracing('predict', taskRoot, xraySink.address().port, UNSAMPLED) };
+    log(`warm handler: ${WARM_CALLS} calls after ${WARMUP}, then batches`);
+    const handler = warmHandlerRun(pinned, taskRoot, { name: 'as deployed', env, firstTraceId: SAMPLED }, WARM_CALLS, false);
+    const batchStages = measureBatchStages(pinned);
+    log('baseline: training the pickle');
+    trainBaseline(root, python);
+    log(`baseline: parity, then warm calls (${WARM_CALLS} after ${WARMUP}) and batches (bench.py)`);
+    const baselineWarm = runBaseline(root, python, pinned, { warmup: WARMUP, iterations: WARM_CALLS });
+    writeAll({
+      ...previous,
+      measured: new Date().toISOString(),
+      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+      ours: {
+        ...previous.ours,
+        warmHandler: latency(handler.warmMs),
+        warmHandlerEarly: latency(handler.earlyMs),
+        handlerBatch: handler.batch,
+        handlerCsvBatch: handler.csvBatch,
+        batchStages,
+      },
+      baseline: { ...previous.baseline, ...baselineWarm },
+    });
+  } finally {
+    xraySink.close();
+    rmSync(taskRoot, { recursive: true, force: true });
+  }
+}
+
 /**
  * `npm run bench -- score` (records/s of `npm run score`), `-- score-memory`
  * (its peak RSS on a generated 1 GB CSV), or BENCH_ONLY=score|score-memory:
@@ -314,6 +393,7 @@ async function main(): Promise<void> {
   if (LARGE_MODEL_ONLY) return largeModelOnly();
   if (IMAGES_ONLY) return imagesOnly();
   if (BATCH_COST_ONLY) return batchCostOnly();
+  if (WARM_ONLY) return warmOnly();
   if (MONITORING_ONLY.length > 0) return monitoringOnly(MONITORING_ONLY);
   if (SCORE_ONLY.length > 0) return scoreOnly(SCORE_ONLY);
   const python = baselinePython();
@@ -392,13 +472,7 @@ async function main(): Promise<void> {
     log(`cold starts: ${COLD_RUNS} rounds of ${coldTasks.length} fresh processes (ours, the baseline's, ${variants.length - 1} other settings, ${byFunction.size} other functions, a tensor model)`);
     for (let round = 0; round < COLD_RUNS; round++) for (const task of coldTasks) task.run();
 
-    const warmHandler = (v: Variant, calls: number, single: boolean, env: Record<string, string> = {}) =>
-      childJson<{ earlyMs: number[]; warmMs: number[]; batch: Results['ours']['handlerBatch'] }>(
-        pinned,
-        [path.join(root, 'bench/probes/handler.js'), String(calls), ...(single ? ['single'] : [])],
-        { ...v.env, ...env, TASK_ROOT: taskRoot, NODE_ENV: 'production', WARMUP: String(WARMUP), ...(v.firstTraceId ? { FIRST_TRACE_ID: v.firstTraceId } : {}) },
-        JSON.stringify(records),
-      ).result;
+    const warmHandler = (v: Variant, calls: number, single: boolean, env: Record<string, string> = {}) => warmHandlerRun(pinned, taskRoot, v, calls, single, env);
     log(`warm handler: ${WARM_CALLS} calls after ${WARMUP}, then batches`);
     const handler = warmHandler(variants[typical]!, WARM_CALLS, false);
     log(`warm handler per observability setting: ${WARM_CALLS} calls each after ${WARMUP}, in two alternating rounds`);
@@ -418,12 +492,8 @@ async function main(): Promise<void> {
     xraySink.close();
 
     log('library call on parsed records');
-    const libraryBundle = path.join(root, '.esbuild/bench-library.js');
-    execFileSync(path.join(root, 'node_modules/.bin/esbuild'), [
-      path.join(root, 'bench/probes/library.ts'), '--bundle', '--platform=node', '--target=node20', '--external:onnxruntime-node', '--external:onnxruntime-common', '--external:sharp',
-      `--outfile=${libraryBundle}`, '--log-level=warning',
-    ]);
-    const library = childJson<{ singleMs: number[]; batch: Results['ours']['libraryBatch'] }>(pinned, [libraryBundle, String(WARM_CALLS)], {}, JSON.stringify(records)).result;
+    const library = childJson<{ singleMs: number[]; batch: Results['ours']['libraryBatch'] }>(pinned, [bundleProbe('library'), String(WARM_CALLS)], {}, JSON.stringify(records)).result;
+    const batchStages = measureBatchStages(pinned);
 
     log(`baseline: parity, then warm calls (${WARM_CALLS} after ${WARMUP}) and batches (bench.py)`);
     const baselineWarm = runBaseline(root, python, pinned, { warmup: WARMUP, iterations: WARM_CALLS });
@@ -486,6 +556,8 @@ async function main(): Promise<void> {
         shadow: { withoutP50Ms: latency(withoutShadow).p50, withP50Ms: latency(withShadow).p50, withoutP99Ms: latency(withoutShadow).p99, withP99Ms: latency(withShadow).p99 },
         librarySingle: latency(library.singleMs),
         handlerBatch: handler.batch,
+        handlerCsvBatch: handler.csvBatch,
+        batchStages,
         libraryBatch: library.batch,
         cost: costPerMillion(JSON.parse(readFileSync(path.join(root, 'bench/pricing.json'), 'utf8')), memoryMb, warm.p50),
         localHttp: ourLocalHttp,
