@@ -235,24 +235,35 @@ async function imagesOnly(): Promise<void> {
  */
 const MONITORING_ONLY = (['capture', 'monitor'] as const).filter((s) => process.env.BENCH_ONLY === s || process.argv.slice(2).includes(s));
 
-async function monitoringOnly(which: readonly ('capture' | 'monitor')[]): Promise<void> {
-  const pinned = pinning();
-  log(pinned.command ? `pinned to CPU ${pinned.cpu} (${pinned.command})` : 'taskset is not available: running unpinned (results.json records it)');
-  const previous = JSON.parse(readFileSync(path.join(root, 'bench/results.json'), 'utf8')) as AllResults;
+/**
+ * For a mode that measures the packaged predict handler alone: the dev stage
+ * packaged and unzipped, the function's environment as deployed with
+ * Lambda's tracing environment (X-Ray on, the request not sampled) and a UDP
+ * sink on loopback for the daemon; the task root is removed afterwards.
+ */
+async function withDeployedPredict(measure: (taskRoot: string, env: Record<string, string>) => void | Promise<void>): Promise<void> {
   log('packaging the dev stage');
   const { artifactDir, taskRoot } = packageArtifact();
   const xraySink = createSocket('udp4');
   try {
     await new Promise<void>((resolve) => xraySink.bind(0, '127.0.0.1', resolve));
-    const env = { ...functionEnvironments(artifactDir).predict!, ...lambdaTracing('predict', taskRoot, xraySink.address().port, UNSAMPLED) };
-    const next: AllResults = { ...previous };
-    if (which.includes('capture')) next.capture = runCapture(pinned, taskRoot, env);
-    if (which.includes('monitor')) next.monitor = runMonitorBench(pinned, taskRoot, env);
-    writeAll(next);
+    await measure(taskRoot, { ...functionEnvironments(artifactDir).predict!, ...lambdaTracing('predict', taskRoot, xraySink.address().port, UNSAMPLED) });
   } finally {
     xraySink.close();
     rmSync(taskRoot, { recursive: true, force: true });
   }
+}
+
+async function monitoringOnly(which: readonly ('capture' | 'monitor')[]): Promise<void> {
+  const pinned = pinning();
+  log(pinned.command ? `pinned to CPU ${pinned.cpu} (${pinned.command})` : 'taskset is not available: running unpinned (results.json records it)');
+  const previous = JSON.parse(readFileSync(path.join(root, 'bench/results.json'), 'utf8')) as AllResults;
+  await withDeployedPredict((taskRoot, env) => {
+    const next: AllResults = { ...previous };
+    if (which.includes('capture')) next.capture = runCapture(pinned, taskRoot, env);
+    if (which.includes('monitor')) next.monitor = runMonitorBench(pinned, taskRoot, env);
+    writeAll(next);
+  });
 }
 
 /**
@@ -323,12 +334,9 @@ async function warmOnly(): Promise<void> {
   const pinned = pinning();
   log(pinned.command ? `both stacks pinned to CPU ${pinned.cpu} (${pinned.command})` : 'taskset is not available: both stacks run unpinned (results.json records it)');
   const previous = JSON.parse(readFileSync(path.join(root, 'bench/results.json'), 'utf8')) as AllResults;
-  log('packaging the dev stage');
-  const { artifactDir, taskRoot } = packageArtifact();
-  const xraySink = createSocket('udp4');
-  try {
-    await new Promise<void>((resolve) => xraySink.bind(0, '127.0.0.1', resolve));
-    const env = { ...functionEnvironments(artifactDir).predict!, XRAY_TRACING: 'true', ...lambdaTracing('predict', taskRoot, xraySink.address().port, UNSAMPLED) };
+  await withDeployedPredict((taskRoot, deployed) => {
+    // As the main run's headline setting: tracing on, the first call sampled (the daemon's socket open).
+    const env = { ...deployed, XRAY_TRACING: 'true' };
     log(`warm handler: ${WARM_CALLS} calls after ${WARMUP}, then batches`);
     const handler = warmHandlerRun(pinned, taskRoot, { name: 'as deployed', env, firstTraceId: SAMPLED }, WARM_CALLS, false);
     const batchStages = measureBatchStages(pinned);
@@ -350,10 +358,7 @@ async function warmOnly(): Promise<void> {
       },
       baseline: { ...previous.baseline, ...baselineWarm },
     });
-  } finally {
-    xraySink.close();
-    rmSync(taskRoot, { recursive: true, force: true });
-  }
+  });
 }
 
 /**

@@ -17,10 +17,9 @@ import { binaryClassification } from '../../lib/kinds/binary-classification';
 import { createEncoder } from '../../lib/kinds/binary-classification/one-hot-encoder';
 import { floatOutput, roundProbability } from '../../lib/kinds/records/outputs';
 import { jsonBatch, readRecords, recordReader, type FeatureRecord } from '../../lib/kinds/records/request';
-import { loadModel } from '../../lib/model';
 import { extended } from '../../lib/plain-object';
 import { readCsv } from '../../lib/protocols/rest/formats/csv';
-import { findVersion } from '../../lib/repository/model-repository';
+import { loadChurn } from './churn-model';
 
 const REPEATS = 200;
 const WARMUP = 300;
@@ -42,10 +41,7 @@ async function timed<T>(fn: () => T | Promise<T>): Promise<{ ms: number; result:
 async function main(): Promise<void> {
   const size = Number(process.argv[2] ?? 1000);
   const customers = JSON.parse(readFileSync(0, 'utf8')) as FeatureRecord[];
-  const entry = findVersion('churn');
-  const manifest = entry.manifest;
-  if (manifest?.kind !== 'binary-classification') throw new Error(`churn is not a usable binary classifier: ${entry.problem ?? manifest?.kind}`);
-  const model = await loadModel(entry.dir, manifest);
+  const { manifest, model } = await loadChurn();
   const records = Array.from({ length: size }, (_, i) => customers[i % customers.length]!);
   const body = JSON.stringify({ instances: records });
   const fields = new Map(manifest.features.map((f) => [f.name, f.type === 'numeric' ? 'numeric' : 'text'] as const));
