@@ -62,8 +62,10 @@ async function main(): Promise<void> {
   });
   const run = await timed(async () => (await model.run(encode.result)).outputs);
   const answer = await timed(() => {
+    // As the binary-classification kind builds them (lib/kinds/binary-classification, answers).
     const p = floatOutput(run.result, output, size);
-    const predictions = Array.from(p, (value) => ({ [probability]: roundProbability(value), [label]: value >= threshold }));
+    const predictions: Record<string, unknown>[] = [];
+    for (let i = 0; i < size; i++) predictions.push({ [probability]: roundProbability(p[i]!), [label]: p[i]! >= threshold });
     return extended({ predictions }, { model: { name: manifest.name, version: manifest.version } });
   });
   const serialise = await timed(() => JSON.stringify(answer.result));
