@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { createEncoder } from '../lib/kinds/binary-classification/one-hot-encoder';
@@ -334,6 +334,7 @@ async function warmOnly(): Promise<void> {
   const pinned = pinning();
   log(pinned.command ? `both stacks pinned to CPU ${pinned.cpu} (${pinned.command})` : 'taskset is not available: both stacks run unpinned (results.json records it)');
   const previous = JSON.parse(readFileSync(path.join(root, 'bench/results.json'), 'utf8')) as AllResults;
+  const loadAtStart = loadavg();
   await withDeployedPredict((taskRoot, deployed) => {
     // As the main run's headline setting: tracing on, the first call sampled (the daemon's socket open).
     const env = { ...deployed, XRAY_TRACING: 'true' };
@@ -347,7 +348,7 @@ async function warmOnly(): Promise<void> {
     writeAll({
       ...previous,
       measured: new Date().toISOString(),
-      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, loadAverage: { start: loadAtStart, end: loadavg() } },
       ours: {
         ...previous.ours,
         warmHandler: latency(handler.warmMs),
@@ -416,6 +417,7 @@ async function main(): Promise<void> {
 
   const records = customers();
   const customer = JSON.stringify(records[0]);
+  const loadAtStart = loadavg();
 
   log('packaging the dev stage');
   const { zip, memoryMb, artifactDir, taskRoot } = packageArtifact();
@@ -530,7 +532,7 @@ async function main(): Promise<void> {
     const warm = latency(handler.warmMs);
     const results: AllResults = {
       measured: new Date().toISOString(),
-      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, loadAverage: { start: loadAtStart, end: loadavg() } },
       settings: { coldRuns: COLD_RUNS, warmCalls: WARM_CALLS, warmup: WARMUP, httpSeconds: HTTP_SECONDS, httpConnections: HTTP_CONNECTIONS },
       pinned: { cpu: pinned.cpu, command: pinned.command, cold: pinned.cpu !== null, warm: pinned.cpu !== null, http: false },
       ours: {
