@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { createEncoder } from '../lib/kinds/binary-classification/one-hot-encoder';
@@ -28,7 +28,7 @@ import { IMAGE_BASELINE_INSTALL, imageBaselineAvailable, imageKindLanded, runIma
 import { pinning } from './pin';
 import { runScoreMemory, runScoreThroughput, scoreMachine, scoreSection, type ScoreResults } from './score';
 import { batchCostSection, runBatchCost, type BatchCostResults } from './batch-cost';
-import { writeReport, type ColdFigure, type Results } from './report';
+import { writeReport, type BatchStages, type ColdFigure, type Results } from './report';
 import { latency, median, medians } from './stats';
 
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 20);
@@ -235,24 +235,35 @@ async function imagesOnly(): Promise<void> {
  */
 const MONITORING_ONLY = (['capture', 'monitor'] as const).filter((s) => process.env.BENCH_ONLY === s || process.argv.slice(2).includes(s));
 
-async function monitoringOnly(which: readonly ('capture' | 'monitor')[]): Promise<void> {
-  const pinned = pinning();
-  log(pinned.command ? `pinned to CPU ${pinned.cpu} (${pinned.command})` : 'taskset is not available: running unpinned (results.json records it)');
-  const previous = JSON.parse(readFileSync(path.join(root, 'bench/results.json'), 'utf8')) as AllResults;
+/**
+ * For a mode that measures the packaged predict handler alone: the dev stage
+ * packaged and unzipped, the function's environment as deployed with
+ * Lambda's tracing environment (X-Ray on, the request not sampled) and a UDP
+ * sink on loopback for the daemon; the task root is removed afterwards.
+ */
+async function withDeployedPredict(measure: (taskRoot: string, env: Record<string, string>) => void | Promise<void>): Promise<void> {
   log('packaging the dev stage');
   const { artifactDir, taskRoot } = packageArtifact();
   const xraySink = createSocket('udp4');
   try {
     await new Promise<void>((resolve) => xraySink.bind(0, '127.0.0.1', resolve));
-    const env = { ...functionEnvironments(artifactDir).predict!, ...lambdaTracing('predict', taskRoot, xraySink.address().port, UNSAMPLED) };
-    const next: AllResults = { ...previous };
-    if (which.includes('capture')) next.capture = runCapture(pinned, taskRoot, env);
-    if (which.includes('monitor')) next.monitor = runMonitorBench(pinned, taskRoot, env);
-    writeAll(next);
+    await measure(taskRoot, { ...functionEnvironments(artifactDir).predict!, ...lambdaTracing('predict', taskRoot, xraySink.address().port, UNSAMPLED) });
   } finally {
     xraySink.close();
     rmSync(taskRoot, { recursive: true, force: true });
   }
+}
+
+async function monitoringOnly(which: readonly ('capture' | 'monitor')[]): Promise<void> {
+  const pinned = pinning();
+  log(pinned.command ? `pinned to CPU ${pinned.cpu} (${pinned.command})` : 'taskset is not available: running unpinned (results.json records it)');
+  const previous = JSON.parse(readFileSync(path.join(root, 'bench/results.json'), 'utf8')) as AllResults;
+  await withDeployedPredict((taskRoot, env) => {
+    const next: AllResults = { ...previous };
+    if (which.includes('capture')) next.capture = runCapture(pinned, taskRoot, env);
+    if (which.includes('monitor')) next.monitor = runMonitorBench(pinned, taskRoot, env);
+    writeAll(next);
+  });
 }
 
 /**
@@ -275,6 +286,80 @@ async function largeModelOnly(): Promise<void> {
   } finally {
     rmSync(taskRoot, { recursive: true, force: true });
   }
+}
+
+type HandlerRun = { earlyMs: number[]; warmMs: number[]; batch: Results['ours']['handlerBatch']; csvBatch?: Results['ours']['handlerCsvBatch'] };
+
+/** The packaged predict handler warm (bench/probes/handler.js): the early and warm windows, then the batches unless `single`. */
+function warmHandlerRun(pinned: ReturnType<typeof pinning>, taskRoot: string, v: Variant, calls: number, single: boolean, env: Record<string, string> = {}): HandlerRun {
+  return childJson<HandlerRun>(
+    pinned,
+    [path.join(root, 'bench/probes/handler.js'), String(calls), ...(single ? ['single'] : [])],
+    { ...v.env, ...env, TASK_ROOT: taskRoot, NODE_ENV: 'production', WARMUP: String(WARMUP), ...(v.firstTraceId ? { FIRST_TRACE_ID: v.firstTraceId } : {}) },
+    JSON.stringify(customers()),
+  ).result;
+}
+
+/** A probe of bench/probes bundled from lib/ (library.ts, batch-stages.ts), its path. */
+function bundleProbe(name: string): string {
+  const bundle = path.join(root, `.esbuild/bench-${name}.js`);
+  execFileSync(path.join(root, 'node_modules/.bin/esbuild'), [
+    path.join(root, `bench/probes/${name}.ts`), '--bundle', '--platform=node', '--target=node20', '--external:onnxruntime-node', '--external:onnxruntime-common', '--external:sharp',
+    `--outfile=${bundle}`, '--log-level=warning',
+  ]);
+  return bundle;
+}
+
+/** Where a 1,000-record request's time goes, stage by stage (bench/probes/batch-stages.ts), pinned. */
+function measureBatchStages(pinned: ReturnType<typeof pinning>): BatchStages {
+  log('a batch of 1,000, stage by stage');
+  return childJson<BatchStages>(pinned, [bundleProbe('batch-stages'), '1000'], {}, JSON.stringify(customers())).result;
+}
+
+/**
+ * `npm run bench -- warm` (or BENCH_ONLY=warm): the warm figures alone, both
+ * sides (the packaged handler's early and warm windows and batches, the
+ * stages of a batch, bench.py's Flask view and batches), written into the
+ * results already there; the cold starts and everything else kept. A few
+ * minutes, for measuring a change to the hot path.
+ */
+const WARM_ONLY = process.env.BENCH_ONLY === 'warm' || process.argv.slice(2).includes('warm');
+
+async function warmOnly(): Promise<void> {
+  const python = baselinePython();
+  if (!baselineAvailable(python)) {
+    process.stderr.write(`bench: the baseline's Python packages are missing on ${python}; the bench measures both stacks or neither. Install them with:\n\n    ${BASELINE_INSTALL}\n\n`);
+    process.exit(2);
+  }
+  const pinned = pinning();
+  log(pinned.command ? `both stacks pinned to CPU ${pinned.cpu} (${pinned.command})` : 'taskset is not available: both stacks run unpinned (results.json records it)');
+  const previous = JSON.parse(readFileSync(path.join(root, 'bench/results.json'), 'utf8')) as AllResults;
+  const loadAtStart = loadavg();
+  await withDeployedPredict((taskRoot, deployed) => {
+    // As the main run's headline setting: tracing on, the first call sampled (the daemon's socket open).
+    const env = { ...deployed, XRAY_TRACING: 'true' };
+    log(`warm handler: ${WARM_CALLS} calls after ${WARMUP}, then batches`);
+    const handler = warmHandlerRun(pinned, taskRoot, { name: 'as deployed', env, firstTraceId: SAMPLED }, WARM_CALLS, false);
+    const batchStages = measureBatchStages(pinned);
+    log('baseline: training the pickle');
+    trainBaseline(root, python);
+    log(`baseline: parity, then warm calls (${WARM_CALLS} after ${WARMUP}) and batches (bench.py)`);
+    const baselineWarm = runBaseline(root, python, pinned, { warmup: WARMUP, iterations: WARM_CALLS });
+    writeAll({
+      ...previous,
+      measured: new Date().toISOString(),
+      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, loadAverage: { start: loadAtStart, end: loadavg() } },
+      ours: {
+        ...previous.ours,
+        warmHandler: latency(handler.warmMs),
+        warmHandlerEarly: latency(handler.earlyMs),
+        handlerBatch: handler.batch,
+        handlerCsvBatch: handler.csvBatch,
+        batchStages,
+      },
+      baseline: { ...previous.baseline, ...baselineWarm },
+    });
+  });
 }
 
 /**
@@ -314,6 +399,7 @@ async function main(): Promise<void> {
   if (LARGE_MODEL_ONLY) return largeModelOnly();
   if (IMAGES_ONLY) return imagesOnly();
   if (BATCH_COST_ONLY) return batchCostOnly();
+  if (WARM_ONLY) return warmOnly();
   if (MONITORING_ONLY.length > 0) return monitoringOnly(MONITORING_ONLY);
   if (SCORE_ONLY.length > 0) return scoreOnly(SCORE_ONLY);
   const python = baselinePython();
@@ -331,6 +417,7 @@ async function main(): Promise<void> {
 
   const records = customers();
   const customer = JSON.stringify(records[0]);
+  const loadAtStart = loadavg();
 
   log('packaging the dev stage');
   const { zip, memoryMb, artifactDir, taskRoot } = packageArtifact();
@@ -392,13 +479,7 @@ async function main(): Promise<void> {
     log(`cold starts: ${COLD_RUNS} rounds of ${coldTasks.length} fresh processes (ours, the baseline's, ${variants.length - 1} other settings, ${byFunction.size} other functions, a tensor model)`);
     for (let round = 0; round < COLD_RUNS; round++) for (const task of coldTasks) task.run();
 
-    const warmHandler = (v: Variant, calls: number, single: boolean, env: Record<string, string> = {}) =>
-      childJson<{ earlyMs: number[]; warmMs: number[]; batch: Results['ours']['handlerBatch'] }>(
-        pinned,
-        [path.join(root, 'bench/probes/handler.js'), String(calls), ...(single ? ['single'] : [])],
-        { ...v.env, ...env, TASK_ROOT: taskRoot, NODE_ENV: 'production', WARMUP: String(WARMUP), ...(v.firstTraceId ? { FIRST_TRACE_ID: v.firstTraceId } : {}) },
-        JSON.stringify(records),
-      ).result;
+    const warmHandler = (v: Variant, calls: number, single: boolean, env: Record<string, string> = {}) => warmHandlerRun(pinned, taskRoot, v, calls, single, env);
     log(`warm handler: ${WARM_CALLS} calls after ${WARMUP}, then batches`);
     const handler = warmHandler(variants[typical]!, WARM_CALLS, false);
     log(`warm handler per observability setting: ${WARM_CALLS} calls each after ${WARMUP}, in two alternating rounds`);
@@ -418,12 +499,8 @@ async function main(): Promise<void> {
     xraySink.close();
 
     log('library call on parsed records');
-    const libraryBundle = path.join(root, '.esbuild/bench-library.js');
-    execFileSync(path.join(root, 'node_modules/.bin/esbuild'), [
-      path.join(root, 'bench/probes/library.ts'), '--bundle', '--platform=node', '--target=node20', '--external:onnxruntime-node', '--external:onnxruntime-common', '--external:sharp',
-      `--outfile=${libraryBundle}`, '--log-level=warning',
-    ]);
-    const library = childJson<{ singleMs: number[]; batch: Results['ours']['libraryBatch'] }>(pinned, [libraryBundle, String(WARM_CALLS)], {}, JSON.stringify(records)).result;
+    const library = childJson<{ singleMs: number[]; batch: Results['ours']['libraryBatch'] }>(pinned, [bundleProbe('library'), String(WARM_CALLS)], {}, JSON.stringify(records)).result;
+    const batchStages = measureBatchStages(pinned);
 
     log(`baseline: parity, then warm calls (${WARM_CALLS} after ${WARMUP}) and batches (bench.py)`);
     const baselineWarm = runBaseline(root, python, pinned, { warmup: WARMUP, iterations: WARM_CALLS });
@@ -455,7 +532,7 @@ async function main(): Promise<void> {
     const warm = latency(handler.warmMs);
     const results: AllResults = {
       measured: new Date().toISOString(),
-      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, loadAverage: { start: loadAtStart, end: loadavg() } },
       settings: { coldRuns: COLD_RUNS, warmCalls: WARM_CALLS, warmup: WARMUP, httpSeconds: HTTP_SECONDS, httpConnections: HTTP_CONNECTIONS },
       pinned: { cpu: pinned.cpu, command: pinned.command, cold: pinned.cpu !== null, warm: pinned.cpu !== null, http: false },
       ours: {
@@ -486,6 +563,8 @@ async function main(): Promise<void> {
         shadow: { withoutP50Ms: latency(withoutShadow).p50, withP50Ms: latency(withShadow).p50, withoutP99Ms: latency(withoutShadow).p99, withP99Ms: latency(withShadow).p99 },
         librarySingle: latency(library.singleMs),
         handlerBatch: handler.batch,
+        handlerCsvBatch: handler.csvBatch,
+        batchStages,
         libraryBatch: library.batch,
         cost: costPerMillion(JSON.parse(readFileSync(path.join(root, 'bench/pricing.json'), 'utf8')), memoryMb, warm.p50),
         localHttp: ourLocalHttp,

@@ -9,6 +9,7 @@ import type { PredictBody } from '../lib/kinds/kind';
 import { defaultModelName } from '../lib/protocols/rest/default-model';
 import { answerFormatFor, predictBody } from '../lib/protocols/rest/formats';
 import { predictWith } from '../lib/protocols/rest/predict';
+import { extended } from '../lib/plain-object';
 import { settings } from '../lib/settings';
 
 // During Lambda's init: the default model's files are read and hashed, and
@@ -21,7 +22,7 @@ type PredictEvent = BodyEvent<PredictBody>;
 function predict(event: PredictEvent, request: Omit<ModelRequest, 'apiKeyId'>) {
   // The customer's id for a customer key (npm run keys): its sticky bucket follows it across rotations.
   const apiKeyId = callerId(event.headers?.['x-api-key'], event.requestContext?.identity?.apiKeyId);
-  return predictWith({ ...request, apiKeyId }, event.body, answerFormatFor(event.headers?.accept), event.queryStringParameters ?? {});
+  return predictWith(extended(request, { apiKeyId }), event.body, answerFormatFor(event.headers?.accept), event.queryStringParameters ?? {});
 }
 
 /**

@@ -8,16 +8,12 @@ import { Tensor } from 'onnxruntime-node';
 import { createEncoder } from '../../lib/kinds/binary-classification/one-hot-encoder';
 import { roundProbability } from '../../lib/kinds/records/outputs';
 import type { FeatureRecord } from '../../lib/kinds/records/request';
-import { loadModel } from '../../lib/model';
-import { findVersion } from '../../lib/repository/model-repository';
+import { loadChurn } from './churn-model';
 
 async function main(): Promise<void> {
   const iterations = Number(process.argv[2] ?? 10000);
   const customers = JSON.parse(readFileSync(0, 'utf8')) as FeatureRecord[];
-  const entry = findVersion('churn');
-  const manifest = entry.manifest;
-  if (manifest?.kind !== 'binary-classification') throw new Error(`churn is not a usable binary classifier: ${entry.problem ?? manifest?.kind}`);
-  const model = await loadModel(entry.dir, manifest);
+  const { manifest, model } = await loadChurn();
   const encoder = createEncoder(manifest.features);
   const input = manifest.onnx.inputs[0]!.name;
   const output = manifest.onnx.outputs[0]!.name;

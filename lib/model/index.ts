@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { InferenceSession } from 'onnxruntime-node';
 import { InferenceFailed, ModelLoadError, ServiceError } from '../errors';
+import { extended } from '../plain-object';
 import { shorten } from '../shorten';
 import { goldenBody, goldenDifference } from './golden';
 import { kindOf, type Manifest } from '../kinds';
@@ -216,7 +217,7 @@ export async function loadModel(dir: string, manifest: Manifest, source: ModelFi
       predict: async (body, parameters) => {
         const timer = timedRunner(run);
         const prediction = await runtime.predict(body, timer.run, parameters);
-        return { ...prediction, inferenceMs: timer.elapsed() };
+        return extended(prediction, { inferenceMs: timer.elapsed() });
       },
       run: async (feeds, outputNames) => {
         const timer = timedRunner(run);

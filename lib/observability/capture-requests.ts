@@ -3,10 +3,12 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ValidationFailed } from '../errors';
 import { factsOf } from './request-facts';
+import { extended } from '../plain-object';
 import { settings } from '../settings';
 import type { InferenceLine } from '../capture/capture-line';
 import { writeCaptureLines } from '../capture/capture-writer';
 import type { CaptureSource } from '../capture/observation';
+import { requestSlot } from './request-slot';
 
 /**
  * Request capture (README, "Monitoring"). Every predict and infer answer
@@ -58,7 +60,8 @@ export function inferenceLines(source: CaptureSource, meta: Omit<InferenceLine, 
   }));
 }
 
-const ids = new WeakMap<object, string>();
+/** The request's inference id, on its event (./request-slot.ts). */
+const ids = requestSlot<string>('inference id');
 
 export function captureInferences(family: string): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   return {
@@ -68,7 +71,7 @@ export function captureInferences(family: string): MiddlewareObj<APIGatewayProxy
     after: (request) => {
       const id = ids.get(request.event);
       if (id === undefined || request.response === null || request.response === undefined) return;
-      request.response.headers = { ...request.response.headers, [INFERENCE_ID_HEADER]: id };
+      request.response.headers = extended(request.response.headers ?? {}, { [INFERENCE_ID_HEADER]: id });
       const { served } = factsOf(request.event);
       if (served?.capture === undefined || served.model === undefined || served.version === undefined || !sampled()) return;
       const apiKeyId = callerId(request.event.headers?.['x-api-key'], request.event.requestContext?.identity?.apiKeyId);

@@ -1,4 +1,5 @@
 import type { CaptureSource } from '../capture/observation';
+import { requestSlot } from './request-slot';
 
 /**
  * One figure about a batch's answers, published as a metric so a dashboard
@@ -57,12 +58,14 @@ export interface RequestFacts extends ServedFacts, Partial<Rejection> {
 /**
  * Facts travel to the edge with what carries them: an answer's with its
  * event (recorded by the dispatcher, lib/http/dispatch.ts), a failure's with
- * the error the data plane threw, once it knew the model. Weak maps, so
- * nothing outlives its request and no module keeps a per-request slot.
+ * the error the data plane threw, once it knew the model. On those objects
+ * themselves (./request-slot.ts: not in WeakMaps, which kept every request's
+ * facts alive until a full GC), so nothing outlives its request and no module
+ * keeps a per-request slot.
  */
-const servedByEvent = new WeakMap<object, ServedFacts>();
-const rejectedByEvent = new WeakMap<object, Rejection>();
-const servedByError = new WeakMap<object, ServedFacts>();
+const servedByEvent = requestSlot<ServedFacts>('served facts');
+const rejectedByEvent = requestSlot<Rejection>('rejection');
+const servedByError = requestSlot<ServedFacts>('served facts of an error');
 
 const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
 

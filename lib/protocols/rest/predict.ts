@@ -2,6 +2,7 @@ import { infer, type ModelRequest } from '../../dataplane/infer';
 import type { Answer } from '../../http/dispatch';
 import { versionHeader } from '../../http/response';
 import { observe } from '../../capture/observation';
+import { extended } from '../../plain-object';
 import type { Parameters, PredictBody } from '../../kinds/kind';
 import { assertAnswerable, assertTaken, type AnswerFormat } from './formats';
 
@@ -27,7 +28,7 @@ export async function predictWith(request: ModelRequest, body: PredictBody, form
     },
   );
   const { answer: prediction, model } = served;
-  const reply: Record<string, unknown> = { ...prediction.body, model: { name: model.info.name, version: model.info.version } };
+  const reply: Record<string, unknown> = extended(prediction.body, { model: { name: model.info.name, version: model.info.version } });
   if (prediction.warnings.length > 0) reply.warnings = prediction.warnings.map(({ path, problem }) => ({ path, problem }));
   // Observed only when capture samples the request (lib/monitoring/capture.ts).
   const capture = { observations: (limit: number) => prediction.scored().slice(0, limit).map((record) => observe(record, model.monitoring)), batch: 'predictions' in prediction.body };
@@ -37,6 +38,6 @@ export async function predictWith(request: ModelRequest, body: PredictBody, form
       headers: { 'content-type': format.contentType, ...versionHeader(model.info.version) },
       body: format.write(prediction, reply),
     },
-    facts: { ...served.facts, capture },
+    facts: extended(served.facts, { capture }),
   };
 }
