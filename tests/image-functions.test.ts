@@ -1,8 +1,8 @@
-import { functions, scheduled, serverlessFunctions } from '../lib/http/routes';
+import { functions, scheduled, serverlessFunctions, steps } from '../lib/http/routes';
 
 /** serverless.yml's functions with and without the `image` param (README, "Container image"); the compiled template: tests/package/image.test.ts. */
 const resolving = (image: string) => ({ resolveVariable: async (variable: string) => (variable.startsWith('param:image') ? image : undefined) });
-const names = [...Object.keys(functions), ...Object.keys(scheduled)];
+const names = [...Object.keys(functions), ...Object.keys(scheduled), ...Object.keys(steps)];
 const DIGEST = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/ml-inference@sha256:${'ab'.repeat(32)}`;
 
 describe('the functions of serverless.yml (lib/http/routes.js)', () => {

@@ -236,10 +236,12 @@ async function serverlessFunctions({ resolveVariable } = {}) {
   const invoked = Object.entries(steps).map(([name, fn]) => [
     name,
     {
-      handler: `handlers/${name}.handler`,
+      ...codeOf(name, image),
       description: fn.description,
       timeout: fn.timeout,
       memorySize: fn.memorySize,
+      // It loads the model it scores with, from the model store too.
+      ephemeralStorageSize: '${param:ephemeralStorageSize}',
       reservedConcurrency: `\${param:${fn.concurrencyParam}}`,
       role: fn.role,
       environment: environmentOf(name),
