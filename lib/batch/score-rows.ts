@@ -189,7 +189,7 @@ async function halves(model: Model, format: BatchFormat, group: readonly Pending
 function assertScorable(model: Model, format: BatchFormat): void {
   assertTaken(model.manifest, bodyOf(format, []));
   if (!kindOf(model.manifest).records) {
-    throw new UnsupportedMediaType(`the ${model.manifest.name} model takes tensors or files, not records: the batch scorer reads CSV and JSON lines of records`);
+    throw new UnsupportedMediaType(`the ${model.manifest.name} model takes tensors or files, not records: the batch scorer reads CSV and JSON lines of records (a model that takes pictures scores a folder of them)`);
   }
 }
 
