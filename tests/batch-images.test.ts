@@ -2,17 +2,16 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { handler as predictHandler } from '../handlers/predict';
 import { imageFolder } from '../lib/batch';
 import { addModel } from '../scripts/model-add/main';
-import { cli } from '../scripts/score/main';
 import type { ErrorBody } from './helpers/error-body';
 import { invoke, type HttpHandler } from './helpers/lambda';
 import { repoRoot } from './helpers/models';
 import { removeModelsDir, scratchModelsDir, useModelsDir } from './helpers/models-dir';
 import { route } from './helpers/routes';
+import { score } from './helpers/score-cli';
 
 /**
  * `npm run score -- <folder> --model <image model>` (README, "Batch
@@ -58,14 +57,6 @@ afterAll(() => {
   removeModelsDir(models);
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** Runs the CLI as `npm run score -- …` does, collecting standard error. */
-async function score(...argv: string[]): Promise<{ code: number; stderr: string }> {
-  let stderr = '';
-  const stdout = new Writable({ write: (_chunk, _encoding, done) => done() });
-  const code = await cli(argv, { stdout, stderr: { write: (text: string) => (stderr += text) } });
-  return { code, stderr };
-}
 
 /** What the route answers the file as a raw body: the answer without its model, warnings, or the error's code and message. */
 async function routeRow(name: string): Promise<Record<string, unknown>> {

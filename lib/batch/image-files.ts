@@ -53,16 +53,16 @@ export interface ImageFolder {
   files: ImageFile[];
   /** The files' sizes summed, for progress. */
   totalBytes: number;
-  /** What was not scored: subfolders and hidden files (a name starting with "."). */
+  /** What was not scored: subfolders (with anything else that is not a file: a link to nothing) and hidden files (a name starting with "."). */
   skipped: { folders: number; hidden: number };
 }
 
 const byName = (a: Dirent, b: Dirent) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-/** Whether an entry is a file, following a symbolic link (one to a folder is a folder). */
+/** Whether an entry is a file, following a symbolic link (one to a folder, or to nothing, is not). */
 async function isFile(folder: string, entry: Dirent): Promise<boolean> {
   if (!entry.isSymbolicLink()) return entry.isFile();
-  return (await stat(path.join(folder, entry.name))).isFile();
+  return (await stat(path.join(folder, entry.name)).catch(() => null))?.isFile() === true;
 }
 
 /** The folder's files to score, sorted by name (see the top of this file); throws (ENOENT, ENOTDIR) when it cannot be listed. */
