@@ -23,16 +23,16 @@ export function packageArtifact(): { zip: string; memoryMb: number; artifactDir:
 }
 
 /**
- * `npm run model:add -- <file> --name <name>` into `modelsDir`, in a process
+ * `npm run model:add -- <file> --name <name> [flags]` into `modelsDir`, in a process
  * of its own (as a user runs it; the bench's own process never loads the
  * model); the version's manifest.
  */
-export function modelAdd(file: string, name: string, modelsDir: string): Manifest {
+export function modelAdd(file: string, name: string, modelsDir: string, flags: readonly string[] = []): Manifest {
   const bundle = path.join(root, '.esbuild/model-add.js');
   execFileSync(path.join(root, 'node_modules/.bin/esbuild'), [
     path.join(root, 'scripts/model-add/main.ts'), '--bundle', '--platform=node', '--target=node20', '--external:onnxruntime-node', '--external:onnxruntime-common', '--external:sharp', `--outfile=${bundle}`, '--log-level=warning',
   ]);
-  execFileSync(process.execPath, [bundle, file, '--name', name], { cwd: root, env: { ...process.env, MODELS_DIR: modelsDir }, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, [bundle, file, '--name', name, ...flags], { cwd: root, env: { ...process.env, MODELS_DIR: modelsDir }, stdio: ['ignore', 'ignore', 'inherit'] });
   return JSON.parse(readFileSync(path.join(modelsDir, name, '1.0.0', 'model.json'), 'utf8')) as Manifest;
 }
 

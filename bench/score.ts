@@ -1,15 +1,17 @@
 // npm run bench -- score: the local batch scorer's records/s (README, "Batch
 // scoring"), `npm run score` as a user runs it (its bundle, a fresh process,
-// pinned to one CPU), on churn (CSV: the Telco file's customers repeated) and
-// intent (JSON lines: its messages repeated). npm run bench -- score-memory:
+// pinned to one CPU), on churn (CSV: the Telco file's customers repeated),
+// intent (JSON lines: its messages repeated) and the shapes classifier (a
+// folder of copies of tests/fixtures/images' pictures, added by model:add to
+// a scratch models folder). npm run bench -- score-memory:
 // its peak RSS on a generated 1 GB CSV against the bound the README states,
 // beside the same on the 1 MB Telco file. Each keeps the other's figures.
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { root } from './artifact';
+import { modelAdd, root } from './artifact';
 import type { Pinned } from './pin';
 import { median } from './stats';
 
@@ -17,6 +19,8 @@ import { median } from './stats';
 export const SCORE_RSS_BOUND_MB = 256;
 const THROUGHPUT_ROWS = Number(process.env.BENCH_SCORE_ROWS ?? 100_000);
 const THROUGHPUT_RUNS = Number(process.env.BENCH_SCORE_RUNS ?? 5);
+/** Pictures in the image row's folder: the four fixture pictures copied round. */
+const THROUGHPUT_IMAGES = Number(process.env.BENCH_SCORE_IMAGES ?? 400);
 const MEMORY_BYTES = Number(process.env.BENCH_SCORE_BYTES ?? 2 ** 30);
 const MiB = 2 ** 20;
 
@@ -29,7 +33,8 @@ export interface ScoreRun {
 
 export interface ScoreThroughput {
   model: string;
-  format: 'csv' | 'jsonl';
+  /** images: a folder of pictures. */
+  format: 'csv' | 'jsonl' | 'images';
   input: string;
   rows: number;
   bytes: number;
@@ -93,11 +98,11 @@ export function generate(file: string, header: string, lines: readonly string[],
 }
 
 /** One `npm run score` process, pinned, its wall time and VmHWM (bench/probes/peak-rss.js). */
-function scoreOnce(pinned: Pinned, scorer: string, input: string, model: string, out: string, progress: boolean): ScoreRun {
+function scoreOnce(pinned: Pinned, scorer: string, input: string, model: string, out: string, progress: boolean, env: Record<string, string> = {}): ScoreRun {
   const rssFile = `${out}.rss`;
   const started = performance.now();
   pinned.run(process.execPath, ['--require', path.join(root, 'bench/probes/peak-rss.js'), scorer, input, '--model', model, '--out', out], {
-    env: { ...process.env, BENCH_PEAK_RSS_FILE: rssFile },
+    env: { ...process.env, ...env, BENCH_PEAK_RSS_FILE: rssFile },
     stdio: ['ignore', 'ignore', progress ? 'inherit' : 'ignore'],
   });
   const seconds = (performance.now() - started) / 1000;
@@ -117,18 +122,39 @@ function intentLines(): string[] {
   return rows.map((r) => JSON.stringify({ text: r.text }));
 }
 
+const PICTURES = ['circle.jpg', 'square.png', 'triangle.webp', 'stripes.jpg'];
+
+/** A folder of `count` pictures, the fixture pictures copied round (0000-circle.jpg, 0001-square.png, …). */
+function pictureFolder(folder: string, count: number): { rows: number; bytes: number } {
+  mkdirSync(folder);
+  let bytes = 0;
+  for (let i = 0; i < count; i++) {
+    const name = PICTURES[i % PICTURES.length]!;
+    const copy = path.join(folder, `${String(i).padStart(4, '0')}-${name}`);
+    copyFileSync(path.join(root, 'tests/fixtures/images', name), copy);
+    bytes += statSync(copy).size;
+  }
+  return { rows: count, bytes };
+}
+
 export function runScoreThroughput(pinned: Pinned, log: (message: string) => void): ScoreThroughput[] {
   const scorer = bundle();
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-score-'));
   try {
     const telco = telcoLines();
+    // The shapes classifier in a models folder of its own, as a user adds it (README, "Images").
+    const models = path.join(dir, 'models');
+    const fixtures = path.join(root, 'tests/fixtures/images');
+    modelAdd(path.join(fixtures, 'shapes_classifier.onnx'), 'shapes', models, ['--labels', path.join(fixtures, 'shapes_labels.txt')]);
     const inputs = [
-      { model: 'churn', format: 'csv' as const, file: path.join(dir, 'churn.csv'), what: 'the Telco customers repeated', ...generate(path.join(dir, 'churn.csv'), telco.header, telco.lines, { rows: THROUGHPUT_ROWS }) },
-      { model: 'intent', format: 'jsonl' as const, file: path.join(dir, 'intent.jsonl'), what: "intent's messages repeated", ...generate(path.join(dir, 'intent.jsonl'), '', intentLines(), { rows: THROUGHPUT_ROWS }) },
+      { model: 'churn', format: 'csv' as const, file: path.join(dir, 'churn.csv'), what: 'the Telco customers repeated', ...generate(path.join(dir, 'churn.csv'), telco.header, telco.lines, { rows: THROUGHPUT_ROWS }), env: {} as Record<string, string> },
+      { model: 'intent', format: 'jsonl' as const, file: path.join(dir, 'intent.jsonl'), what: "intent's messages repeated", ...generate(path.join(dir, 'intent.jsonl'), '', intentLines(), { rows: THROUGHPUT_ROWS }), env: {} as Record<string, string> },
+      { model: 'shapes', format: 'images' as const, file: path.join(dir, 'pictures'), what: 'the 4 fixture pictures copied round', ...pictureFolder(path.join(dir, 'pictures'), THROUGHPUT_IMAGES), env: { MODELS_DIR: models } },
     ];
     return inputs.map((input) => {
       log(`score: ${input.model} (${input.format}), ${input.rows} rows, ${THROUGHPUT_RUNS} runs`);
-      const runs = Array.from({ length: THROUGHPUT_RUNS }, () => scoreOnce(pinned, scorer, input.file, input.model, path.join(dir, `out.${input.format}`), false));
+      const out = path.join(dir, `out.${input.format === 'images' ? 'csv' : input.format}`);
+      const runs = Array.from({ length: THROUGHPUT_RUNS }, () => scoreOnce(pinned, scorer, input.file, input.model, out, false, input.env));
       const seconds = median(runs.map((r) => r.seconds));
       return {
         model: input.model,
@@ -185,10 +211,10 @@ export function scoreSection(results: ScoreResults | undefined): string {
     for (const t of results.throughput) {
       const runs = (pick: (r: ScoreRun) => number) => t.runs.map((r) => f(pick(r))).join(', ');
       lines.push(
-        `| ${t.model} | ${t.format.toUpperCase()}, ${t.input} | ${n(t.rows)} | ${f(t.bytes / MiB)} MiB | ${n(t.recordsPerSecond)} | ${n(t.recordsPerCpuSecond)} | ${runs((r) => r.seconds)} | ${runs((r) => r.cpuSeconds)} | ${f(t.peakRssMb)} MB |`,
+        `| ${t.model} | ${t.format === 'images' ? 'a folder of pictures' : t.format.toUpperCase()}, ${t.input} | ${n(t.rows)} | ${f(t.bytes / MiB)} MiB | ${n(t.recordsPerSecond)} | ${n(t.recordsPerCpuSecond)} | ${runs((r) => r.seconds)} | ${runs((r) => r.cpuSeconds)} | ${f(t.peakRssMb)} MB |`,
       );
     }
-    lines.push('', '`npm run bench -- score`. No image model is bundled, so there is no image row.', '');
+    lines.push('', "`npm run bench -- score`. The image row is the shapes classifier of tests/fixtures/images (224×224, ImageNet preprocessing), added by model:add to a scratch models folder: a row per picture, each decoded and run alone as the predict route runs a raw picture body.", '');
   }
   if (results.memory) {
     const m = results.memory;

@@ -1,13 +1,12 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { handler as predictHandler } from '../handlers/predict';
-import { cli } from '../scripts/score/main';
 import { invoke, invokeText, type HttpHandler } from './helpers/lambda';
 import { route } from './helpers/routes';
+import { score } from './helpers/score-cli';
 import { telcoHeader, telcoPath, telcoRows } from './helpers/telco';
 
 /**
@@ -24,14 +23,6 @@ beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'batch-score-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs the CLI as `npm run score -- …` does, collecting standard error. */
-async function score(...argv: string[]): Promise<{ code: number; stderr: string }> {
-  let stderr = '';
-  const stdout = new Writable({ write: (_chunk, _encoding, done) => done() });
-  const code = await cli(argv, { stdout, stderr: { write: (text: string) => (stderr += text) } });
-  return { code, stderr };
-}
 
 /** A row of the CSV output: its fixed columns, and the answer's. */
 type OutputRow = { line: string; warnings: string; error: string; [column: string]: string | undefined };

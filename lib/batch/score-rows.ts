@@ -31,6 +31,9 @@
  *   can be scored: an unknown model, version or label (404), a model that
  *   cannot load or a broken traffic file (503), a model that takes no
  *   records (415), or an error that is this code's own.
+ * - A folder of pictures is scored beside this, by ./score-images.ts: each
+ *   file as the route scores it sent as the whole body, one predict call a
+ *   picture through the same infer, its row keyed by the file's name.
  * - A run is scored by one version: resolveTarget names it once (a label's
  *   version, or without one the version the traffic split serves most),
  *   rather than a fresh draw of the split per call; a caller that scores a
@@ -189,7 +192,7 @@ async function halves(model: Model, format: BatchFormat, group: readonly Pending
 function assertScorable(model: Model, format: BatchFormat): void {
   assertTaken(model.manifest, bodyOf(format, []));
   if (!kindOf(model.manifest).records) {
-    throw new UnsupportedMediaType(`the ${model.manifest.name} model takes tensors or files, not records: the batch scorer reads CSV and JSON lines of records`);
+    throw new UnsupportedMediaType(`the ${model.manifest.name} model takes tensors or files, not records: the batch scorer reads CSV and JSON lines of records (a model that takes pictures scores a folder of them)`);
   }
 }
 

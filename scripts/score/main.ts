@@ -8,11 +8,11 @@ import { duration, progressView, type ProgressSink } from './progress';
 import { scoreFile, type ScoreSummary } from './run';
 
 /**
- * npm run score -- <input.csv|input.jsonl> --model <name>[@<version>|:<label>] [--out <file>] [--format csv|jsonl]
+ * npm run score -- <input.csv|input.jsonl|folder of images> --model <name>[@<version>|:<label>] [--out <file>] [--format csv|jsonl]
  *
  * The local batch scorer (README, "Batch scoring"): every row of the file
- * scored through the predict route's code (lib/batch), written in the
- * input's order with `warnings` and `error` per row; progress and a summary
+ * (or each picture of a folder, by name) scored through the predict
+ * route's code (lib/batch), written in the input's order with `warnings` and `error` per row; progress and a summary
  * on standard error. Exit 0 when the run went through, whatever its rows
  * said; 1 when the run itself failed (no such model, a file that cannot be
  * read, a header that cannot be used); 2 for a usage mistake. The output
@@ -36,8 +36,11 @@ function report(summary: ScoreSummary, input: string, destination: string): stri
   ];
   const codes = Object.entries(summary.errors).sort(([a], [b]) => a.localeCompare(b));
   if (codes.length > 0) lines.push(`  failed by code: ${codes.map(([code, n]) => `${code} ${number(n)}`).join(', ')}`);
-  for (const f of summary.firstFailures) lines.push(`  line ${f.line}: ${f.code}: ${f.message}`);
-  if (failed > summary.firstFailures.length) lines.push(`  … ${number(failed - summary.firstFailures.length)} more failed rows: their "error" column says why`);
+  if (summary.skipped && summary.skipped.folders + summary.skipped.hidden > 0) {
+    lines.push(`  skipped, not scored: ${number(summary.skipped.folders)} subfolders, ${number(summary.skipped.hidden)} hidden files`);
+  }
+  for (const f of summary.firstFailures) lines.push(`  ${f.file === undefined ? `line ${f.line}` : f.file}: ${f.code}: ${f.message}`);
+  if (failed > summary.firstFailures.length) lines.push(`  … ${number(failed - summary.firstFailures.length)} more failed rows: their "error" says why`);
   return `${lines.join('\n')}\n`;
 }
 
