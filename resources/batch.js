@@ -24,7 +24,7 @@
 // tests/package/batch-template.test.ts reads the compiled result.
 
 const { functions, steps, lambdaLogicalId } = require('../lib/http/routes');
-const { policy, allow, functionRole: ownRole } = require('./iam');
+const { policy, allow, functionRole: ownRole, serviceRole } = require('./iam');
 const modelStore = require('./model-store');
 
 const ROUTES_FUNCTION = 'batch-jobs';
@@ -220,33 +220,21 @@ async function resources({ resolveVariable }) {
       // Step Functions: run the batch function, read the ranges (ItemReader),
       // write its results (ResultWriter) under the prefixes, and run the
       // Distributed Map's child executions of this state machine.
-      [STATE_MACHINE_ROLE]: {
-        Type: 'AWS::IAM::Role',
-        Properties: {
-          Description: 'The batch state machine: invokes the batch function, reads ranges and writes results under the batch prefixes',
-          AssumeRolePolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Effect: 'Allow',
-                Principal: { Service: 'states.amazonaws.com' },
-                Action: 'sts:AssumeRole',
-                // Only this account's state machines (the confused-deputy guard).
-                Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-              },
-            ],
-          },
-          Policies: [
-            policy('batch-state-machine', [
-              allow(['lambda:InvokeFunction'], [batchFunctionArn, { 'Fn::Sub': `\${${lambdaLogicalId(STEPS_FUNCTION)}.Arn}:*` }]),
-              allow(['s3:GetObject'], data),
-              allow(['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], data),
-              allow(['states:StartExecution'], [machineArn]),
-              allow(['states:DescribeExecution', 'states:StopExecution'], [executionsArn]),
-            ]),
-          ],
-        },
-      },
+      [STATE_MACHINE_ROLE]: serviceRole(
+        'states.amazonaws.com',
+        'The batch state machine: invokes the batch function, reads ranges and writes results under the batch prefixes',
+        // Only this account's state machines (the confused-deputy guard).
+        { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        [
+          policy('batch-state-machine', [
+            allow(['lambda:InvokeFunction'], [batchFunctionArn, { 'Fn::Sub': `\${${lambdaLogicalId(STEPS_FUNCTION)}.Arn}:*` }]),
+            allow(['s3:GetObject'], data),
+            allow(['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], data),
+            allow(['states:StartExecution'], [machineArn]),
+            allow(['states:DescribeExecution', 'states:StopExecution'], [executionsArn]),
+          ]),
+        ],
+      ),
       [STATE_MACHINE]: {
         Type: 'AWS::StepFunctions::StateMachine',
         Properties: {

@@ -1,7 +1,7 @@
 'use strict';
 // The IAM pieces resources/monitoring.js and resources/batch.js share: an
-// inline policy, an Allow statement, and a Lambda function's own role (its
-// log group, X-Ray, and the statements of its work).
+// inline policy, an Allow statement, a Lambda function's own role (its log
+// group, X-Ray, and the statements of its work), and a service's role.
 
 const { lambdaLogicalId } = require('../lib/http/routes');
 
@@ -32,4 +32,24 @@ function functionRole(name, description, policies) {
   };
 }
 
-module.exports = { logGroupId, policy, allow, functionRole };
+/**
+ * A role an AWS service assumes on this stack's behalf (Firehose, CloudWatch
+ * Logs, Step Functions): its trust, with the condition that keeps another
+ * account's use of the service out (the confused-deputy guard), and its
+ * inline policies.
+ */
+function serviceRole(service, description, condition, policies) {
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      Description: description,
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole', Condition: condition }],
+      },
+      Policies: policies,
+    },
+  };
+}
+
+module.exports = { logGroupId, policy, allow, functionRole, serviceRole };

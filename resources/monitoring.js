@@ -14,7 +14,7 @@
 // compiled result.
 
 const { functions, scheduled } = require('../lib/http/routes');
-const { logGroupId, policy, allow, functionRole: ownRole } = require('./iam');
+const { logGroupId, policy, allow, functionRole: ownRole, serviceRole } = require('./iam');
 const modelStore = require('./model-store');
 
 /** The functions that write capture lines (predict and infer captures, feedback): their log groups are subscribed. */
@@ -173,31 +173,19 @@ module.exports = async ({ resolveVariable }) => {
     // What Firehose may do: write objects under captures/ and capture-errors/
     // (and abort its own multipart uploads there), see the bucket's location
     // and its unfinished uploads, and log its errors. It reads nothing.
-    CaptureDeliveryRole: {
-      Type: 'AWS::IAM::Role',
-      Properties: {
-        Description: 'Firehose delivering capture lines to the monitoring bucket',
-        AssumeRolePolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Service: 'firehose.amazonaws.com' },
-              Action: 'sts:AssumeRole',
-              // Only on behalf of this account.
-              Condition: { StringEquals: { 'sts:ExternalId': { Ref: 'AWS::AccountId' } } },
-            },
-          ],
-        },
-        Policies: [
-          policy('deliver-captures', [
-            allow(['s3:PutObject', 's3:AbortMultipartUpload'], [objects('captures/'), objects('capture-errors/')]),
-            allow(['s3:GetBucketLocation', 's3:ListBucketMultipartUploads'], [bucketArn]),
-            allow(['logs:PutLogEvents'], [{ 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${firehoseLogGroup}:log-stream:S3Delivery` }]),
-          ]),
-        ],
-      },
-    },
+    CaptureDeliveryRole: serviceRole(
+      'firehose.amazonaws.com',
+      'Firehose delivering capture lines to the monitoring bucket',
+      // Only on behalf of this account.
+      { StringEquals: { 'sts:ExternalId': { Ref: 'AWS::AccountId' } } },
+      [
+        policy('deliver-captures', [
+          allow(['s3:PutObject', 's3:AbortMultipartUpload'], [objects('captures/'), objects('capture-errors/')]),
+          allow(['s3:GetBucketLocation', 's3:ListBucketMultipartUploads'], [bucketArn]),
+          allow(['logs:PutLogEvents'], [{ 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${firehoseLogGroup}:log-stream:S3Delivery` }]),
+        ]),
+      ],
+    ),
 
     CaptureDeliveryStream: {
       Type: 'AWS::KinesisFirehose::DeliveryStream',
@@ -244,25 +232,13 @@ module.exports = async ({ resolveVariable }) => {
     },
 
     // What CloudWatch Logs may do: put the matching lines into this stream, nothing else.
-    CaptureSubscriptionRole: {
-      Type: 'AWS::IAM::Role',
-      Properties: {
-        Description: 'CloudWatch Logs sending capture lines to the capture stream',
-        AssumeRolePolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Service: 'logs.amazonaws.com' },
-              Action: 'sts:AssumeRole',
-              // CloudWatch Logs of this account and region only (the confused-deputy guard of its subscription documentation).
-              Condition: { StringLike: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:*' } } },
-            },
-          ],
-        },
-        Policies: [policy('put-captures', [allow(['firehose:PutRecord', 'firehose:PutRecordBatch'], [{ 'Fn::GetAtt': ['CaptureDeliveryStream', 'Arn'] }])])],
-      },
-    },
+    CaptureSubscriptionRole: serviceRole(
+      'logs.amazonaws.com',
+      'CloudWatch Logs sending capture lines to the capture stream',
+      // CloudWatch Logs of this account and region only (the confused-deputy guard of its subscription documentation).
+      { StringLike: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:*' } } },
+      [policy('put-captures', [allow(['firehose:PutRecord', 'firehose:PutRecordBatch'], [{ 'Fn::GetAtt': ['CaptureDeliveryStream', 'Arn'] }])])],
+    ),
 
     // The monitor: lists and reads captures/, writes reports/.
     MonitorFunctionRole: functionRole('monitor', 'The scheduled monitor: reads captures, writes reports', [
