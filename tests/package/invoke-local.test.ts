@@ -6,6 +6,8 @@ import { findVersion } from '../../lib/repository/model-repository';
 import { modelsDir, repoRoot, served } from '../helpers/models';
 
 const cli = require.resolve('serverless/bin/serverless.js', { paths: [repoRoot] });
+// Each test runs the serverless CLI under `timeout 120`; jest's own bound is the same (its 30 s default tripped on a loaded 2-core machine).
+const CLI_TIMEOUT_MS = 125_000;
 
 describe('serverless invoke local -f predict --path tests/events/predict.json', () => {
   it('answers 200 with the same prediction the library makes', async () => {
@@ -26,7 +28,7 @@ describe('serverless invoke local -f predict --path tests/events/predict.json', 
     await model.release();
     expect(warnings).toEqual([]);
     expect(JSON.parse(result.body)).toEqual({ ...expected, model: { name: 'churn', version: model.info.version } });
-  });
+  }, CLI_TIMEOUT_MS);
 });
 
 describe('serverless invoke local -f predict --data with a bare customer (not an API Gateway event)', () => {
@@ -44,5 +46,5 @@ describe('serverless invoke local -f predict --data with a bare customer (not an
     expect(body.code).toBe('invalid_event');
     expect(body.error).toContain('API Gateway proxy event');
     expect(body.error).toContain('--path tests/events/predict.json');
-  });
+  }, CLI_TIMEOUT_MS);
 });
