@@ -2,7 +2,8 @@
 // Batch scoring on a deployed stage (README, "Batch scoring"):
 //
 //   POST /models/{name}/batch-jobs (the batch-jobs function) ── StartExecution ──▶ the state machine:
-//     Plan   (the batch function, step "plan"): reads the input once, counts its
+//     Plan   (the batch function, step "plan"): reads the input once (a prefix
+//            of pictures: lists it into <job>/files.jsonl), counts its
 //            records against the caller's daily record limit, writes
 //            <job>/ranges.json: one item per byte range of about batchRangeBytes;
 //            or refuses the job (Planned → Refused: the plan's error and reason)
@@ -61,6 +62,11 @@ const urlOf = ({ bucket, prefix }) => (typeof bucket === 'string' ? `s3://${buck
 /** Every object under the prefix. */
 const objectsUnder = ({ bucket, prefix }) =>
   typeof bucket === 'string' ? { 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}/${prefix}*` } : { 'Fn::Sub': `\${${bucket.Ref}.Arn}/${prefix}*` };
+
+/** The bucket a prefix lies in, as an ARN (ListBucket's resource). */
+const bucketOf = ({ bucket }) => (typeof bucket === 'string' ? { 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}` } : { 'Fn::GetAtt': [bucket.Ref, 'Arn'] });
+/** Listing a prefix of pictures (the plan step): ListBucket on its bucket, only for keys under the prefix. */
+const listUnder = (location) => allow(['s3:ListBucket'], [bucketOf(location)], { Condition: { StringLike: { 's3:prefix': [`${location.prefix}*`] } } });
 
 /** BATCH_PREFIXES as the functions read it: the URLs joined by commas. */
 const prefixesSetting = (locations) => ({ 'Fn::Join': [',', locations.map(urlOf)] });
@@ -209,10 +215,12 @@ async function resources({ resolveVariable }) {
         allow(['apigateway:GET'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:apigateway:${AWS::Region}::/usageplans' }]),
         allow(['s3:ListBucket'], [ledgerBucket], { Condition: { StringLike: { 's3:prefix': ['usage/*'] } } }),
       ], modelStoreStatements),
-      // The steps: read the input, write the ranges, parts, output and summary,
-      // under the prefixes only (multipart: the assembled output); the ledger.
+      // The steps: read the input, list a prefix of pictures, write the
+      // ranges, listing, parts, output and summary, under the prefixes only
+      // (multipart: the assembled output); the ledger.
       [STEPS_ROLE]: functionRole(STEPS_FUNCTION, 'The batch steps: plan, score and assemble under the batch prefixes', [
         allow(['s3:GetObject'], data),
+        ...locations.map(listUnder),
         allow(['s3:PutObject', 's3:AbortMultipartUpload'], data),
         allow(['s3:PutObject'], [ledger]),
         allow(['s3:ListBucket'], [ledgerBucket], { Condition: { StringLike: { 's3:prefix': ['usage/*'] } } }),

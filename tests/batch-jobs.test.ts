@@ -1,4 +1,8 @@
+import path from 'node:path';
 import type { Job, Summary } from '../lib/batch-jobs/job';
+import { addModel } from '../scripts/model-add/main';
+import { repoRoot } from './helpers/models';
+import { removeModelsDir, scratchModelsDir, useModelsDir } from './helpers/models-dir';
 import { FakeApiGateway } from './helpers/api-gateway-stand-in';
 import type { HttpHandler } from './helpers/lambda';
 import { invoke } from './helpers/lambda';
@@ -112,7 +116,6 @@ describe('POST /models/{name}/batch-jobs', () => {
     ['an input that climbs out of its prefix', { ...good, input: `s3://${DATA}/in/../private/customers.csv` }, '/input', 'must not have "." or ".."'],
     ['an output outside the prefixes', { ...good, output: `s3://${DATA}/outbox/` }, '/output', 'is outside the batch prefixes'],
     ['an output that is not a prefix', { ...good, output: `s3://${DATA}/out/scores.csv` }, '/output', 'must be a prefix ending in "/"'],
-    ['an input that is a prefix', { ...good, input: `s3://${DATA}/in/` }, '/input', 'must name an object'],
     ['a URL that is not S3', { ...good, input: 'https://example.com/customers.csv' }, '/input', 'must be an s3://bucket/key URL'],
     ['no output', { input: good.input }, '/output', 'is required'],
     ['an unknown field', { ...good, callback: 'https://example.com' }, '/callback', 'is not a batch job field'],
@@ -130,6 +133,29 @@ describe('POST /models/{name}/batch-jobs', () => {
     expect(sfn.calls.length).toBe(before);
     expect(gateway.take()).toEqual([]);
   });
+
+  it('takes a prefix of pictures (an input ending in "/") for an image model, its output CSV by default; refuses one for a model that takes no pictures with 415, starting nothing', async () => {
+    const models = scratchModelsDir(['churn/1.0.0']);
+    try {
+      useModelsDir(models);
+      await addModel({ file: path.join(repoRoot, 'tests', 'fixtures', 'images', 'shapes_classifier.onnx'), name: 'shapes', image: { labels: path.join(repoRoot, 'tests', 'fixtures', 'images', 'shapes_labels.txt') } });
+      useModelsDir(models);
+      const pictures = await start({ input: `s3://${DATA}/in/photos/`, output: `s3://${DATA}/out/` }, FREE_KEY, 'shapes');
+      expect(pictures.status).toBe(202);
+      expect(pictures.json).toMatchObject({ format: 'csv', input: `s3://${DATA}/in/photos/`, model: { name: 'shapes', version: '1.0.0' } });
+      expect((JSON.parse(String(started().at(-1)!.body.input)) as { job: Job }).job).toMatchObject({ source: 'images', input: { bucket: DATA, key: 'in/photos/' }, format: 'csv' });
+      const before = sfn.calls.length;
+      const records = await start({ input: `s3://${DATA}/in/photos/`, output: `s3://${DATA}/out/` });
+      expect(records.status).toBe(415);
+      expect(records.json).toMatchObject({ code: 'unsupported_media_type', error: expect.stringContaining('the churn model takes application/json') });
+      const file = await start(good, FREE_KEY, 'shapes');
+      expect(file.status).toBe(415);
+      expect(file.json.error).toContain('or a prefix of pictures (an input ending in "/") for an image model');
+      expect(sfn.calls.length).toBe(before);
+    } finally {
+      removeModelsDir(models);
+    }
+  }, 60_000);
 
   it('answers 404 for an unknown model, version or label, starting nothing', async () => {
     const before = sfn.calls.length;

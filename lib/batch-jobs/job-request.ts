@@ -10,13 +10,18 @@ import { allowedLocation, type S3Location } from './locations';
  *   {"input": "s3://bucket/in/customers.csv", "output": "s3://bucket/out/",
  *    "format": "csv", "version": "1.0.0" | "label": "stable"}
  *
- * `format` defaults to the input's extension (.csv; .jsonl, .ndjson); the
- * version to the one the model's traffic split serves most, or a label's.
+ * An input ending in "/" is a prefix of pictures for an image model, one
+ * row per picture, as `npm run score` reads a folder. `format` defaults to
+ * the input's extension (.csv; .jsonl, .ndjson), and to csv for a prefix of
+ * pictures (it is then the output's only); the version to the one the
+ * model's traffic split serves most, or a label's.
  * Both locations must lie under the stage's batch prefixes: checked here,
  * before anything is read or started.
  */
 export interface JobRequest {
   input: S3Location;
+  /** 'images': the input is a prefix of pictures. */
+  source?: 'images';
   output: S3Location;
   format: BatchFormat;
   version?: string;
@@ -36,11 +41,12 @@ export function jobRequest(body: unknown, prefixes: readonly S3Location[]): JobR
   const unknown = Object.keys(body).filter((key) => !FIELDS.includes(key));
   if (unknown.length > 0) refuse(unknown.slice(0, 20).map((key) => ({ path: `/${shorten(key)}`, problem: `is not a batch job field (${FIELDS.join(', ')})` })));
   for (const field of ['input', 'output']) if (!Object.hasOwn(body, field)) refuse([{ path: `/${field}`, problem: 'is required' }]);
-  const input = allowedLocation('/input', body.input, prefixes, { prefix: false });
+  const pictures = typeof body.input === 'string' && body.input.endsWith('/');
+  const input = allowedLocation('/input', body.input, prefixes, { prefix: pictures });
   const output = allowedLocation('/output', body.output, prefixes, { prefix: true });
 
   const extension = /\.([A-Za-z0-9]+)$/.exec(input.key)?.[1]?.toLowerCase() ?? '';
-  let format: BatchFormat | undefined = FORMAT_OF_EXTENSION[extension];
+  let format: BatchFormat | undefined = pictures ? 'csv' : FORMAT_OF_EXTENSION[extension];
   if (body.format !== undefined) {
     if (body.format !== 'csv' && body.format !== 'jsonl') refuse([{ path: '/format', problem: 'must be "csv" or "jsonl"' }]);
     format = body.format;
@@ -54,6 +60,7 @@ export function jobRequest(body: unknown, prefixes: readonly S3Location[]): JobR
   if (body.version !== undefined && body.label !== undefined) refuse([{ path: '/label', problem: 'cannot be given with version: name one or the other' }]);
   return {
     input,
+    ...(pictures ? { source: 'images' as const } : {}),
     output,
     format,
     ...(typeof body.version === 'string' ? { version: body.version } : {}),

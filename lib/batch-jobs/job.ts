@@ -15,7 +15,10 @@ export interface Job {
   owner: string;
   /** The model, and the one version every range is scored with (resolved when the job starts: a label's, or the split's most served), and the label the request named. */
   model: { name: string; version: string; label?: string };
+  /** A CSV or JSON-lines object; for `source: 'images'`, a prefix ending in "/" whose pictures are scored. */
   input: S3Location;
+  /** 'images': the input is a prefix of pictures, one row each (README, "Batch scoring"); absent: a file of records. */
+  source?: 'images';
   /** The job's own folder: the request's output prefix, then the job id and "/". */
   output: S3Location;
   format: BatchFormat;
@@ -24,7 +27,12 @@ export interface Job {
   day: string;
 }
 
-/** One byte range of the input, as the plan writes it (ranges.json) and the Distributed Map hands it to a scoring run. */
+/**
+ * One byte range of the input, as the plan writes it (ranges.json) and the
+ * Distributed Map hands it to a scoring run. For a prefix of pictures, a
+ * byte range of the job's listing (files.jsonl: a {file, size} line per
+ * picture), its "lines" the pictures' places in the listing.
+ */
 export interface Range {
   /** 0, 1, 2 …: the part's place in the output. */
   range: number;
@@ -46,6 +54,14 @@ export interface Plan {
   records: number;
   /** Where the Distributed Map's ResultWriter writes. */
   results: { bucket: string; prefix: string };
+  /** For a prefix of pictures: what was listed and not scored, as a folder is read locally (lib/batch/image-files.ts). */
+  skipped?: Skipped;
+}
+
+/** Objects under a prefix of pictures that are not scored: "subfolders" (keys past a further "/") and hidden names (starting with "."). */
+export interface Skipped {
+  folders: number;
+  hidden: number;
 }
 
 /** What one scoring run answers, per range: the rows written and the errors among them. */
@@ -65,6 +81,8 @@ export interface Summary {
   /** Ranges whose scoring run failed (after Step Functions' retries): their rows are not in the output. */
   failedRanges: { range: number; line: number; rows: number }[];
   output: S3Location;
+  /** For a prefix of pictures: the plan's Skipped. */
+  skipped?: Skipped;
 }
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -77,6 +95,8 @@ export const jobFiles = (job: Pick<Job, 'output' | 'format'>) => {
   const at = (key: string): S3Location => ({ bucket: job.output.bucket, key: `${job.output.key}${key}` });
   return {
     ranges: at('ranges.json'),
+    /** A prefix of pictures' listing: one {file, size} JSON line per picture, in S3's key order. */
+    listing: at('files.jsonl'),
     part: (range: number) => at(`parts/${String(range).padStart(6, '0')}.${job.format}`),
     results: at('results/'),
     scores: at(`scores.${job.format}`),

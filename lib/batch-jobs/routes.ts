@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { resolveTarget } from '../batch';
+import { assertTakesPictures, resolveTarget } from '../batch';
 import { describe } from '../dataplane/describe';
 import { BatchJobsUnavailable, NotFound, UnsupportedMediaType } from '../errors';
 import { kindOf } from '../kinds';
@@ -58,8 +58,13 @@ export async function startBatchJob(name: string, body: unknown, caller: BatchCa
   // One version for the whole job, named now: a label's, or the one the split serves most (404 for an unknown model, version or label).
   const target = resolveTarget({ name, ...(request.version ? { version: request.version } : {}), ...(request.label ? { label: request.label } : {}) });
   const { manifest, facts } = describe(target.name, target.version);
-  if (!kindOf(manifest).records) {
-    throw new UnsupportedMediaType(`the ${manifest.name} model takes tensors or files, not records: batch jobs read CSV and JSON lines of records`);
+  if (request.source === 'images') {
+    // The route's own 415 for a model that takes no pictures, before anything is read.
+    assertTakesPictures({ manifest });
+  } else if (!kindOf(manifest).records) {
+    throw new UnsupportedMediaType(
+      `the ${manifest.name} model takes tensors or files, not records: batch jobs read CSV and JSON lines of records, or a prefix of pictures (an input ending in "/") for an image model`,
+    );
   }
   const stateMachineArn = configured(settings.batchStateMachineArn(), 'batch state machine (BATCH_STATE_MACHINE_ARN)');
   const bucket = configured(settings.batchBucket(), 'batch bucket (BATCH_BUCKET)');
@@ -76,6 +81,7 @@ export async function startBatchJob(name: string, body: unknown, caller: BatchCa
     owner: caller.owner!,
     model: { name: target.name, version: target.version, ...(request.label ? { label: request.label } : {}) },
     input: request.input,
+    ...(request.source ? { source: request.source } : {}),
     output,
     format: request.format,
     recordLimit: limit,
@@ -132,6 +138,7 @@ export async function describeBatchJob(name: string, id: string, caller: BatchCa
         errors: summary.errors,
         errors_by_code: summary.errorsByCode,
         failed_ranges: summary.failedRanges,
+        ...(summary.skipped ? { skipped: summary.skipped } : {}),
         summary: s3Url(jobFiles(job).summary),
       }),
       facts,

@@ -3,8 +3,10 @@ import { describe } from '../dataplane/describe';
 import { InvalidCsv, ServiceError } from '../errors';
 import { s3 } from '../s3';
 import { settings } from '../settings';
-import { jobFiles, type Job, type Plan, type Range, type RangeResult, type Summary } from './job';
+import { jobFiles, type Job, type Plan, type Range, type RangeResult, type Skipped, type Summary } from './job';
 import type { S3Location } from './locations';
+import { read, readText, write } from './objects';
+import { planPictures, scorePictures } from './pictures';
 import { chargeRecords } from './record-limit';
 
 /**
@@ -13,12 +15,14 @@ import { chargeRecords } from './record-limit';
  *
  * - plan: reads the input once, cutting it into ranges of about
  *   BATCH_RANGE_BYTES that start and end on row boundaries (lib/batch's
- *   records: a quoted CSV value may hold line breaks), counts the records
+ *   records: a quoted CSV value may hold line breaks), or lists a prefix of
+ *   pictures into ranges of its listing (./pictures.ts), counts the records
  *   against the caller's daily limit, writes ranges.json for the
  *   Distributed Map's ItemReader; or answers {refused} (planOrRefuse).
  * - score: one batch of ranges as ItemBatcher hands it over ({job, header,
  *   ranges: [{range, start, end, line, rows}]}): each range read from S3 by
- *   a Range GET (never from the state), scored by lib/batch's scoreRows,
+ *   a Range GET (never from the state), scored by lib/batch's scoreRows
+ *   (a prefix's pictures: its scoreImages, each picture read from S3),
  *   written as parts/<range>.<format> without a header.
  * - finish: the counts from the ResultWriter's files; the header and then
  *   every part in range order, concatenated into scores.<format> by a
@@ -30,26 +34,13 @@ export type StepEvent =
   | { step: 'score'; job: Job; header: string[] | null; ranges: Range[] }
   | { step: 'finish'; job: Job; plan: Plan; results: { Bucket: string; Key: string } };
 
-async function read(location: S3Location, range?: { start: number; end: number }) {
-  const { client, sdk } = await s3();
-  return client.send(new sdk.GetObjectCommand({ Bucket: location.bucket, Key: location.key, ...(range ? { Range: `bytes=${range.start}-${range.end - 1}` } : {}) }));
-}
-
-async function readText(location: S3Location): Promise<string> {
-  return (await (await read(location)).Body!.transformToString('utf8')) ?? '';
-}
-
-async function write(location: S3Location, body: string, contentType: string): Promise<void> {
-  const { client, sdk } = await s3();
-  await client.send(new sdk.PutObjectCommand({ Bucket: location.bucket, Key: location.key, Body: body, ContentType: contentType }));
-}
-
 const CONTENT_TYPE = { csv: 'text/csv; charset=utf-8', jsonl: 'application/x-ndjson' } as const;
 
-/** The writer of the job's output: the columns of the job's model version. */
-const writerOf = (job: Job): RowWriter => rowWriter(job.format, describe(job.model.name, job.model.version).manifest);
+/** The writer of the job's output: the columns of the job's model version, keyed by line (a file's rows) or by file (a prefix's pictures). */
+const writerOf = (job: Job): RowWriter => rowWriter(job.format, describe(job.model.name, job.model.version).manifest, job.source === 'images' ? 'file' : 'line');
 
-export async function plan(job: Job, rangeBytes = settings.batchRangeBytes()): Promise<Plan> {
+/** The ranges of a file of records, cut on row boundaries, and its header. */
+async function planRecords(job: Job, rangeBytes: number): Promise<{ header: string[] | null; ranges: Range[]; records: number }> {
   const object = await read(job.input);
   const size = object.ContentLength ?? 0;
   const csv = job.format === 'csv';
@@ -75,24 +66,44 @@ export async function plan(job: Job, rangeBytes = settings.batchRangeBytes()): P
   }
   if (current) ranges.push({ ...current, end: size });
   if (csv && header === null) throw new InvalidCsv('the CSV file is empty; it needs a header row, then one row per record');
+  return { header, ranges, records };
+}
 
+export async function plan(job: Job, rangeBytes = settings.batchRangeBytes()): Promise<Plan> {
+  const planned: { header: string[] | null; ranges: Range[]; records: number; skipped?: Skipped } =
+    job.source === 'images' ? { header: null, ...(await planPictures(job, rangeBytes)) } : await planRecords(job, rangeBytes);
   const bucket = settings.batchBucket();
   if (bucket === undefined) throw new Error('BATCH_BUCKET is not set: the daily record limit has no ledger');
-  await chargeRecords(bucket, job, records);
+  await chargeRecords(bucket, job, planned.records);
   const files = jobFiles(job);
-  await write(files.ranges, JSON.stringify(ranges), 'application/json');
-  return { header, ranges: files.ranges, rangeCount: ranges.length, records, results: { bucket: files.results.bucket, prefix: files.results.key } };
+  await write(files.ranges, JSON.stringify(planned.ranges), 'application/json');
+  return {
+    header: planned.header,
+    ranges: files.ranges,
+    rangeCount: planned.ranges.length,
+    records: planned.records,
+    results: { bucket: files.results.bucket, prefix: files.results.key },
+    ...(planned.skipped ? { skipped: planned.skipped } : {}),
+  };
+}
+
+/** A range's scored rows: a file's rows read by a Range GET, or a prefix's pictures from its range of the listing. */
+async function* scoredRows(job: Job, header: string[] | null, range: Range) {
+  if (job.source === 'images') {
+    for await (const scored of scorePictures(job, range)) yield [scored];
+    return;
+  }
+  const object = await read(job.input, range);
+  yield* scoreStream(job.model, object.Body as AsyncIterable<Buffer>, { format: job.format, ...(header ? { header } : {}), start: { line: range.line, offset: range.start } });
 }
 
 export async function score(job: Job, header: string[] | null, ranges: readonly Range[]): Promise<{ ranges: RangeResult[] }> {
   const writer = writerOf(job);
   const results: RangeResult[] = [];
   for (const range of ranges) {
-    const object = await read(job.input, range);
     const text: string[] = [];
     const result: RangeResult = { range: range.range, rows: 0, errors: 0, errorsByCode: {} };
-    const source = object.Body as AsyncIterable<Buffer>;
-    for await (const scored of scoreStream(job.model, source, { format: job.format, ...(header ? { header } : {}), start: { line: range.line, offset: range.start } })) {
+    for await (const scored of scoredRows(job, header, range)) {
       text.push(writer.rows(scored));
       result.rows += scored.length;
       for (const row of scored) {
@@ -183,6 +194,7 @@ export async function finish(job: Job, planned: Plan, results: { Bucket: string;
     errorsByCode,
     failedRanges: ranges.filter((r) => !byRange.has(r.range)).map(({ range, line, rows: count }) => ({ range, line, rows: count })),
     output: files.scores,
+    ...(planned.skipped ? { skipped: planned.skipped } : {}),
   };
   await write(files.summary, JSON.stringify(summary), 'application/json');
   return summary;

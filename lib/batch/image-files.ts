@@ -11,8 +11,10 @@ import path from 'node:path';
  *   cannot take (a .tiff, a .txt) is reported in its own row with the
  *   route's error, so the output accounts for every file. Hidden files
  *   (.DS_Store) and subfolders are skipped and counted, not scored.
- * - Names are sorted by their UTF-16 code units (plain `<`), not by locale:
- *   the same order on every machine.
+ * - Names are sorted by their UTF-8 bytes, not by locale: the same order on
+ *   every machine, and the order S3 lists keys in, so the same pictures
+ *   scored here and under a prefix by a deployed batch job
+ *   (lib/batch-jobs/steps.ts) come out in one order.
  * - A file's media type is what a client would send as its Content-Type,
  *   by its extension. A table of a few extensions rather than a MIME
  *   library: the image kind takes four types, and any other extension is
@@ -57,7 +59,9 @@ export interface ImageFolder {
   skipped: { folders: number; hidden: number };
 }
 
-const byName = (a: Dirent, b: Dirent) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+/** UTF-8 byte order (S3's), which differs from plain `<` (UTF-16 code units) for names past U+FFFF. */
+export const byUtf8 = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+const byName = (a: Dirent, b: Dirent) => byUtf8(a.name, b.name);
 
 /** Whether an entry is a file, following a symbolic link (one to a folder, or to nothing, is not). */
 async function isFile(folder: string, entry: Dirent): Promise<boolean> {

@@ -46,7 +46,7 @@ async function uploadOf(file: ImageFile): Promise<PredictBody> {
 }
 
 /** A picture's kind check before anything is read: the route's 415 for a model that takes no pictures. */
-function assertTakesPictures(model: Model): void {
+export function assertTakesPictures(model: Pick<Model, 'manifest'>): void {
   assertTaken(model.manifest, { upload: { bytes: Buffer.alloc(0), mediaType: 'image/jpeg', path: '' } });
 }
 

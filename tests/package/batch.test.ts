@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,11 @@ import aslValidator from 'asl-validator';
 import { lambdaLogicalId, steps } from '../../lib/http/routes';
 import { stopProcessGroup, type LocalApi } from '../../scripts/local-api';
 import { callWithKey, startCapturedLocalApi } from '../helpers/local-api';
+import { forgetRepository } from '../../lib/repository/model-repository';
+import { addModel } from '../../scripts/model-add/main';
+import { repoRoot } from '../helpers/models';
+import { score } from '../helpers/score-cli';
+import { changeSettings } from '../helpers/settings';
 import type { Job, Plan, Range, Summary } from '../../lib/batch-jobs/job';
 import { freshHandlers } from '../helpers/handlers';
 import { invokeText } from '../helpers/lambda';
@@ -89,7 +94,9 @@ describe.each(['dev', 'prod'])('the packaged %s template', (stage) => {
       [...logs('batch-jobs'), `states:StartExecution on ${machine}`, `states:DescribeExecution on ${executions}`, 'apigateway:GET on arn:${AWS::Partition}:apigateway:${AWS::Region}::/usageplans', `s3:ListBucket on \${BatchBucket.Arn}${usage}`].sort(),
     );
     expect(grants(r.BatchFunctionRole!)).toEqual(
-      [...logs('batch'), `s3:GetObject on ${data}`, `s3:PutObject on ${data}`, `s3:AbortMultipartUpload on ${data}`, 's3:PutObject on ${BatchBucket.Arn}/usage/*', `s3:ListBucket on \${BatchBucket.Arn}${usage}`].sort(),
+      [...logs('batch'), `s3:GetObject on ${data}`, `s3:PutObject on ${data}`, `s3:AbortMultipartUpload on ${data}`, 's3:PutObject on ${BatchBucket.Arn}/usage/*', `s3:ListBucket on \${BatchBucket.Arn}${usage}`,
+        // Listing a prefix of pictures: its bucket, keys under the prefix only.
+        's3:ListBucket on ${BatchBucket.Arn} if {"StringLike":{"s3:prefix":["jobs/*"]}}'].sort(),
     );
     expect(grants(r.BatchStateMachineRole!)).toEqual(
       [
@@ -233,7 +240,7 @@ async function step(event: Json, env: Record<string, string> = {}): Promise<{ re
   return line.startsWith('STEP-RESULT ') ? { result: JSON.parse(line.slice('STEP-RESULT '.length)) } : { error: JSON.parse(line.slice('STEP-ERROR '.length)) };
 }
 
-async function put(key: string, body: string): Promise<void> {
+async function put(key: string, body: string | Buffer): Promise<void> {
   const { S3Client, PutObjectCommand } = await import('@aws-sdk/client-s3');
   const client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, requestChecksumCalculation: 'WHEN_REQUIRED' });
   await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
@@ -432,6 +439,81 @@ describe('the batch steps from the packaged zip, on s3rver, Step Functions playe
       const answer = JSON.parse(reply.body) as Json;
       const row = lines[i < 4 ? i : 5];
       expect({ intent: row.intent, probabilities: row.probabilities }).toEqual({ intent: answer.intent, probabilities: answer.probabilities });
+    }
+  }, 300_000);
+
+  it('score a prefix of pictures for an image model added after packaging: one row per picture in key order, as `npm run score` scores the same folder, the listing read by ranges', async () => {
+    // The shapes classifier (tests/fixtures/images), added by model:add to a models folder the zip was not packaged with.
+    const models = mkdtempSync(path.join(tmpdir(), 'batch-models-'));
+    const images = path.join(repoRoot, 'tests', 'fixtures', 'images');
+    const pictures = mkdtempSync(path.join(tmpdir(), 'batch-pictures-'));
+    const restore = changeSettings({ MODELS_DIR: models });
+    try {
+      forgetRepository();
+      await addModel({ file: path.join(images, 'shapes_classifier.onnx'), name: 'shapes', image: { labels: path.join(images, 'shapes_labels.txt') } });
+      const files: [string, Buffer][] = [
+        ['circle.jpg', readFileSync(path.join(images, 'circle.jpg'))],
+        ['square.png', readFileSync(path.join(images, 'square.png'))],
+        ['triangle.webp', readFileSync(path.join(images, 'triangle.webp'))],
+        ['stripes.jpg', readFileSync(path.join(images, 'stripes.jpg'))],
+        ['broken.jpg', readFileSync(path.join(images, 'truncated.jpg'))],
+        ['notes.txt', Buffer.from('pictures of shapes\n')],
+        ...Array.from({ length: 6 }, (_, i) => [`more-${i}.png`, readFileSync(path.join(images, 'square.png'))] as [string, Buffer]),
+      ];
+      for (const [name, bytes] of files) {
+        writeFileSync(path.join(pictures, name), bytes);
+        await put(`jobs/in/pictures/${name}`, bytes);
+      }
+      // Listed, not scored: the prefix's own "folder" object, a hidden file, a "subfolder".
+      await put('jobs/in/pictures/', '');
+      await put('jobs/in/pictures/.DS_Store', 'x');
+      await put('jobs/in/pictures/older/circle.jpg', files[0]![1]);
+
+      const job: Job = { ...jobOf('66666666-2222-4333-8444-555555555555', 'jobs/in/pictures/', 'jsonl', { name: 'shapes', version: '1.0.0' }), source: 'images' };
+      requests.splice(0);
+      // Ranges of about 2 KiB of pictures: a few pictures each, so that the batches split the prefix.
+      const run = await execute(job, { MODELS_DIR: models, BATCH_RANGE_BYTES: '2048' });
+      expect(run.error).toBeUndefined();
+      expect(run.plan).toMatchObject({ header: null, records: files.length, skipped: { folders: 1, hidden: 1 } });
+      expect(run.items.length).toBeGreaterThan(map.ItemBatcher.MaxItemsPerBatch as number);
+      expect(run.items.reduce((n, r) => n + r.rows, 0)).toBe(files.length);
+      for (const input of run.inputs) expect(Buffer.byteLength(JSON.stringify(input))).toBeLessThan(8 * 1024);
+      // The plan listed the prefix only; each scoring run read its range of the listing, then its pictures.
+      expect(requests.filter((r) => r.method === 'GET' && r.path.replace(/\/$/, '') === `/${BUCKET}`).length).toBeGreaterThan(0);
+      const listing = requests.filter((r) => r.method === 'GET' && r.path === `/${BUCKET}/jobs/out/${job.id}/files.jsonl`).map((r) => r.range).sort();
+      expect(listing).toEqual(run.items.map((r) => `bytes=${r.start}-${r.end - 1}`).sort());
+      expect(requests.filter((r) => r.method === 'GET' && r.path.startsWith(`/${BUCKET}/jobs/in/pictures/`)).map((r) => r.path.split('/').pop()).sort()).toEqual(
+        // Every picture read once, but the text file (refused by its name before it is read); nothing past the prefix.
+        files.map(([name]) => name).filter((name) => name !== 'notes.txt').sort(),
+      );
+
+      const rows = (await get(`jobs/out/${job.id}/scores.jsonl`)).trim().split('\n').map((l) => JSON.parse(l) as Json);
+      const order = files.map(([name]) => name).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+      expect(rows.map((r) => r.file)).toEqual(order);
+      // What the local scorer writes for the same pictures in a folder (tests/batch-images.test.ts ties that to the predict route).
+      const out = `${pictures}.jsonl`;
+      const local = await score(pictures, '--model', 'shapes', '--out', out);
+      expect(local.code).toBe(0);
+      const expected = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Json);
+      expect(rows).toEqual(expected);
+      expect(rows.find((r) => r.file === 'circle.jpg').label).toBe('circle');
+      expect(rows.find((r) => r.file === 'broken.jpg').error.code).toBe('invalid_image');
+      expect(run.summary).toEqual({
+        records: files.length,
+        scored: files.length - 2,
+        errors: 2,
+        errorsByCode: { invalid_image: 1, unsupported_media_type: 1 },
+        failedRanges: [],
+        output: { bucket: BUCKET, key: `jobs/out/${job.id}/scores.jsonl` },
+        skipped: { folders: 1, hidden: 1 },
+      });
+      expect(requests.some((r) => r.method === 'PUT' && r.path === `/${BUCKET}/usage/ezxn4zchmr/2026-12-04/${job.id}.${files.length}`)).toBe(true);
+    } finally {
+      restore();
+      forgetRepository();
+      rmSync(models, { recursive: true, force: true });
+      rmSync(pictures, { recursive: true, force: true });
+      rmSync(`${pictures}.jsonl`, { force: true });
     }
   }, 300_000);
 
