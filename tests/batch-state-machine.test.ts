@@ -112,6 +112,13 @@ describe('batchPrefixes', () => {
       const onData = s3.filter((st) => JSON.stringify(st.Resource) !== JSON.stringify([{ 'Fn::Sub': '${BatchBucket.Arn}/usage/*' }]));
       expect(onData.map((st) => st.Resource)).toEqual(onData.map(() => data));
     }
+    // Listing a prefix of pictures: each prefix's bucket, for keys under that prefix only; the state machine lists nothing.
+    const lists = (role: string) => statements(role).filter((st) => (st.Action as string[]).includes('s3:ListBucket') && JSON.stringify(st).includes('acme'));
+    expect(lists('BatchFunctionRole').map((st) => [st.Resource, st.Condition])).toEqual([
+      [[{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::acme-data' }], { StringLike: { 's3:prefix': ['batch/in/*'] } }],
+      [[{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::acme-out' }], { StringLike: { 's3:prefix': ['*'] } }],
+    ]);
+    expect(lists('BatchStateMachineRole')).toEqual([]);
     expect(await batch.prefixes(context)).toEqual({ 'Fn::Join': [',', ['s3://acme-data/batch/in/', 's3://acme-out/']] });
   });
 
