@@ -13,7 +13,7 @@ import { SESSION_OPTIONS } from '../lib/model';
 import type { Ablations } from './ablations-format';
 import { childJson, customers, functionEnvironments, lambdaTracing, packageArtifact, root, SAMPLED, UNSAMPLED } from './artifact';
 import { pinning } from './pin';
-import type { ColdFigure } from './report';
+import type { ColdFigure } from './cold-figure';
 import { medians } from './stats';
 
 const RUNS = Number(process.env.BENCH_ABLATION_RUNS ?? 15);

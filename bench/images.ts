@@ -6,7 +6,7 @@
 // both pinned to one CPU; and where onnxruntime's graph optimisation should
 // happen for such a model. `npm run bench -- images` (or BENCH_ONLY=images)
 // runs this part alone and keeps the other figures of bench/results.json.
-import type { ColdFigure } from './report';
+import type { ColdFigure } from './cold-figure';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';

@@ -28,7 +28,8 @@ import { IMAGE_BASELINE_INSTALL, imageBaselineAvailable, imageKindLanded, runIma
 import { pinning } from './pin';
 import { runScoreMemory, runScoreThroughput, scoreMachine, scoreSection, type ScoreResults } from './score';
 import { batchCostSection, runBatchCost, type BatchCostResults } from './batch-cost';
-import { writeReport, type BatchStages, type ColdFigure, type Results } from './report';
+import type { ColdFigure } from './cold-figure';
+import { writeReport, type BatchStages, type Results } from './report';
 import { latency, median, medians } from './stats';
 
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 20);
