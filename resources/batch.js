@@ -65,7 +65,7 @@ const objectsUnder = ({ bucket, prefix }) =>
 
 /** The bucket a prefix lies in, as an ARN (ListBucket's resource). */
 const bucketOf = ({ bucket }) => (typeof bucket === 'string' ? { 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}` } : { 'Fn::GetAtt': [bucket.Ref, 'Arn'] });
-/** Listing a prefix of pictures (the plan step): ListBucket on its bucket, only for keys under the prefix. */
+/** Listing a prefix (a prefix of pictures, in the plan step; the ledger): ListBucket on its bucket, only for keys under the prefix. */
 const listUnder = (location) => allow(['s3:ListBucket'], [bucketOf(location)], { Condition: { StringLike: { 's3:prefix': [`${location.prefix}*`] } } });
 
 /** BATCH_PREFIXES as the functions read it: the URLs joined by commas. */
@@ -73,6 +73,8 @@ const prefixesSetting = (locations) => ({ 'Fn::Join': [',', locations.map(urlOf)
 
 const ledger = { 'Fn::Sub': '${BatchBucket.Arn}/usage/*' };
 const ledgerBucket = { 'Fn::GetAtt': ['BatchBucket', 'Arn'] };
+/** The ledger as a prefix location, for listUnder. */
+const ledgerPrefix = { bucket: { Ref: 'BatchBucket' }, prefix: 'usage/' };
 /** A function's own role (resources/iam.js): its work's statements on the batch prefixes and the ledger, and the model store's when there is one. */
 const functionRole = (name, description, statements, modelStoreStatements) =>
   ownRole(name, description, [
@@ -213,7 +215,7 @@ async function resources({ resolveVariable }) {
         allow(['states:StartExecution'], [machineArn]),
         allow(['states:DescribeExecution'], [executionsArn]),
         allow(['apigateway:GET'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:apigateway:${AWS::Region}::/usageplans' }]),
-        allow(['s3:ListBucket'], [ledgerBucket], { Condition: { StringLike: { 's3:prefix': ['usage/*'] } } }),
+        listUnder(ledgerPrefix),
       ], modelStoreStatements),
       // The steps: read the input, list a prefix of pictures, write the
       // ranges, listing, parts, output and summary, under the prefixes only
@@ -223,7 +225,7 @@ async function resources({ resolveVariable }) {
         ...locations.map(listUnder),
         allow(['s3:PutObject', 's3:AbortMultipartUpload'], data),
         allow(['s3:PutObject'], [ledger]),
-        allow(['s3:ListBucket'], [ledgerBucket], { Condition: { StringLike: { 's3:prefix': ['usage/*'] } } }),
+        listUnder(ledgerPrefix),
       ], modelStoreStatements),
       // Step Functions: run the batch function, read the ranges (ItemReader),
       // write its results (ResultWriter) under the prefixes, and run the

@@ -60,7 +60,7 @@ export interface ImageFolder {
 }
 
 /** UTF-8 byte order (S3's), which differs from plain `<` (UTF-16 code units) for names past U+FFFF. */
-export const byUtf8 = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+const byUtf8 = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 const byName = (a: Dirent, b: Dirent) => byUtf8(a.name, b.name);
 
 /** Whether an entry is a file, following a symbolic link (one to a folder, or to nothing, is not). */

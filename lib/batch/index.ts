@@ -6,5 +6,5 @@ export { csvRows, parseCsvHeader, type CsvRowsOptions } from './csv-rows';
 export { jsonlRows, type JsonlRowsOptions } from './jsonl-rows';
 export { fileRecords, MAX_RECORD_BYTES, type FileRecord, type Position } from './records';
 export { answerColumns, csvWriter, jsonlWriter, rowWriter, type KeyColumn, type OutputFormat, type OutputRow, type RowWriter } from './write-rows';
-export { byUtf8, imageFolder, mediaTypeOfFile, type ImageFile, type ImageFolder } from './image-files';
+export { imageFolder, mediaTypeOfFile, type ImageFile, type ImageFolder } from './image-files';
 export { assertTakesPictures, scoreImages, type ScoredFile } from './score-images';
