@@ -387,6 +387,39 @@ function scoreOnly(which: readonly ('score' | 'score-memory')[]): void {
  * from the packaged batch function's measured steps and the warm handler's
  * figures already in bench/results.json; every other figure kept.
  */
+/**
+ * `npm run bench -- scavenges` (or BENCH_ONLY=scavenges): the packaged predict
+ * handler's scavenges over 10,000 warm calls (bench/probes/scavenges.js),
+ * counted, printed, and written nowhere: the figures bench/early-window.md
+ * gives for "What holds the p99.9 after the warm-up". No baseline needed.
+ * BENCH_NODE_OPTIONS is added to the function's NODE_OPTIONS (e.g.
+ * --max-semi-space-size=4), for comparing V8's settings.
+ */
+const SCAVENGES_ONLY = process.env.BENCH_ONLY === 'scavenges' || process.argv.slice(2).includes('scavenges');
+
+interface Scavenges {
+  calls: number;
+  scavenges: number;
+  meanScavengeMs: number;
+  markCompacts: number;
+  newSpaceMiB: number;
+  kibPerCall: number;
+}
+
+async function scavengesOnly(): Promise<void> {
+  const pinned = pinning();
+  await withDeployedPredict((taskRoot, deployed) => {
+    const nodeOptions = [deployed.NODE_OPTIONS, process.env.BENCH_NODE_OPTIONS].filter(Boolean).join(' ');
+    const env = { ...deployed, NODE_OPTIONS: nodeOptions, XRAY_TRACING: 'true', TASK_ROOT: taskRoot, NODE_ENV: 'production', WARMUP: String(WARMUP) };
+    log(`scavenges: ${WARM_CALLS} calls after ${WARMUP}, NODE_OPTIONS=${nodeOptions}`);
+    const r = childJson<Scavenges>(pinned, [path.join(root, 'bench/probes/scavenges.js'), String(WARM_CALLS)], env, JSON.stringify(customers())).result;
+    process.stdout.write(
+      `${r.scavenges} scavenges in ${r.calls} calls (one every ${Math.round(r.calls / Math.max(1, r.scavenges))}), ${r.meanScavengeMs.toFixed(2)} ms each on average; ` +
+        `${r.markCompacts} mark-compacts; new space ${r.newSpaceMiB.toFixed(1)} MiB (two semi-spaces); about ${r.kibPerCall.toFixed(1)} KiB allocated per call\n`,
+    );
+  });
+}
+
 const BATCH_COST_ONLY = process.env.BENCH_ONLY === 'batch-cost' || process.argv.slice(2).includes('batch-cost');
 
 async function batchCostOnly(): Promise<void> {
@@ -401,6 +434,7 @@ async function main(): Promise<void> {
   if (IMAGES_ONLY) return imagesOnly();
   if (BATCH_COST_ONLY) return batchCostOnly();
   if (WARM_ONLY) return warmOnly();
+  if (SCAVENGES_ONLY) return scavengesOnly();
   if (MONITORING_ONLY.length > 0) return monitoringOnly(MONITORING_ONLY);
   if (SCORE_ONLY.length > 0) return scoreOnly(SCORE_ONLY);
   const python = baselinePython();
