@@ -350,7 +350,7 @@ function keepServing(name: string, version: string, newestBefore: string, promot
 
 /** A JSON predict body longer than this is printed as a file (example-request.json beside the model), not inline. */
 const INLINE_BODY_CHARS = 2000;
-const EXAMPLE_REQUEST = 'example-request.json';
+export const EXAMPLE_REQUEST = 'example-request.json';
 
 /** The first golden case's JSON request when it is too long to print inline: written beside the model, so the printed curl can send it. */
 function exampleRequestFile(manifest: Manifest): Buffer | null {
